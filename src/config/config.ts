@@ -1,0 +1,46 @@
+import type { LevelWithSilent } from 'pino';
+
+export type Profile = 'embedded' | 'hybrid' | 'full';
+
+export interface SchedulerConfig {
+  pollIntervalMs: number;
+  leaseMs: number;
+  concurrency: number;
+  maxAttempts: number;
+}
+
+export interface Secrets {
+  adminToken: string;
+  auditorToken: string;
+  /** Base64 of the 32-byte Ed25519 seed. */
+  signingPrivateKey: string;
+  /** Base64 of the raw 32-byte Ed25519 public key derived from the seed. */
+  signingPublicKey: string;
+  /** Base64 of 32 bytes. */
+  encryptionKey: string;
+}
+
+/** The validated, derived and frozen configuration the composition root builds everything from. */
+export interface Config {
+  /** embedded: no service URL set; full: all four set; hybrid: some. */
+  profile: Profile;
+  http: {
+    port: number;
+    host: string;
+    publicUrl: string;
+    bodyLimitBytes: number;
+    shutdownTimeoutMs: number;
+    readinessTimeoutMs: number;
+  };
+  logLevel: LevelWithSilent;
+  /** Absolute path of the embedded profile's folder. */
+  dataDir: string;
+  postgres: { kind: 'url'; url: string; poolMax: number } | { kind: 'embedded'; dataDir: string; poolMax: number };
+  redis: { url: string; keyPrefix: string } | null;
+  kafka: { brokers: string[]; clientId: string } | null;
+  clickhouse: { url: string; database: string } | null;
+  migrateOnStart: boolean;
+  scheduler: SchedulerConfig;
+  registrySeedFile: string | null;
+  secrets: Secrets;
+}

@@ -1,0 +1,5 @@
+export type { Config, Profile, Secrets, SchedulerConfig } from './config.js';
+export { ConfigError } from './config-error.js';
+export { readEnv, type RawEnv } from './env.js';
+export { loadConfig, type LoadedConfig } from './load-config.js';
+export { variables, variableNames, type VariableName } from './variables.js';

@@ -1,0 +1,143 @@
+import { accessSync, constants } from 'node:fs';
+import { resolve } from 'node:path';
+import type { LevelWithSilent } from 'pino';
+import { parseEd25519PrivateKey } from '../infra/crypto/ed25519-keys.js';
+import type { Config, Profile, Secrets } from './config.js';
+import { ConfigError } from './config-error.js';
+import { loadOrCreateEmbeddedSecrets, type EmbeddedSecretName } from './embedded-secrets.js';
+import type { RawEnv } from './env.js';
+import { validateEnv, type TypedEnv } from './validate-env.js';
+import { serviceUrlVariables } from './variables.js';
+
+export interface LoadedConfig {
+  config: Config;
+  /** Secrets generated on this start (embedded profile), to be shown once. */
+  generatedSecrets: { name: EmbeddedSecretName; value: string }[];
+}
+
+const secretNames: EmbeddedSecretName[] = ['ADMIN_TOKEN', 'AUDITOR_TOKEN', 'SIGNING_PRIVATE_KEY', 'ENCRYPTION_KEY'];
+
+function profileOf(env: TypedEnv): Profile {
+  const set = serviceUrlVariables.filter((name) => env[name] !== undefined).length;
+  if (set === 0) return 'embedded';
+  return set === serviceUrlVariables.length ? 'full' : 'hybrid';
+}
+
+function str(env: TypedEnv, name: keyof TypedEnv): string {
+  return env[name] as string;
+}
+
+function num(env: TypedEnv, name: keyof TypedEnv): number {
+  return env[name] as number;
+}
+
+/** Secrets come from the environment; only the embedded profile may generate the missing ones. */
+function resolveSecrets(env: TypedEnv, profile: Profile, dataDir: string, problems: string[]) {
+  const missing = secretNames.filter((name) => env[name] === undefined);
+  let generated: LoadedConfig['generatedSecrets'] = [];
+  const values: Partial<Record<EmbeddedSecretName, string>> = {};
+  for (const name of secretNames) if (env[name] !== undefined) values[name] = str(env, name);
+  if (missing.length > 0 && profile !== 'embedded') {
+    for (const name of missing) problems.push(`${name} is required when a service URL is set (${profile} profile)`);
+    return { secrets: null, generated };
+  }
+  if (missing.length > 0) {
+    const stored = loadOrCreateEmbeddedSecrets(dataDir, missing);
+    Object.assign(values, stored.values);
+    generated = stored.generated.map((name) => ({ name, value: stored.values[name] as string }));
+  }
+  let signingPublicKey = '';
+  try {
+    signingPublicKey = parseEd25519PrivateKey(values.SIGNING_PRIVATE_KEY as string).publicKey.toString('base64');
+  } catch (error) {
+    problems.push(`SIGNING_PRIVATE_KEY ${(error as Error).message}`);
+  }
+  if (Buffer.from(values.ENCRYPTION_KEY as string, 'base64').length !== 32) {
+    problems.push('ENCRYPTION_KEY must decode to 32 bytes');
+  }
+  const secrets: Secrets = {
+    adminToken: values.ADMIN_TOKEN as string,
+    auditorToken: values.AUDITOR_TOKEN as string,
+    signingPrivateKey: parseSeed(values.SIGNING_PRIVATE_KEY as string),
+    signingPublicKey,
+    encryptionKey: values.ENCRYPTION_KEY as string,
+  };
+  if (secrets.adminToken === secrets.auditorToken) problems.push('AUDITOR_TOKEN must differ from ADMIN_TOKEN');
+  return { secrets, generated };
+}
+
+function parseSeed(base64: string): string {
+  return Buffer.from(base64, 'base64').subarray(0, 32).toString('base64');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Validates the raw environment, derives the profile and the settings of each
+ * store, and returns one frozen Config. Throws ConfigError listing every
+ * problem, each naming its variable.
+ */
+export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConfig {
+  const env = validateEnv(raw);
+  const problems: string[] = [];
+  const profile = profileOf(env);
+  const dataDir = resolve(cwd, str(env, 'DATA_DIR'));
+
+  const registrySeedFile = env.REGISTRY_SEED_FILE === undefined ? null : resolve(cwd, str(env, 'REGISTRY_SEED_FILE'));
+  if (registrySeedFile) {
+    try {
+      accessSync(registrySeedFile, constants.R_OK);
+    } catch {
+      problems.push(`REGISTRY_SEED_FILE ${registrySeedFile} is not a readable file`);
+    }
+  }
+
+  const { secrets, generated } = resolveSecrets(env, profile, dataDir, problems);
+  if (problems.length > 0 || secrets === null) throw new ConfigError(problems);
+
+  const host = str(env, 'HOST');
+  const port = num(env, 'PORT');
+  const poolMax = num(env, 'DB_POOL_MAX');
+  const config: Config = {
+    profile,
+    http: {
+      port,
+      host,
+      publicUrl: (env.PUBLIC_URL as string | undefined)?.replace(/\/+$/, '') ?? `http://${host}:${port}`,
+      bodyLimitBytes: num(env, 'HTTP_BODY_LIMIT_BYTES'),
+      shutdownTimeoutMs: num(env, 'SHUTDOWN_TIMEOUT_MS'),
+      readinessTimeoutMs: num(env, 'READINESS_TIMEOUT_MS'),
+    },
+    logLevel: str(env, 'LOG_LEVEL') as LevelWithSilent,
+    dataDir,
+    postgres:
+      env.DATABASE_URL === undefined
+        ? { kind: 'embedded', dataDir: resolve(dataDir, 'pglite'), poolMax }
+        : { kind: 'url', url: str(env, 'DATABASE_URL'), poolMax },
+    redis: env.REDIS_URL === undefined ? null : { url: str(env, 'REDIS_URL'), keyPrefix: str(env, 'REDIS_KEY_PREFIX') },
+    kafka:
+      env.KAFKA_BROKERS === undefined
+        ? null
+        : { brokers: str(env, 'KAFKA_BROKERS').split(','), clientId: str(env, 'KAFKA_CLIENT_ID') },
+    clickhouse:
+      env.CLICKHOUSE_URL === undefined
+        ? null
+        : { url: str(env, 'CLICKHOUSE_URL'), database: str(env, 'CLICKHOUSE_DATABASE') },
+    migrateOnStart: env.MIGRATE_ON_START as boolean,
+    scheduler: {
+      pollIntervalMs: num(env, 'SCHEDULER_POLL_INTERVAL_MS'),
+      leaseMs: num(env, 'SCHEDULER_LEASE_MS'),
+      concurrency: num(env, 'SCHEDULER_CONCURRENCY'),
+      maxAttempts: num(env, 'SCHEDULER_MAX_ATTEMPTS'),
+    },
+    registrySeedFile,
+    secrets,
+  };
+  return { config: deepFreeze(config), generatedSecrets: generated };
+}

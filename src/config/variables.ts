@@ -1,0 +1,51 @@
+/**
+ * Every environment variable beckn-ride reads, with its JSON Schema (ajv
+ * coerces and checks it), default and description. The README table is
+ * checked against this list by a test.
+ */
+export interface VariableSpec {
+  schema: Record<string, unknown>;
+  default?: string | number | boolean;
+  /** Never printed, never defaulted outside the embedded profile. */
+  secret?: boolean;
+  description: string;
+}
+
+const base64 = '^[A-Za-z0-9+/]+={0,2}$';
+const token = { type: 'string', minLength: 24, pattern: '^[\\x21-\\x7e]+$' };
+
+export const variables = {
+  PORT: { schema: { type: 'integer', minimum: 0, maximum: 65535 }, default: 8080, description: 'HTTP port (0 picks a free port).' },
+  HOST: { schema: { type: 'string', minLength: 1 }, default: '127.0.0.1', description: 'Interface the HTTP server binds to (`0.0.0.0` in containers).' },
+  PUBLIC_URL: { schema: { type: 'string', pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' }, description: 'Base URL other participants reach this service at; defaults to `http://HOST:PORT`.' },
+  DATABASE_URL: { schema: { type: 'string', pattern: '^postgres(ql)?://\\S+$' }, description: 'Postgres connection URL. Unset: embedded PGlite in `DATA_DIR`.' },
+  REDIS_URL: { schema: { type: 'string', pattern: '^rediss?://\\S+$' }, description: 'Redis URL. Unset: in-memory correlation store, locks and scheduler.' },
+  KAFKA_BROKERS: { schema: { type: 'string', pattern: '^[^\\s,:]+:\\d+(,[^\\s,:]+:\\d+)*$' }, description: 'Comma-separated `host:port` list. Unset: message log in a local file.' },
+  CLICKHOUSE_URL: { schema: { type: 'string', pattern: '^https?://\\S+$' }, description: 'ClickHouse HTTP URL. Unset: audit reads the local message log file.' },
+  CLICKHOUSE_DATABASE: { schema: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, default: 'beckn_ride', description: 'ClickHouse database (created at start).' },
+  ADMIN_TOKEN: { schema: token, secret: true, description: 'Bearer token of the operator API (at least 24 characters).' },
+  AUDITOR_TOKEN: { schema: token, secret: true, description: 'Bearer token of the audit API (at least 24 characters).' },
+  SIGNING_PRIVATE_KEY: { schema: { type: 'string', pattern: base64 }, secret: true, description: 'Ed25519 signing key, base64 of the 32-byte seed or the 64-byte seed+public key.' },
+  ENCRYPTION_KEY: { schema: { type: 'string', pattern: base64 }, secret: true, description: 'Base64 of 32 random bytes; encrypts and keys the hashes of sensitive fields.' },
+  REGISTRY_SEED_FILE: { schema: { type: 'string', minLength: 1 }, description: 'JSON file of extra subscriber records for the dev registry.' },
+  DATA_DIR: { schema: { type: 'string', minLength: 1 }, default: '.data', description: 'Folder of the embedded profile (PGlite data, generated secrets, local logs).' },
+  LOG_LEVEL: { schema: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', description: 'pino log level.' },
+  REDIS_KEY_PREFIX: { schema: { type: 'string', pattern: '^\\S+$' }, default: 'beckn-ride:', description: 'Prefix of every Redis key and channel.' },
+  KAFKA_CLIENT_ID: { schema: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' }, default: 'beckn-ride', description: 'Kafka client id.' },
+  DB_POOL_MAX: { schema: { type: 'integer', minimum: 1, maximum: 200 }, default: 10, description: 'Max Postgres connections per process.' },
+  HTTP_BODY_LIMIT_BYTES: { schema: { type: 'integer', minimum: 1024, maximum: 52428800 }, default: 1048576, description: 'Largest request body accepted (413 beyond).' },
+  SHUTDOWN_TIMEOUT_MS: { schema: { type: 'integer', minimum: 100, maximum: 600000 }, default: 15000, description: 'Bound on graceful shutdown after SIGTERM.' },
+  MIGRATE_ON_START: { schema: { type: 'boolean' }, default: true, description: 'Run Postgres and ClickHouse migrations and create Kafka topics at start.' },
+  SCHEDULER_POLL_INTERVAL_MS: { schema: { type: 'integer', minimum: 10, maximum: 60000 }, default: 250, description: 'How often a worker looks for due jobs.' },
+  SCHEDULER_LEASE_MS: { schema: { type: 'integer', minimum: 100, maximum: 3600000 }, default: 30000, description: 'How long a claimed job stays with its worker before another may retry it.' },
+  SCHEDULER_CONCURRENCY: { schema: { type: 'integer', minimum: 1, maximum: 256 }, default: 8, description: 'Jobs one process runs at once.' },
+  SCHEDULER_MAX_ATTEMPTS: { schema: { type: 'integer', minimum: 1, maximum: 100 }, default: 8, description: 'Runs of a failing job before it is dead-lettered.' },
+  READINESS_TIMEOUT_MS: { schema: { type: 'integer', minimum: 50, maximum: 60000 }, default: 2000, description: 'Bound on each dependency check of `/health/ready`.' },
+} as const satisfies Record<string, VariableSpec>;
+
+export type VariableName = keyof typeof variables;
+export const variableNames = Object.keys(variables) as VariableName[];
+
+/** The variables whose presence makes a store real; all four make the full profile. */
+export const serviceUrlVariables = ['DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'CLICKHOUSE_URL'] as const;
+export const secretVariables = variableNames.filter((name) => (variables[name] as VariableSpec).secret === true);

@@ -1,0 +1,98 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface PoolStats {
+  size: number;
+  available: number;
+  using: number;
+  waiting: number;
+}
+
+/**
+ * The process-wide Prometheus registry and the series every component shares.
+ * Components that own a queue (outbox, spool, scheduler) report their depth
+ * through `trackDepth`, so the gauges read live values at scrape time.
+ */
+export interface Metrics {
+  registry: Registry;
+  httpRequests: Counter<'route' | 'action' | 'status'>;
+  httpDuration: Histogram<'route' | 'action' | 'status'>;
+  signatureFailures: Counter<'code'>;
+  schemaFailures: Counter<'code'>;
+  schedulerLag: Histogram;
+  trackDepth(queue: 'outbox' | 'spool' | 'scheduler', read: () => Promise<number> | number): void;
+  trackPool(name: string, read: () => PoolStats): void;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const depthReaders = new Map<string, () => Promise<number> | number>();
+  const poolReaders = new Map<string, () => PoolStats>();
+
+  new Gauge({
+    name: 'beckn_ride_queue_depth',
+    help: 'Items waiting in an internal queue (outbox, spool, scheduler)',
+    labelNames: ['queue'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [queue, read] of depthReaders) this.set({ queue }, await read());
+    },
+  });
+
+  new Gauge({
+    name: 'beckn_ride_db_pool_connections',
+    help: 'Database pool connections by state',
+    labelNames: ['pool', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [pool, read] of poolReaders) {
+        const stats = read();
+        for (const state of ['size', 'available', 'using', 'waiting'] as const) this.set({ pool, state }, stats[state]);
+      }
+    },
+  });
+
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'beckn_ride_http_requests_total',
+      help: 'HTTP requests by route pattern, Beckn action and status',
+      labelNames: ['route', 'action', 'status'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'beckn_ride_http_request_duration_seconds',
+      help: 'HTTP request latency by route pattern, Beckn action and status',
+      labelNames: ['route', 'action', 'status'],
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    signatureFailures: new Counter({
+      name: 'beckn_ride_signature_failures_total',
+      help: 'Rejected Beckn signatures by error code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    schemaFailures: new Counter({
+      name: 'beckn_ride_schema_failures_total',
+      help: 'Beckn messages that failed schema validation, by error code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    schedulerLag: new Histogram({
+      name: 'beckn_ride_scheduler_lag_seconds',
+      help: 'Delay between a job being due and a worker claiming it',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    trackDepth(queue, read) {
+      depthReaders.set(queue, read);
+    },
+    trackPool(name, read) {
+      poolReaders.set(name, read);
+    },
+  };
+}

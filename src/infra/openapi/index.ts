@@ -1,0 +1,1 @@
+export { buildOpenApiDocument, toOpenApiPath, type OpenApiDocument } from './openapi.js';

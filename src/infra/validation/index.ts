@@ -1,0 +1,1 @@
+export { SchemaRegistry, describeSchemaErrors, type JsonSchema, type SchemaIssue } from './schema-registry.js';
