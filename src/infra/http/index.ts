@@ -6,3 +6,4 @@ export { requireJsonBody, jsonBody } from './body-parsing.js';
 export { errorHandler } from './error-handler.js';
 export { unknownRoute } from './unknown-route.js';
 export { httpMetrics } from './http-metrics.js';
+export { listen, drain } from './serve.js';

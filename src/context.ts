@@ -1,0 +1,168 @@
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import type { Sequelize } from 'sequelize';
+import type { Config } from './config/index.js';
+import { checkClickHouse, createClickHouse, ensureDatabase, runClickHouseMigrations, type ClickHouseClient } from './infra/clickhouse/index.js';
+import {
+  createMemoryCorrelationStore,
+  createRedisCorrelationStore,
+  type CorrelationStore,
+} from './infra/correlation/index.js';
+import type { ReadinessCheck } from './infra/health/index.js';
+import { checkKafka, createKafka, ensureTopics, type TopicSpec } from './infra/kafka/index.js';
+import { createMemoryLockManager, createRedisLockManager, type LockManager } from './infra/lock/index.js';
+import type { Logger } from './infra/logging/logger.js';
+import { createMetrics, type Metrics } from './infra/metrics/index.js';
+import { checkPostgres, createSequelize, poolStats, runMigrations, startEmbeddedPostgres } from './infra/postgres/index.js';
+import {
+  createMemoryScheduler,
+  createRedisScheduler,
+  type Scheduler,
+  type SchedulerOptions,
+} from './infra/scheduler/index.js';
+import { Teardown } from './infra/teardown.js';
+
+/** Everything a request handler or background worker may use, built once per process. */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  sequelize: Sequelize;
+  redis: Redis | null;
+  correlation: CorrelationStore;
+  locks: LockManager;
+  scheduler: Scheduler;
+  kafka: Kafka | null;
+  clickhouse: ClickHouseClient | null;
+  /** Dependency checks behind /health/ready, by name. */
+  readiness: Record<string, ReadinessCheck>;
+  lifecycle: { draining: boolean };
+  /** Starts background work (scheduler polling) once handlers are registered. */
+  start(): void;
+  /** Closes everything in reverse order of construction. */
+  destroy(): Promise<void>;
+}
+
+/** Test seams: anything given here is used instead of what config would build. */
+export interface ContextOverrides {
+  metrics?: Metrics;
+  kafkaTopics?: TopicSpec[];
+  clickhouseMigrationsDir?: string;
+}
+
+const clickhouseMigrationsDir = fileURLToPath(new URL('../migrations/clickhouse/', import.meta.url));
+
+async function buildPostgres(config: Config, logger: Logger, teardown: Teardown): Promise<Sequelize> {
+  let url: string;
+  if (config.postgres.kind === 'url') {
+    url = config.postgres.url;
+  } else {
+    const embedded = await startEmbeddedPostgres({ dataDir: config.postgres.dataDir, logger });
+    teardown.add('embedded-postgres', () => embedded.close());
+    url = embedded.url;
+  }
+  const sequelize = createSequelize({ url, logger, poolMax: config.postgres.poolMax, applicationName: 'beckn-ride' });
+  teardown.add('postgres', () => sequelize.close());
+  if (config.migrateOnStart) await runMigrations({ sequelize, logger });
+  return sequelize;
+}
+
+async function buildRedis(config: Config, teardown: Teardown): Promise<Redis | null> {
+  if (!config.redis) return null;
+  const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5_000 });
+  teardown.add('redis', async () => {
+    await redis.quit();
+  });
+  await redis.connect();
+  return redis;
+}
+
+async function buildClickHouse(config: Config, logger: Logger, teardown: Teardown, overrides: ContextOverrides) {
+  if (!config.clickhouse) return null;
+  const { url, database } = config.clickhouse;
+  if (config.migrateOnStart) await ensureDatabase(url, database);
+  const client = createClickHouse({ url, database, logger });
+  teardown.add('clickhouse', () => client.close());
+  if (config.migrateOnStart) {
+    await runClickHouseMigrations(client, overrides.clickhouseMigrationsDir ?? clickhouseMigrationsDir, logger);
+  }
+  return client;
+}
+
+async function buildKafka(config: Config, logger: Logger, teardown: Teardown, overrides: ContextOverrides) {
+  if (!config.kafka) return null;
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+  const admin = kafka.admin();
+  teardown.add('kafka-admin', () => admin.disconnect());
+  await admin.connect();
+  const topics = overrides.kafkaTopics ?? [];
+  if (config.migrateOnStart && topics.length > 0) await ensureTopics(kafka, topics, logger);
+  return { kafka, admin };
+}
+
+/**
+ * The composition root: builds every adapter the config asks for (real
+ * stores when their URL is set, embedded ones otherwise), runs migrations,
+ * and returns the context with a destroy() that tears it all down in order.
+ * A failure while building closes whatever was already built.
+ */
+export async function createContext(config: Config, logger: Logger, overrides: ContextOverrides = {}): Promise<AppContext> {
+  const teardown = new Teardown();
+  try {
+    const metrics = overrides.metrics ?? createMetrics();
+    const sequelize = await buildPostgres(config, logger, teardown);
+    metrics.trackPool('postgres', () => poolStats(sequelize));
+    const redis = await buildRedis(config, teardown);
+    const clickhouse = await buildClickHouse(config, logger, teardown, overrides);
+    const kafka = await buildKafka(config, logger, teardown, overrides);
+
+    const prefix = config.redis?.keyPrefix ?? 'beckn-ride:';
+    const correlation = redis ? createRedisCorrelationStore({ redis, prefix }) : createMemoryCorrelationStore({ prefix });
+    teardown.add('correlation-store', () => correlation.close());
+    const locks = redis ? createRedisLockManager({ redis, prefix }) : createMemoryLockManager({});
+    teardown.add('locks', () => locks.close());
+
+    const schedulerOptions: SchedulerOptions = {
+      pollIntervalMs: config.scheduler.pollIntervalMs,
+      leaseMs: config.scheduler.leaseMs,
+      concurrency: config.scheduler.concurrency,
+      defaultMaxAttempts: config.scheduler.maxAttempts,
+      baseBackoffMs: 1_000,
+      maxBackoffMs: 5 * 60_000,
+      observeLag: (seconds) => metrics.schedulerLag.observe(seconds),
+    };
+    const scheduler = redis
+      ? createRedisScheduler({ redis, prefix, logger, options: schedulerOptions })
+      : createMemoryScheduler({ logger, options: schedulerOptions });
+    teardown.add('scheduler', () => scheduler.stop(config.http.shutdownTimeoutMs));
+    metrics.trackDepth('scheduler', async () => (await scheduler.stats()).pending);
+
+    const readiness: Record<string, ReadinessCheck> = {
+      postgres: () => checkPostgres(sequelize),
+      correlation_store: () => correlation.ping(),
+      ...(clickhouse ? { clickhouse: () => checkClickHouse(clickhouse) } : {}),
+      ...(kafka ? { kafka: () => checkKafka(kafka.admin) } : {}),
+    };
+
+    return {
+      config,
+      logger,
+      metrics,
+      sequelize,
+      redis,
+      correlation,
+      locks,
+      scheduler,
+      kafka: kafka?.kafka ?? null,
+      clickhouse,
+      readiness,
+      lifecycle: { draining: false },
+      start: () => scheduler.start(),
+      destroy: () => teardown.run(logger),
+    };
+  } catch (error) {
+    await teardown.run(logger);
+    throw error;
+  }
+}

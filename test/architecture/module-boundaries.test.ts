@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+interface Violation {
+  from: string;
+  to: string;
+  rule: { name: string };
+}
+
+function cruise(path: string): Violation[] {
+  const result = spawnSync('node_modules/.bin/depcruise', ['--config', '.dependency-cruiser.cjs', '--output-type', 'json', path], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  assert.ok(result.stdout, result.stderr);
+  return (JSON.parse(result.stdout) as { summary: { violations: Violation[] } }).summary.violations;
+}
+
+describe('module boundaries', function () {
+  this.timeout(60_000);
+
+  it('hold in src', () => {
+    assert.deepEqual(cruise('src'), []);
+  });
+
+  it('are enforced: a fixture tree breaking each rule is reported rule by rule', () => {
+    const violations = cruise('test/fixtures/module-boundaries/src');
+    const found = violations.map((v) => `${v.rule.name}: ${v.from.replace(/^.*\/src\//, '')} -> ${v.to.replace(/^.*\/src\//, '')}`).sort();
+    assert.deepEqual(found, [
+      'bap-not-to-bpp: bap/quote.ts -> bpp/fare.ts',
+      'infra-not-to-domains: infra/cache.ts -> protocol/context.ts',
+      'protocol-is-generic: protocol/context.ts -> bap/quote.ts',
+    ]);
+  });
+});

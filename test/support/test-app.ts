@@ -1,0 +1,65 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp, type BuiltApp } from '../../src/app.js';
+import { loadConfig, type RawEnv } from '../../src/config/index.js';
+import { createContext, type AppContext, type ContextOverrides } from '../../src/context.js';
+import { drain, listen } from '../../src/infra/http/index.js';
+import { createLogger } from '../../src/infra/logging/logger.js';
+import { testServices, uniqueTestPrefix } from './services.js';
+
+export interface TestApp extends BuiltApp {
+  ctx: AppContext;
+  server: Server;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Fresh secrets for one test run: no secret is ever committed. */
+export function testSecrets(): Required<Pick<RawEnv, 'ADMIN_TOKEN' | 'AUDITOR_TOKEN' | 'SIGNING_PRIVATE_KEY' | 'ENCRYPTION_KEY'>> {
+  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+  return {
+    ADMIN_TOKEN: randomBytes(24).toString('base64url'),
+    AUDITOR_TOKEN: randomBytes(24).toString('base64url'),
+    SIGNING_PRIVATE_KEY: Buffer.from(jwk.d as string, 'base64url').toString('base64'),
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  };
+}
+
+/** The environment of the full profile against this machine's real services. */
+export function fullProfileEnv(extra: RawEnv = {}): RawEnv {
+  return {
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'beckn-ride-test-')),
+    DATABASE_URL: testServices.databaseUrl,
+    REDIS_URL: testServices.redisUrl,
+    REDIS_KEY_PREFIX: uniqueTestPrefix('app'),
+    KAFKA_BROKERS: testServices.kafkaBrokers.join(','),
+    CLICKHOUSE_URL: testServices.clickhouseUrl,
+    CLICKHOUSE_DATABASE: testServices.clickhouseDatabase,
+    ...testSecrets(),
+    ...extra,
+  };
+}
+
+/** Boots the real service in-process (real stores, real HTTP on a free port). */
+export async function startTestApp(env: RawEnv = fullProfileEnv(), overrides: ContextOverrides = {}): Promise<TestApp> {
+  const { config } = loadConfig(env);
+  const logger = createLogger(config.logLevel);
+  const ctx = await createContext(config, logger, overrides);
+  const built = buildApp(ctx);
+  const { server, port } = await listen(built.app, 0, '127.0.0.1');
+  return {
+    ...built,
+    ctx,
+    server,
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await drain(server, 5_000);
+      await ctx.destroy();
+    },
+  };
+}
