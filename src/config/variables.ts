@@ -32,7 +32,7 @@ export const variables = {
   LOG_LEVEL: { schema: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', description: 'pino log level.' },
   REDIS_KEY_PREFIX: { schema: { type: 'string', pattern: '^\\S+$' }, default: 'beckn-ride:', description: 'Prefix of every Redis key and channel.' },
   KAFKA_CLIENT_ID: { schema: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' }, default: 'beckn-ride', description: 'Kafka client id.' },
-  DB_POOL_MAX: { schema: { type: 'integer', minimum: 1, maximum: 200 }, default: 10, description: 'Max Postgres connections per process.' },
+  DB_POOL_MAX: { schema: { type: 'integer', minimum: 2, maximum: 200 }, default: 10, description: 'Max Postgres connections per process (at least 2: migrations hold one for their lock).' },
   HTTP_BODY_LIMIT_BYTES: { schema: { type: 'integer', minimum: 1024, maximum: 52428800 }, default: 1048576, description: 'Largest request body accepted (413 beyond).' },
   SHUTDOWN_TIMEOUT_MS: { schema: { type: 'integer', minimum: 100, maximum: 600000 }, default: 15000, description: 'Bound on graceful shutdown after SIGTERM.' },
   MIGRATE_ON_START: { schema: { type: 'boolean' }, default: true, description: 'Run Postgres and ClickHouse migrations and create Kafka topics at start.' },
