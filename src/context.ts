@@ -118,7 +118,7 @@ export async function createContext(config: Config, logger: Logger, overrides: C
     const kafka = await buildKafka(config, logger, teardown, overrides);
 
     const prefix = config.redis?.keyPrefix ?? 'beckn-ride:';
-    const correlation = redis ? createRedisCorrelationStore({ redis, prefix }) : createMemoryCorrelationStore({ prefix });
+    const correlation = redis ? createRedisCorrelationStore({ redis, prefix, logger }) : createMemoryCorrelationStore({ prefix });
     teardown.add('correlation-store', () => correlation.close());
     const locks = redis ? createRedisLockManager({ redis, prefix }) : createMemoryLockManager({});
     teardown.add('locks', () => locks.close());
