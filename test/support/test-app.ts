@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import type { DestinationStream } from 'pino';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,9 +47,13 @@ export function fullProfileEnv(extra: RawEnv = {}): RawEnv {
 }
 
 /** Boots the real service in-process (real stores, real HTTP on a free port). */
-export async function startTestApp(env: RawEnv = fullProfileEnv(), overrides: ContextOverrides = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: RawEnv = fullProfileEnv(),
+  overrides: ContextOverrides = {},
+  logDestination?: DestinationStream,
+): Promise<TestApp> {
   const { config } = loadConfig(env);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logDestination);
   const ctx = await createContext(config, logger, overrides);
   const built = buildApp(ctx);
   const { server, port } = await listen(built.app, 0, '127.0.0.1');

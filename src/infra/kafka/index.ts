@@ -1,0 +1,3 @@
+export { createKafka, type KafkaClientOptions } from './kafka-client.js';
+export { ensureTopics, type TopicSpec } from './topics.js';
+export { checkKafka } from './kafka-health.js';
