@@ -291,6 +291,19 @@ describe('embedded postgres (PGlite) lifecycle', function () {
     }
   });
 
+  it('refuses a second open of a data folder in use, and takes over a lock left by a dead process', async () => {
+    const dataDir = join(root, 'locked');
+    const first = await startEmbeddedPostgres({ dataDir, logger });
+    try {
+      await assert.rejects(startEmbeddedPostgres({ dataDir, logger }), /is in use by process \d+/);
+    } finally {
+      await first.close();
+    }
+    await writeFile(`${dataDir}.lock`, '999999999');
+    const second = await startEmbeddedPostgres({ dataDir, logger });
+    await second.close();
+  });
+
   it('makes checkPostgres reject within its timeout once the server is closed', async () => {
     const embedded = await startEmbeddedPostgres({ dataDir: join(root, 'closing'), logger });
     const sequelize = createSequelize({ url: embedded.url, logger, poolMax: 2 });

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Logger } from '../logging/logger.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export interface EmbeddedPostgresOptions {
   /** Folder holding the database files; created when missing. */
@@ -34,6 +35,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const host = options.host ?? DEFAULT_HOST;
   const started = Date.now();
   await mkdir(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
 
   const db = await PGlite.create(dataDir, {
     // PGlite's server log (startup, shutdown, errors) would otherwise be dropped.
@@ -41,6 +43,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       logger.debug({ pglite: line }, 'embedded postgres log');
       return false;
     },
+  }).catch((error: unknown) => {
+    unlock();
+    throw error;
   });
   const server = new PGLiteSocketServer({
     db,
@@ -55,6 +60,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await server.start();
   } catch (err) {
     await db.close();
+    unlock();
     throw err;
   }
 
@@ -69,6 +75,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       (closing ??= (async () => {
         await server.stop();
         await db.close();
+        unlock();
         logger.info({ dataDir }, 'embedded postgres closed');
       })()),
   };

@@ -1,0 +1,38 @@
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite has no lock of its own, and two processes writing one data folder
+ * corrupt it. This takes `<dataDir>.lock` (holding our pid), replaces a lock
+ * whose process is gone, and refuses while a live process holds it.
+ * Returns the release function.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  const lockFile = `${dataDir}.lock`;
+  const mine = String(process.pid);
+  try {
+    writeFileSync(lockFile, mine, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const holder = Number(readFileSync(lockFile, 'utf8').trim());
+    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      throw new Error(`embedded postgres data folder ${dataDir} is in use by process ${holder}`);
+    }
+    writeFileSync(lockFile, mine);
+  }
+  return () => {
+    try {
+      if (readFileSync(lockFile, 'utf8').trim() === mine) unlinkSync(lockFile);
+    } catch {
+      // Already gone: nothing to release.
+    }
+  };
+}
