@@ -1,0 +1,70 @@
+/**
+ * Every way the protocol layer refuses a message, and how each is answered.
+ * Codes follow ONDC-RFC-001 / BECKN-005: the seller side (our BPP receiving
+ * requests) answers 3xxxx, the buyer side (our BAP receiving callbacks)
+ * 2xxxx, the gateway 1xxxx. HTTP statuses follow PROFILE.md.
+ */
+export type NackReason =
+  | 'SIGNATURE_MISSING'
+  | 'SIGNATURE_MALFORMED'
+  | 'SIGNATURE_INVALID'
+  | 'SIGNATURE_EXPIRED'
+  | 'KEY_UNKNOWN'
+  | 'SIGNER_MISMATCH'
+  | 'GATEWAY_SIGNATURE_INVALID'
+  | 'INVALID_JSON'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UNKNOWN_ACTION'
+  | 'SCHEMA_INVALID'
+  | 'CONTEXT_INVALID'
+  | 'CITY_NOT_SUPPORTED'
+  | 'STALE_REQUEST'
+  | 'LATE_CALLBACK'
+  | 'UNKNOWN_TRANSACTION'
+  | 'DUPLICATE_MISMATCH'
+  | 'RATE_LIMITED'
+  | 'NO_PROVIDERS'
+  | 'REGISTRY_UNAVAILABLE'
+  | 'INTERNAL';
+
+export type NackSide = 'bpp' | 'bap' | 'gateway';
+export type ErrorType = 'CONTEXT-ERROR' | 'CORE-ERROR' | 'DOMAIN-ERROR' | 'POLICY-ERROR' | 'JSON-SCHEMA-ERROR';
+
+export interface NackEntry {
+  httpStatus: number;
+  type: ErrorType;
+  /** Code by the side that answers. */
+  codes: Record<NackSide, string>;
+  /** For 401s: whether the failing header was the gateway's (answered with Proxy-Authenticate). */
+  gatewayHeader?: boolean;
+}
+
+const signature = { httpStatus: 401, type: 'POLICY-ERROR', codes: { bpp: '30016', bap: '20001', gateway: '10001' } } as const;
+const invalid = { bpp: '30000', bap: '20006', gateway: '10000' } as const;
+const internal = { bpp: '31001', bap: '23001', gateway: '10000' } as const;
+
+export const nackCatalogue: Readonly<Record<NackReason, NackEntry>> = Object.freeze({
+  SIGNATURE_MISSING: signature,
+  SIGNATURE_MALFORMED: signature,
+  SIGNATURE_INVALID: signature,
+  SIGNATURE_EXPIRED: signature,
+  KEY_UNKNOWN: signature,
+  SIGNER_MISMATCH: signature,
+  GATEWAY_SIGNATURE_INVALID: { ...signature, gatewayHeader: true },
+  INVALID_JSON: { httpStatus: 400, type: 'JSON-SCHEMA-ERROR', codes: invalid },
+  PAYLOAD_TOO_LARGE: { httpStatus: 413, type: 'CORE-ERROR', codes: invalid },
+  UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, type: 'CORE-ERROR', codes: invalid },
+  UNKNOWN_ACTION: { httpStatus: 404, type: 'CONTEXT-ERROR', codes: invalid },
+  SCHEMA_INVALID: { httpStatus: 400, type: 'JSON-SCHEMA-ERROR', codes: invalid },
+  CONTEXT_INVALID: { httpStatus: 400, type: 'CONTEXT-ERROR', codes: invalid },
+  CITY_NOT_SUPPORTED: { httpStatus: 400, type: 'CONTEXT-ERROR', codes: { bpp: '30000', bap: '20006', gateway: '10002' } },
+  STALE_REQUEST: { httpStatus: 400, type: 'CONTEXT-ERROR', codes: { bpp: '30022', bap: '20002', gateway: '10000' } },
+  LATE_CALLBACK: { httpStatus: 400, type: 'CONTEXT-ERROR', codes: { bpp: '30022', bap: '20009', gateway: '10000' } },
+  UNKNOWN_TRANSACTION: { httpStatus: 400, type: 'CONTEXT-ERROR', codes: { bpp: '30000', bap: '20008', gateway: '10000' } },
+  DUPLICATE_MISMATCH: { httpStatus: 409, type: 'CONTEXT-ERROR', codes: invalid },
+  RATE_LIMITED: { httpStatus: 429, type: 'POLICY-ERROR', codes: invalid },
+  NO_PROVIDERS: { httpStatus: 400, type: 'DOMAIN-ERROR', codes: { bpp: '30001', bap: '20003', gateway: '10000' } },
+  REGISTRY_UNAVAILABLE: { httpStatus: 500, type: 'CORE-ERROR', codes: internal },
+  INTERNAL: { httpStatus: 500, type: 'CORE-ERROR', codes: internal },
+});

@@ -1,0 +1,2 @@
+export type { MessageLog, MessageRecord } from './message-record.js';
+export { openFileMessageLog, readFileMessageLog } from './file-message-log.js';
