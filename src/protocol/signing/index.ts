@@ -1,0 +1,13 @@
+export { type AuthorizationParams, signedHeaders, supportedAlgorithm } from './authorization-params.js';
+export { buildAuthorizationHeader } from './build-authorization-header.js';
+export { blake2b512Base64 } from './digest.js';
+export type { Ed25519Impl } from './ed25519-impl.js';
+export { type EncryptionKeyPair, generateEncryptionKeyPair } from './encryption-keys.js';
+export { nativeEd25519 } from './native-ed25519.js';
+export { nobleEd25519 } from './noble-ed25519.js';
+export { parseAuthorizationHeader } from './parse-authorization-header.js';
+export { type SignatureFailure, SignatureHeaderError, type SignatureVerdict } from './signature-failure.js';
+export { type SignOptions, type Signer, type SignerDefaults, type SigningKey, createSigner } from './signer.js';
+export { type DecodedPrivateKey, type SigningKeyPair, decodePrivateKey, generateSigningKeyPair } from './signing-keys.js';
+export { signingString } from './signing-string.js';
+export { type VerifyOptions, verifyParsedAuthorization } from './verify-authorization.js';
