@@ -42,6 +42,13 @@ module.exports = {
       to: { path: `${mod('bap')}|${mod('bpp')}|${mod('protocol')}|${mod('audit')}|${mod('registry')}|${mod('payments')}` },
     },
     {
+      name: 'registry-only-from-composition-root',
+      comment: 'The dev registry is mounted by the composition root; protocol and domains reach it only through the registry client.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/beckn-network\\.ts$' },
+      to: { path: '^registry/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 
 bash scripts/services.sh up
 npx tsc --noEmit
-npx depcruise src --config .dependency-cruiser.cjs
+npx depcruise src registry --config .dependency-cruiser.cjs
 npx mocha 'test/**/*.test.ts'

@@ -1,4 +1,4 @@
-import express, { type Application } from 'express';
+import express, { type Application, type RequestHandler } from 'express';
 import type { AppContext } from './context.js';
 import { healthRoutes } from './infra/health/index.js';
 import {
@@ -32,6 +32,8 @@ function collectRoutes(ctx: AppContext): RouteSpec[] {
       isDraining: () => ctx.lifecycle.draining,
     }),
     ...metricsRoutes(ctx.metrics),
+    ...(ctx.beckn.registry?.routes ?? []),
+    ...ctx.beckn.protocol.routes,
   ];
 }
 
@@ -61,8 +63,11 @@ export function buildApp(ctx: AppContext): BuiltApp {
     if (ctx.lifecycle.draining) res.setHeader('Connection', 'close');
     next();
   });
-  app.use(requireJsonBody);
-  app.use(jsonBody(ctx.config.http.bodyLimitBytes));
+  // Beckn endpoints read their raw bytes themselves: the signature covers the bytes as sent.
+  const notBeckn = (middleware: RequestHandler): RequestHandler => (req, res, next) =>
+    req.path.startsWith('/beckn/') ? next() : middleware(req, res, next);
+  app.use(notBeckn(requireJsonBody));
+  app.use(notBeckn(jsonBody(ctx.config.http.bodyLimitBytes)));
   app.use(reenterRequestContext);
   mountRoutes(app, routes, { body: new SchemaRegistry(), query: new SchemaRegistry({ coerceTypes: true }) });
   app.use(unknownRoute(routes));

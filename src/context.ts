@@ -12,6 +12,8 @@ import {
 import type { ReadinessCheck } from './infra/health/index.js';
 import { checkKafka, createKafka, ensureTopics, type TopicSpec } from './infra/kafka/index.js';
 import { createMemoryLockManager, createRedisLockManager, type LockManager } from './infra/lock/index.js';
+import { createMemoryRateLimiter, createRedisRateLimiter } from './infra/rate-limit/index.js';
+import { buildBecknNetwork, type BecknNetwork } from './beckn-network.js';
 import type { Logger } from './infra/logging/logger.js';
 import { createMetrics, type Metrics } from './infra/metrics/index.js';
 import { checkPostgres, createSequelize, poolStats, runMigrations, startEmbeddedPostgres } from './infra/postgres/index.js';
@@ -35,6 +37,8 @@ export interface AppContext {
   scheduler: Scheduler;
   kafka: Kafka | null;
   clickhouse: ClickHouseClient | null;
+  /** The Beckn layer: protocol (routes, handlers, sender), dev registry, message log. */
+  beckn: BecknNetwork;
   /** Dependency checks behind /health/ready, by name. */
   readiness: Record<string, ReadinessCheck>;
   lifecycle: { draining: boolean };
@@ -138,6 +142,9 @@ export async function createContext(config: Config, logger: Logger, overrides: C
     teardown.add('scheduler', () => scheduler.stop(config.http.shutdownTimeoutMs));
     metrics.trackDepth('scheduler', async () => (await scheduler.stats()).pending);
 
+    const rateLimiter = redis ? createRedisRateLimiter({ redis, prefix }) : createMemoryRateLimiter();
+    const beckn = await buildBecknNetwork({ config, sequelize, correlation, rateLimiter, metrics, logger }, teardown);
+
     const readiness: Record<string, ReadinessCheck> = {
       postgres: () => checkPostgres(sequelize),
       correlation_store: () => correlation.ping(),
@@ -156,9 +163,13 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       scheduler,
       kafka: kafka?.kafka ?? null,
       clickhouse,
+      beckn,
       readiness,
       lifecycle: { draining: false },
-      start: () => scheduler.start(),
+      start: () => {
+        scheduler.start();
+        beckn.protocol.start();
+      },
       destroy: () => teardown.run(logger),
     };
   } catch (error) {

@@ -43,4 +43,25 @@ export interface Config {
   scheduler: SchedulerConfig;
   registrySeedFile: string | null;
   secrets: Secrets;
+  beckn: BecknConfig;
+}
+
+export type RoleName = 'bap' | 'bpp' | 'gateway' | 'registry';
+
+export interface BecknConfig {
+  roles: readonly RoleName[];
+  subscriberIds: { bap: string; bpp: string; gateway: string };
+  uniqueKeyId: string;
+  /** null: the in-process dev registry answers lookups. */
+  registryUrl: string | null;
+  /** Empty: every city. */
+  cities: readonly string[];
+  defaultTtl: string;
+  clockSkewSeconds: number;
+  rateLimitPerMinute: number;
+  duplicateWindowSeconds: number;
+  signatureTtlSeconds: number;
+  registryCacheTtlSeconds: number;
+  delivery: { timeoutMs: number; maxAttempts: number; baseBackoffMs: number; maxBackoffMs: number; pollIntervalMs: number; concurrency: number };
+  messageLogFile: string;
 }

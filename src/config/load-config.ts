@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { parseEd25519PrivateKey } from '../infra/crypto/ed25519-keys.js';
-import type { Config, Profile, Secrets } from './config.js';
+import type { BecknConfig, Config, Profile, RoleName, Secrets } from './config.js';
 import { ConfigError } from './config-error.js';
 import { loadOrCreateEmbeddedSecrets, type EmbeddedSecretName } from './embedded-secrets.js';
 import type { RawEnv } from './env.js';
@@ -70,6 +70,39 @@ function parseSeed(base64: string): string {
   return Buffer.from(base64, 'base64').subarray(0, 32).toString('base64');
 }
 
+function becknConfig(env: TypedEnv, dataDir: string, cwd: string, problems: string[]): BecknConfig {
+  const roles = [...new Set(str(env, 'ROLES').split(','))] as RoleName[];
+  const registryUrl = (env.REGISTRY_URL as string | undefined)?.replace(/\/+$/, '') ?? null;
+  if (registryUrl === null && !roles.includes('registry')) {
+    problems.push('REGISTRY_URL is required when ROLES does not include registry');
+  }
+  if (num(env, 'DELIVERY_MAX_BACKOFF_MS') < num(env, 'DELIVERY_BASE_BACKOFF_MS')) {
+    problems.push('DELIVERY_MAX_BACKOFF_MS must be at least DELIVERY_BASE_BACKOFF_MS');
+  }
+  return {
+    roles,
+    subscriberIds: { bap: str(env, 'BAP_SUBSCRIBER_ID'), bpp: str(env, 'BPP_SUBSCRIBER_ID'), gateway: str(env, 'GATEWAY_SUBSCRIBER_ID') },
+    uniqueKeyId: str(env, 'UNIQUE_KEY_ID'),
+    registryUrl,
+    cities: env.BECKN_CITIES === undefined ? [] : str(env, 'BECKN_CITIES').split(','),
+    defaultTtl: str(env, 'BECKN_DEFAULT_TTL'),
+    clockSkewSeconds: num(env, 'BECKN_CLOCK_SKEW_SECONDS'),
+    rateLimitPerMinute: num(env, 'BECKN_RATE_LIMIT_PER_MINUTE'),
+    duplicateWindowSeconds: num(env, 'BECKN_DUPLICATE_WINDOW_SECONDS'),
+    signatureTtlSeconds: num(env, 'SIGNATURE_TTL_SECONDS'),
+    registryCacheTtlSeconds: num(env, 'REGISTRY_CACHE_TTL_SECONDS'),
+    delivery: {
+      timeoutMs: num(env, 'DELIVERY_TIMEOUT_MS'),
+      maxAttempts: num(env, 'DELIVERY_MAX_ATTEMPTS'),
+      baseBackoffMs: num(env, 'DELIVERY_BASE_BACKOFF_MS'),
+      maxBackoffMs: num(env, 'DELIVERY_MAX_BACKOFF_MS'),
+      pollIntervalMs: num(env, 'DELIVERY_POLL_INTERVAL_MS'),
+      concurrency: num(env, 'DELIVERY_CONCURRENCY'),
+    },
+    messageLogFile: env.MESSAGE_LOG_FILE === undefined ? resolve(dataDir, 'message-log.jsonl') : resolve(cwd, str(env, 'MESSAGE_LOG_FILE')),
+  };
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner);
@@ -99,6 +132,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
   }
 
   const { secrets, generated } = resolveSecrets(env, profile, dataDir, problems);
+  const beckn = becknConfig(env, dataDir, cwd, problems);
   if (problems.length > 0 || secrets === null) throw new ConfigError(problems);
 
   const host = str(env, 'HOST');
@@ -138,6 +172,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
     },
     registrySeedFile,
     secrets,
+    beckn,
   };
   return { config: deepFreeze(config), generatedSecrets: generated };
 }

@@ -19,7 +19,7 @@ export interface Metrics {
   signatureFailures: Counter<'code'>;
   schemaFailures: Counter<'code'>;
   schedulerLag: Histogram;
-  trackDepth(queue: 'outbox' | 'spool' | 'scheduler', read: () => Promise<number> | number): void;
+  trackDepth(queue: 'inbox' | 'outbox' | 'spool' | 'scheduler', read: () => Promise<number> | number): void;
   trackPool(name: string, read: () => PoolStats): void;
 }
 
@@ -32,7 +32,7 @@ export function createMetrics(): Metrics {
 
   new Gauge({
     name: 'beckn_ride_queue_depth',
-    help: 'Items waiting in an internal queue (outbox, spool, scheduler)',
+    help: 'Items waiting in an internal queue (inbox, outbox, spool, scheduler)',
     labelNames: ['queue'],
     registers: [registry],
     async collect() {

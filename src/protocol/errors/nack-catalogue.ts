@@ -25,6 +25,7 @@ export type NackReason =
   | 'DUPLICATE_MISMATCH'
   | 'RATE_LIMITED'
   | 'NO_PROVIDERS'
+  | 'ACTION_NOT_SUPPORTED'
   | 'REGISTRY_UNAVAILABLE'
   | 'INTERNAL';
 
@@ -65,6 +66,7 @@ export const nackCatalogue: Readonly<Record<NackReason, NackEntry>> = Object.fre
   DUPLICATE_MISMATCH: { httpStatus: 409, type: 'CONTEXT-ERROR', codes: invalid },
   RATE_LIMITED: { httpStatus: 429, type: 'POLICY-ERROR', codes: invalid },
   NO_PROVIDERS: { httpStatus: 400, type: 'DOMAIN-ERROR', codes: { bpp: '30001', bap: '20003', gateway: '10000' } },
+  ACTION_NOT_SUPPORTED: { httpStatus: 400, type: 'DOMAIN-ERROR', codes: { bpp: '40001', bap: '21001', gateway: '10000' } },
   REGISTRY_UNAVAILABLE: { httpStatus: 500, type: 'CORE-ERROR', codes: internal },
   INTERNAL: { httpStatus: 500, type: 'CORE-ERROR', codes: internal },
 });

@@ -1,0 +1,103 @@
+import type { Sequelize } from 'sequelize';
+import { createRegistry, localLookupSource, type Registry } from '../registry/index.js';
+import type { Config } from './config/index.js';
+import type { CorrelationStore } from './infra/correlation/index.js';
+import type { Logger } from './infra/logging/logger.js';
+import type { Metrics } from './infra/metrics/index.js';
+import type { RateLimiter } from './infra/rate-limit/index.js';
+import { Teardown } from './infra/teardown.js';
+import {
+  createBecknValidator,
+  createProtocol,
+  httpLookupSource,
+  openFileMessageLog,
+  type BecknRole,
+  type MessageLog,
+  type Protocol,
+} from './protocol/index.js';
+
+const becknRoles: readonly BecknRole[] = ['bap', 'bpp', 'gateway'];
+const registryTypes = { bap: 'BAP', bpp: 'BPP', gateway: 'BG' } as const;
+
+export interface BecknNetwork {
+  protocol: Protocol;
+  registry: Registry | null;
+  messageLog: MessageLog;
+}
+
+/** Our roles' registry records: one key for all, valid for a year from start, every domain and city. */
+function ownRecords(config: Config, roles: readonly BecknRole[], now: Date) {
+  return roles.map((role) => ({
+    subscriberId: config.beckn.subscriberIds[role],
+    uniqueKeyId: config.beckn.uniqueKeyId,
+    type: registryTypes[role],
+    domain: null,
+    city: null,
+    country: null,
+    subscriberUrl: `${config.http.publicUrl}/beckn/${role}`,
+    signingPublicKey: config.secrets.signingPublicKey,
+    encrPublicKey: null,
+    validFrom: new Date(now.getTime() - 60_000),
+    validUntil: new Date(now.getTime() + 365 * 86_400_000),
+    status: 'SUBSCRIBED' as const,
+  }));
+}
+
+/**
+ * Builds the Beckn side of the composition root: the message log, the dev
+ * registry when this process serves it (with our own roles and the seed file
+ * registered), and the protocol layer of the enabled roles.
+ */
+export async function buildBecknNetwork(
+  deps: { config: Config; sequelize: Sequelize; correlation: CorrelationStore; rateLimiter: RateLimiter; metrics: Metrics; logger: Logger },
+  teardown: Teardown,
+): Promise<BecknNetwork> {
+  const { config, logger } = deps;
+  const messageLog = await openFileMessageLog(config.beckn.messageLogFile);
+  teardown.add('message-log', () => messageLog.close());
+
+  const roles = becknRoles.filter((role) => config.beckn.roles.includes(role));
+  let registry: Registry | null = null;
+  if (config.beckn.roles.includes('registry')) {
+    registry = createRegistry({ sequelize: deps.sequelize, logger, adminToken: config.secrets.adminToken, clockSkewSeconds: config.beckn.clockSkewSeconds });
+    await registry.upsert(ownRecords(config, roles, new Date()));
+    if (config.registrySeedFile) await registry.loadSeedFile(config.registrySeedFile);
+  }
+  const lookupSource = config.beckn.registryUrl
+    ? httpLookupSource({ url: `${config.beckn.registryUrl}/lookup`, timeoutMs: 3_000, retries: 2, logger })
+    : localLookupSource(registry as Registry);
+
+  const { beckn } = config;
+  const protocol = createProtocol({
+    settings: {
+      roles,
+      identities: {
+        bap: { subscriberId: beckn.subscriberIds.bap, subscriberUrl: `${config.http.publicUrl}/beckn/bap` },
+        bpp: { subscriberId: beckn.subscriberIds.bpp, subscriberUrl: `${config.http.publicUrl}/beckn/bpp` },
+        gateway: { subscriberId: beckn.subscriberIds.gateway, subscriberUrl: `${config.http.publicUrl}/beckn/gateway` },
+      },
+      uniqueKeyId: beckn.uniqueKeyId,
+      signingPrivateKey: config.secrets.signingPrivateKey,
+      clockSkewSeconds: beckn.clockSkewSeconds,
+      maxBodyBytes: config.http.bodyLimitBytes,
+      duplicateWindowSeconds: beckn.duplicateWindowSeconds,
+      rateLimit: { limit: beckn.rateLimitPerMinute, windowMs: 60_000 },
+      cities: beckn.cities,
+      registryCacheTtlSeconds: beckn.registryCacheTtlSeconds,
+      defaultTtl: beckn.defaultTtl,
+      signatureTtlSeconds: beckn.signatureTtlSeconds,
+      transactionRetentionMs: 7 * 86_400_000,
+      delivery: beckn.delivery,
+    },
+    sequelize: deps.sequelize,
+    correlation: deps.correlation,
+    rateLimiter: deps.rateLimiter,
+    messageLog,
+    validator: createBecknValidator(),
+    lookupSource,
+    metrics: deps.metrics,
+    logger,
+  });
+  teardown.add('protocol', () => protocol.stop(config.http.shutdownTimeoutMs));
+  return { protocol, registry, messageLog };
+}

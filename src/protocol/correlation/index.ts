@@ -1,0 +1,1 @@
+export { recordSentRequest, findSentRequest, isKnownTransaction, callbackChannel, type SentRequest } from './sent-requests.js';

@@ -1,0 +1,62 @@
+import { isUtf8 } from 'node:buffer';
+import { randomUUID } from 'node:crypto';
+import type { MessageRecord } from '../message-log/index.js';
+import { cityOf } from './beckn-context.js';
+import type { InboundMessage } from './inbound-message.js';
+
+export interface InboundOutcome {
+  status: number;
+  ack: 'ACK' | 'NACK';
+  errorCode: string | null;
+  errorType: string | null;
+  errorMessage: string | null;
+}
+
+function encodeBody(raw: Buffer): Pick<MessageRecord, 'raw_body' | 'body_encoding'> {
+  return isUtf8(raw) ? { raw_body: raw.toString('utf8'), body_encoding: 'utf8' } : { raw_body: raw.toString('base64'), body_encoding: 'base64' };
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** The message log record of one inbound message, whatever happened to it. */
+export function inboundRecord(message: InboundMessage, outcome: InboundOutcome, finishedAt: Date): MessageRecord {
+  const context = message.context ?? {};
+  const isCallback = message.action.startsWith('on_');
+  return {
+    id: randomUUID(),
+    direction: 'inbound',
+    role: message.role,
+    action: message.action,
+    url: message.url,
+    transaction_id: text(context.transaction_id),
+    message_id: text(context.message_id),
+    domain: text(context.domain),
+    city: text(cityOf(context)),
+    bap_id: text(context.bap_id),
+    bpp_id: text(context.bpp_id),
+    sender: message.signer?.subscriberId ?? (message.keyId?.split('|')[0] || null),
+    receiver: isCallback ? text(context.bap_id) : message.role === 'gateway' ? null : text(context.bpp_id),
+    ...encodeBody(message.raw),
+    body_truncated: message.truncated,
+    body_sha256: message.bodySha256,
+    headers: message.headers,
+    signature: {
+      verdict: message.verdict,
+      key_id: message.keyId,
+      gateway_verdict: message.gatewayVerdict,
+      gateway_key_id: message.gatewayKeyId,
+    },
+    ack: outcome.ack,
+    error_code: outcome.errorCode,
+    error_type: outcome.errorType,
+    error_message: outcome.errorMessage,
+    http_status: outcome.status,
+    duplicate: message.duplicate,
+    attempt: 1,
+    started_at: message.startedAt.toISOString(),
+    finished_at: finishedAt.toISOString(),
+    latency_ms: finishedAt.getTime() - message.startedAt.getTime(),
+  };
+}

@@ -1,0 +1,164 @@
+import type { Sequelize } from 'sequelize';
+import type { CorrelationStore } from '../infra/correlation/index.js';
+import type { RouteSpec } from '../infra/http/index.js';
+import type { Logger } from '../infra/logging/logger.js';
+import type { Metrics } from '../infra/metrics/index.js';
+import type { RateLimiter } from '../infra/rate-limit/index.js';
+import { becknRoute } from './beckn-routes.js';
+import { HandlerRegistry } from './handlers.js';
+import { createInbox, createInboxWorker } from './inbox/index.js';
+import type { InboundDeps, InboundSettings } from './inbound/inbound-deps.js';
+import type { MessageLog } from './message-log/index.js';
+import { createMessageSender, type MessageSender } from './outgoing/message-sender.js';
+import { createBecknHttpClient, createDeliveryWorker, createOutbox, type Outbox } from './outbound/index.js';
+import { createRegistryClient, type LookupSource, type RegistryClient } from './registry-client/index.js';
+import { consumerRole } from './roles/consumer-role.js';
+import { gatewayRole } from './roles/gateway-role.js';
+import { providerRole } from './roles/provider-role.js';
+import type { BecknValidator } from './schemas/index.js';
+import { createSigner, type Signer } from './signing/index.js';
+
+export type BecknRole = 'bap' | 'bpp' | 'gateway';
+
+export interface ProtocolSettings extends InboundSettings {
+  roles: readonly BecknRole[];
+  uniqueKeyId: string;
+  signingPrivateKey: string;
+  registryCacheTtlSeconds: number;
+  defaultTtl: string;
+  signatureTtlSeconds: number;
+  transactionRetentionMs: number;
+  delivery: { timeoutMs: number; maxAttempts: number; pollIntervalMs: number; concurrency: number; baseBackoffMs: number; maxBackoffMs: number };
+}
+
+export interface ProtocolDeps {
+  settings: ProtocolSettings;
+  sequelize: Sequelize;
+  correlation: CorrelationStore;
+  rateLimiter: RateLimiter;
+  messageLog: MessageLog;
+  validator: BecknValidator;
+  lookupSource: LookupSource;
+  metrics: Metrics;
+  logger: Logger;
+  clock?: () => Date;
+}
+
+export interface Protocol {
+  routes: RouteSpec[];
+  handlers: HandlerRegistry;
+  sender: MessageSender;
+  registry: RegistryClient;
+  outbox: Outbox;
+  signers: Partial<Record<BecknRole, Signer>>;
+  start(): void;
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * Assembles the Beckn layer: the registry client, the inbound pipeline of
+ * each enabled role, the inbox and its handler worker, the outbox and its
+ * delivery worker. Knows nothing about rides: the bap and bpp modules
+ * register their handlers on `handlers`.
+ */
+export function createProtocol(deps: ProtocolDeps): Protocol {
+  const { settings, logger } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const enabled = new Set(settings.roles);
+  const registry = createRegistryClient({ source: deps.lookupSource, cache: deps.correlation, cacheTtlSeconds: settings.registryCacheTtlSeconds, logger, clock });
+
+  const signers: Partial<Record<BecknRole, Signer>> = {};
+  for (const role of enabled) {
+    const { subscriberId } = settings.identities[role];
+    signers[role] = createSigner({ subscriberId, uniqueKeyId: settings.uniqueKeyId, privateKey: settings.signingPrivateKey }, { ttlSeconds: settings.signatureTtlSeconds });
+  }
+
+  const { delivery } = settings;
+  const outbox = createOutbox({ sequelize: deps.sequelize, logger, clock, defaultMaxAttempts: delivery.maxAttempts });
+  const deliveryWorker = createDeliveryWorker({
+    outbox,
+    client: createBecknHttpClient({ timeoutMs: delivery.timeoutMs, logger }),
+    signers,
+    messageLog: deps.messageLog,
+    logger,
+    clock,
+    options: {
+      pollIntervalMs: delivery.pollIntervalMs,
+      concurrency: delivery.concurrency,
+      leaseMs: delivery.timeoutMs * 3,
+      baseBackoffMs: delivery.baseBackoffMs,
+      maxBackoffMs: delivery.maxBackoffMs,
+      signatureTtlSeconds: settings.signatureTtlSeconds,
+    },
+  });
+  deps.metrics.trackDepth('outbox', async () => (await outbox.depth()).pending);
+  const wakeDelivery = () => void deliveryWorker.deliverNow();
+
+  const handlers = new HandlerRegistry();
+  const sender = createMessageSender({
+    outbox,
+    validator: deps.validator,
+    correlation: deps.correlation,
+    registry,
+    identities: { bap: settings.identities.bap, bpp: settings.identities.bpp },
+    clock,
+    defaultTtl: settings.defaultTtl,
+    transactionRetentionMs: settings.transactionRetentionMs,
+    wake: wakeDelivery,
+  });
+
+  const inbox = createInbox({ sequelize: deps.sequelize, clock, maxAttempts: delivery.maxAttempts });
+  const inboxWorker = createInboxWorker({
+    inbox,
+    sequelize: deps.sequelize,
+    handlers,
+    sender,
+    logger,
+    clock,
+    options: { pollIntervalMs: delivery.pollIntervalMs, concurrency: delivery.concurrency, leaseMs: 60_000, baseBackoffMs: delivery.baseBackoffMs, maxBackoffMs: delivery.maxBackoffMs },
+  });
+  deps.metrics.trackDepth('inbox', () => inbox.depth());
+  const wakeInbox = () => inboxWorker.wake();
+
+  const inboundDeps: InboundDeps = {
+    registry,
+    validator: deps.validator,
+    correlation: deps.correlation,
+    rateLimiter: deps.rateLimiter,
+    messageLog: deps.messageLog,
+    metrics: deps.metrics,
+    logger,
+    clock,
+    settings,
+  };
+
+  const routes: RouteSpec[] = [];
+  if (enabled.has('bpp')) {
+    const role = providerRole({ inbox, handlers, wake: wakeInbox });
+    routes.push(becknRoute('/beckn/bpp/:action', null, role, inboundDeps, 'Beckn requests to this BPP (search … support)'));
+  }
+  if (enabled.has('bap')) {
+    const role = consumerRole({ inbox, correlation: deps.correlation, wake: wakeInbox });
+    routes.push(becknRoute('/beckn/bap/:action', null, role, inboundDeps, 'Beckn callbacks to this BAP (on_search … on_support)'));
+  }
+  if (enabled.has('gateway')) {
+    const role = gatewayRole({ registry, outbox, sequelize: deps.sequelize, wake: wakeDelivery });
+    routes.push(becknRoute('/beckn/gateway/search', 'search', role, inboundDeps, 'Beckn search to the gateway, forwarded to every matching BPP'));
+  }
+
+  return {
+    routes,
+    handlers,
+    sender,
+    registry,
+    outbox,
+    signers,
+    start() {
+      deliveryWorker.start();
+      inboxWorker.start();
+    },
+    async stop(timeoutMs) {
+      await Promise.all([inboxWorker.stop(timeoutMs), deliveryWorker.stop(timeoutMs)]);
+    },
+  };
+}

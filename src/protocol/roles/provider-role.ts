@@ -1,0 +1,46 @@
+import { NackError } from '../errors/index.js';
+import type { HandlerRegistry } from '../handlers.js';
+import type { Inbox } from '../inbox/index.js';
+import type { InboundRole } from '../inbound/run-inbound.js';
+import {
+  acceptRequests,
+  bindRequestSigner,
+  checkAddressedToProvider,
+  checkBapUri,
+  checkDuplicate,
+  checkEnvelope,
+  checkTimeWindow,
+  parseBody,
+  rateLimit,
+  requireJson,
+  validateSchema,
+  verifySignature,
+} from '../inbound/steps/index.js';
+
+/**
+ * The BPP's inbound side: requests from BAPs (directly, or through a gateway
+ * that adds its own signature). An accepted request goes to the inbox; its
+ * handler's answer becomes the callback.
+ */
+export function providerRole(deps: { inbox: Inbox; handlers: HandlerRegistry; wake: () => void }): InboundRole {
+  return {
+    role: 'bpp',
+    side: 'bpp',
+    steps: [acceptRequests, requireJson, verifySignature, rateLimit, parseBody, bindRequestSigner, validateSchema, checkEnvelope, checkTimeWindow, checkBapUri, checkAddressedToProvider, checkDuplicate],
+    async accept(message) {
+      if (!deps.handlers.request(message.action)) {
+        throw new NackError('ACTION_NOT_SUPPORTED', `this BPP does not serve ${message.action}`);
+      }
+      await deps.inbox.enqueue({
+        role: 'bpp',
+        action: message.action,
+        transactionId: message.context?.transaction_id ?? null,
+        messageId: message.context?.message_id ?? null,
+        sender: message.signer?.subscriberId ?? null,
+        body: message.raw,
+        receivedAt: message.startedAt,
+      });
+      deps.wake();
+    },
+  };
+}
