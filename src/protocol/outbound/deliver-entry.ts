@@ -1,0 +1,105 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../../infra/logging/logger.js';
+import type { MessageLog } from '../message-log/index.js';
+import { supportedAlgorithm, type Signer } from '../signing/index.js';
+import { fullJitterDelayMs, type BackoffOptions } from './backoff.js';
+import type { BecknHttpClient } from './beckn-http-client.js';
+import { classifyOutcome } from './delivery-verdict.js';
+import { withSignature, type SignedHeaders } from './outbound-headers.js';
+import { outboundRecord } from './outbound-record.js';
+import type { Outbox } from './outbox.js';
+import type { OutboundRole, OutboxEntry } from './outbox-entry.js';
+
+export interface AttemptDependencies {
+  outbox: Outbox;
+  client: BecknHttpClient;
+  signers: Partial<Record<OutboundRole, Signer>>;
+  messageLog: MessageLog;
+  logger: Logger;
+  /** The lease owner that claimed the entry. */
+  owner: string;
+  backoff: BackoffOptions;
+  /** Lifetime of each attempt's signature; the signer's default when omitted. */
+  signatureTtlSeconds?: number;
+  clock: () => Date;
+  random: () => number;
+}
+
+function signEntry(entry: OutboxEntry, signer: Signer, deps: AttemptDependencies): SignedHeaders {
+  const header = signer.sign(entry.body, {
+    nowSeconds: Math.floor(deps.clock().getTime() / 1000),
+    ...(deps.signatureTtlSeconds !== undefined ? { ttlSeconds: deps.signatureTtlSeconds } : {}),
+  });
+  return withSignature(entry.extraHeaders, header);
+}
+
+/**
+ * One delivery attempt of a claimed entry: sign the stored bytes afresh (a
+ * retry hours later needs a signature that has not expired), POST them,
+ * log exactly one message record, then settle the entry. The record is
+ * appended before the outbox is updated: a crash in between re-sends the
+ * message (and logs that attempt too) rather than leaving a sent message
+ * unlogged.
+ */
+export async function attemptDelivery(entry: OutboxEntry, deps: AttemptDependencies): Promise<void> {
+  const { outbox, logger, owner } = deps;
+  const log = logger.child({
+    outboxId: entry.id,
+    role: entry.role,
+    action: entry.action,
+    transaction_id: entry.transactionId ?? undefined,
+    attempt: entry.attempts,
+  });
+
+  const signer = deps.signers[entry.role];
+  let sent: SignedHeaders;
+  try {
+    if (!signer) throw new Error(`no signing key is configured for role ${entry.role}`);
+    sent = signEntry(entry, signer, deps);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log.error({ error: message }, 'outbound message cannot be signed; moved to dead letters');
+    await outbox.markDead(entry.id, owner, { reason: 'cannot sign', error: message, httpStatus: null });
+    return;
+  }
+
+  const startedAt = deps.clock();
+  const started = performance.now();
+  const outcome = await deps.client.post(entry.targetUrl, entry.body, sent.headers);
+  const latencyMs = Math.round(performance.now() - started);
+  const finishedAt = deps.clock();
+
+  const record = outboundRecord({
+    entry,
+    sender: signer.subscriberId,
+    keyId: `${signer.subscriberId}|${signer.uniqueKeyId}|${supportedAlgorithm}`,
+    sent,
+    outcome,
+    startedAt,
+    finishedAt,
+    latencyMs,
+  });
+  try {
+    await deps.messageLog.append(record);
+  } catch (error) {
+    log.error({ err: error, recordId: record.id }, 'outbound message record could not be written');
+  }
+
+  const verdict = classifyOutcome(outcome);
+  if (verdict.kind === 'delivered') {
+    log.info({ httpStatus: verdict.httpStatus, latencyMs }, 'outbound message delivered');
+    await outbox.markDelivered(entry.id, owner, verdict.httpStatus);
+  } else if (verdict.kind === 'dead') {
+    log.warn({ reason: verdict.reason, error: verdict.error }, 'outbound message refused; moved to dead letters');
+    await outbox.markDead(entry.id, owner, verdict);
+  } else if (entry.attempts >= entry.maxAttempts) {
+    const reason = `gave up after ${entry.attempts} attempts`;
+    log.warn({ reason, error: verdict.error }, 'outbound message undeliverable; moved to dead letters');
+    await outbox.markDead(entry.id, owner, { reason, error: verdict.error, httpStatus: verdict.httpStatus });
+  } else {
+    const delayMs = fullJitterDelayMs(entry.attempts, deps.backoff, deps.random);
+    const nextAttemptAt = new Date(deps.clock().getTime() + delayMs);
+    log.info({ error: verdict.error, delayMs }, 'outbound delivery failed; will retry');
+    await outbox.reschedule(entry.id, owner, { error: verdict.error, httpStatus: verdict.httpStatus, nextAttemptAt });
+  }
+}
