@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,15 @@ export interface TestApp extends BuiltApp {
   server: Server;
   baseUrl: string;
   close(): Promise<void>;
+}
+
+/** A port free right now, for a service that must know its public URL before it listens. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** Fresh secrets for one test run: no secret is ever committed. */
@@ -51,12 +61,15 @@ export async function startTestApp(
   env: RawEnv = fullProfileEnv(),
   overrides: ContextOverrides = {},
   logDestination?: DestinationStream,
+  beforeStart?: (ctx: AppContext) => void,
 ): Promise<TestApp> {
   const { config } = loadConfig(env);
   const logger = createLogger(config.logLevel, logDestination);
   const ctx = await createContext(config, logger, overrides);
   const built = buildApp(ctx);
-  const { server, port } = await listen(built.app, 0, '127.0.0.1');
+  beforeStart?.(ctx);
+  ctx.start();
+  const { server, port } = await listen(built.app, config.http.port, '127.0.0.1');
   return {
     ...built,
     ctx,

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { CallbackReply, RequestInput } from '../../src/protocol/index.js';
+import { parseAuthorizationHeader, verifyParsedAuthorization } from '../../src/protocol/signing/index.js';
+import { startBecknHarness, type BecknHarness } from '../support/beckn-harness.js';
+import { loadExamples, restamp, type BecknExample } from '../support/beckn-examples.js';
+
+const examples = loadExamples();
+const requests = examples.filter((e) => !e.action.startsWith('on_'));
+const callbacks = examples.filter((e) => e.action.startsWith('on_'));
+const unsolicited = new Set(['on_status', 'on_update', 'on_cancel', 'on_track']);
+
+/** The provider side answers each request with the official example callback of its domain. */
+function exampleReply(action: string, domain: string): CallbackReply {
+  const callback = callbacks.find((e) => e.action === `on_${action}` && e.domain === domain && e.body.message !== undefined);
+  return callback ? { message: callback.body.message } : { error: { code: '40001', message: `no ${action} in this test network` } };
+}
+
+function verifiedBy(publicKey: string, headers: Record<string, unknown>, raw: Buffer): boolean {
+  const verdict = verifyParsedAuthorization(parseAuthorizationHeader(String(headers.authorization)), raw, publicKey);
+  return verdict.ok;
+}
+
+describe('the official examples through real signed HTTP', function () {
+  this.timeout(120_000);
+  let net: BecknHarness;
+
+  before(async () => {
+    net = await startBecknHarness({
+      beforeStart: (ctx) => {
+        for (const action of ['search', 'select', 'init', 'confirm', 'status', 'track', 'cancel', 'update', 'rating', 'support'] as const) {
+          ctx.beckn.protocol.handlers.onRequest(action, async (request) => exampleReply(action, String(request.context.domain)));
+        }
+      },
+    });
+  });
+  after(async () => {
+    await net?.close();
+  });
+
+  for (const example of requests) {
+    it(`our BPP ACKs ${example.name} and calls back on_${example.action}, signed, to the BAP`, async () => {
+      const body = restamp(example, net.toOurBpp(example.action === 'search' ? { bpp_id: undefined, bpp_uri: undefined } : {}));
+      const answer = await net.bap.post(`${net.ourBpp.url}/${example.action}`, body);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.deepEqual(answer.body, { message: { ack: { status: 'ACK' } } });
+
+      const callback = await net.bap.waitFor((m) => m.body.context.message_id === body.context.message_id);
+      assert.equal(callback.action, `on_${example.action}`);
+      assert.equal(callback.body.context.transaction_id, body.context.transaction_id);
+      assert.equal(callback.body.context.bpp_id, net.ourBpp.id);
+      assert.ok(verifiedBy(net.app.ctx.config.secrets.signingPublicKey, callback.headers, callback.raw), 'callback signed by our BPP key');
+    });
+  }
+
+  /** Starts what the callback answers: our BAP sends the request (or, for pushes, a search opening the transaction). */
+  async function openRequest(example: BecknExample): Promise<{ transactionId: string; messageId: string }> {
+    const request = requests.find((e) => e.action === example.action.slice(3) && e.domain === example.domain);
+    const opener = request ?? requests.find((e) => e.action === 'search' && e.domain === example.domain);
+    assert.ok(opener, `a request example opens ${example.name}`);
+    const context = opener.body.context as Record<string, unknown>;
+    const input = {
+      action: opener.action,
+      context: { domain: context.domain, location: context.location, version: context.version, bpp_id: net.bpp.subscriberId, bpp_uri: net.bpp.url },
+      message: opener.body.message,
+    } as RequestInput;
+    const sent = await net.app.ctx.beckn.protocol.sender.sendRequest(input);
+    await net.bpp.waitFor((m) => m.body.context.message_id === sent.messageId);
+    return { transactionId: sent.transactionId, messageId: request || !unsolicited.has(example.action) ? sent.messageId : randomUUID() };
+  }
+
+  for (const example of callbacks) {
+    it(`our BAP ACKs ${example.name}`, async () => {
+      const ids = await openRequest(example);
+      const body = restamp(example, {
+        bap_id: net.ourBap.id,
+        bap_uri: net.ourBap.url,
+        bpp_id: net.bpp.subscriberId,
+        bpp_uri: net.bpp.url,
+        transaction_id: ids.transactionId,
+        message_id: ids.messageId,
+        timestamp: new Date().toISOString(),
+        ttl: 'PT30S',
+      });
+      const answer = await net.bpp.post(`${net.ourBap.url}/${example.action}`, body);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.deepEqual(answer.body, { message: { ack: { status: 'ACK' } } });
+    });
+  }
+
+  it('logged every message exactly once: inbound ACKs and outbound deliveries', async () => {
+    const records = await net.records();
+    const inbound = records.filter((r) => r.direction === 'inbound');
+    assert.equal(inbound.length, requests.length + callbacks.length);
+    assert.ok(inbound.every((r) => r.ack === 'ACK' && r.signature.verdict === 'valid'));
+    const outbound = records.filter((r) => r.direction === 'outbound');
+    assert.ok(outbound.length >= requests.length + callbacks.length, `${outbound.length} outbound records`);
+    assert.ok(outbound.every((r) => r.ack === 'ACK'));
+  });
+});
