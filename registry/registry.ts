@@ -1,0 +1,61 @@
+import type { Sequelize } from 'sequelize';
+import type { RouteSpec } from '../src/infra/http/index.js';
+import type { Logger } from '../src/infra/logging/logger.js';
+import type { LookupFilter } from '../src/protocol/registry-client/index.js';
+import { registryRoutes } from './registry-routes.js';
+import { readSeedFile } from './seed-file.js';
+import type { SubscriberRecordInput } from './subscriber-input.js';
+import { createSubscriberStore, type RegistryRecord } from './subscriber-store.js';
+
+export interface RegistryOptions {
+  sequelize: Sequelize;
+  logger: Logger;
+  /** Bearer token of the registry's admin routes (the operator's ADMIN_TOKEN). */
+  adminToken: string;
+  clock?: () => Date;
+  /** How far in the future a subscribe signature's `created` may be; 5 s unless given. */
+  clockSkewSeconds?: number;
+}
+
+export interface Registry {
+  /** `/registry/lookup`, `/registry/subscribe` and the admin status route, to mount on an app. */
+  routes: RouteSpec[];
+  /** Inserts or replaces records (SUBSCRIBED unless they carry a status), all in one transaction. */
+  upsert(records: readonly SubscriberRecordInput[]): Promise<void>;
+  /** Records of every status matching the filter. */
+  lookup(filter: LookupFilter): Promise<RegistryRecord[]>;
+  /** Validates and upserts a seed file; resolves with the number of records. Throws RegistrySeedError. */
+  loadSeedFile(path: string): Promise<number>;
+}
+
+/** The dev registry: subscriber records in Postgres (`beckn_registry.subscriber`, migration 0002). */
+export function createRegistry(options: RegistryOptions): Registry {
+  const { sequelize, logger } = options;
+  const clock = options.clock ?? (() => new Date());
+  const store = createSubscriberStore(sequelize);
+
+  const upsert = async (records: readonly SubscriberRecordInput[]): Promise<void> => {
+    const now = clock();
+    await sequelize.transaction(async (transaction) => {
+      for (const record of records) await store.save(record, record.status ?? 'SUBSCRIBED', now, transaction);
+    });
+  };
+
+  return {
+    routes: registryRoutes({
+      store,
+      adminToken: options.adminToken,
+      clock,
+      clockSkewSeconds: options.clockSkewSeconds ?? 5,
+      logger,
+    }),
+    upsert,
+    lookup: (filter) => store.lookup(filter),
+    async loadSeedFile(path) {
+      const records = await readSeedFile(path);
+      await upsert(records);
+      logger.info({ path, records: records.length }, 'registry seed file loaded');
+      return records.length;
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import type { CorrelationStore } from '../../infra/correlation/index.js';
+import type { Logger } from '../../infra/logging/logger.js';
+import { KeyUnavailableError, RegistryUnavailableError } from './errors.js';
+import { createKeyCache, type KeyCacheEntry } from './key-cache.js';
+import {
+  matchesFilter,
+  normalizeRecord,
+  type LookupFilter,
+  type LookupSource,
+  type SubscriberRecord,
+} from './subscriber-record.js';
+import { usableKey } from './usable-key.js';
+
+export interface RegistryClient {
+  /** Records matching the filter, normalised; unusable records are dropped. Not cached. */
+  lookup(filter: LookupFilter): Promise<SubscriberRecord[]>;
+  /**
+   * The record whose key may verify a signature made at `at` (default now):
+   * status SUBSCRIBED and valid_from <= at <= valid_until. Throws
+   * KeyUnavailableError otherwise. Cached.
+   */
+  signingKey(subscriberId: string, uniqueKeyId: string, at?: Date): Promise<SubscriberRecord>;
+  /** Subscribed, currently valid records of a type for a domain/city (the gateway's fan-out list). Not cached. */
+  subscribers(filter: { type: 'BPP' | 'BAP' | 'BG'; domain: string; city?: string }): Promise<SubscriberRecord[]>;
+  /**
+   * Forgets cached keys: one key, or every key the registry now lists for the
+   * subscriber (which needs the registry; a cached "unknown key" answer for
+   * the subscriber lapses on its own within the negative TTL).
+   */
+  invalidate(subscriberId: string, uniqueKeyId?: string): Promise<void>;
+}
+
+export interface RegistryClientOptions {
+  source: LookupSource;
+  cache: CorrelationStore;
+  /** Upper bound on how long a record is cached; valid_until bounds it too. */
+  cacheTtlSeconds: number;
+  /** How long "no such key" and not-yet-subscribed answers are cached; 10 s unless given. */
+  negativeCacheTtlSeconds?: number;
+  logger: Logger;
+  clock?: () => Date;
+}
+
+/**
+ * Registry lookups with the signing keys cached per (subscriber_id, ukId) in
+ * the correlation store, so every replica shares the cache.
+ */
+export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
+  const { source, logger } = options;
+  const clock = options.clock ?? (() => new Date());
+  const cache = createKeyCache({
+    store: options.cache,
+    logger,
+    ttlSeconds: options.cacheTtlSeconds,
+    negativeTtlSeconds: options.negativeCacheTtlSeconds ?? 10,
+  });
+  // Concurrent misses for one key share a single registry call.
+  const inFlight = new Map<string, Promise<KeyCacheEntry>>();
+
+  const fetchRecords = async (filter: LookupFilter): Promise<SubscriberRecord[]> => {
+    let raw: unknown[];
+    try {
+      raw = await source(filter);
+    } catch (error) {
+      if (error instanceof RegistryUnavailableError) throw error;
+      throw new RegistryUnavailableError(`registry lookup failed: ${(error as Error).message}`, undefined, { cause: error });
+    }
+    const records: SubscriberRecord[] = [];
+    let unusable = 0;
+    for (const item of raw) {
+      const record = normalizeRecord(item);
+      if (record === null) unusable += 1;
+      else if (matchesFilter(record, filter)) records.push(record);
+    }
+    if (unusable > 0) logger.warn({ filter, unusable }, 'registry returned records that cannot be used');
+    return records;
+  };
+
+  const fetchEntry = async (subscriberId: string, uniqueKeyId: string): Promise<KeyCacheEntry> => {
+    const records = await fetchRecords({ subscriberId, uniqueKeyId });
+    if (records.length > 0) return { records };
+    // A second, rarer call tells an unknown subscriber from an unknown key; the negative cache absorbs repeats.
+    const others = await fetchRecords({ subscriberId });
+    return { missing: others.length > 0 ? 'UNKNOWN_KEY' : 'UNKNOWN_SUBSCRIBER' };
+  };
+
+  const entryFor = async (subscriberId: string, uniqueKeyId: string): Promise<KeyCacheEntry> => {
+    const cached = await cache.get(subscriberId, uniqueKeyId);
+    if (cached !== null) return cached;
+    const flightKey = JSON.stringify([subscriberId, uniqueKeyId]);
+    let pending = inFlight.get(flightKey);
+    if (pending === undefined) {
+      pending = fetchEntry(subscriberId, uniqueKeyId)
+        .then(async (entry) => {
+          await cache.put(subscriberId, uniqueKeyId, entry, clock());
+          return entry;
+        })
+        .finally(() => inFlight.delete(flightKey));
+      inFlight.set(flightKey, pending);
+    }
+    return pending;
+  };
+
+  return {
+    lookup: fetchRecords,
+
+    async signingKey(subscriberId, uniqueKeyId, at = clock()) {
+      let entry: KeyCacheEntry;
+      try {
+        entry = await entryFor(subscriberId, uniqueKeyId);
+      } catch (error) {
+        logger.warn({ err: error, subscriberId, uniqueKeyId }, 'registry unavailable for a key lookup');
+        throw new KeyUnavailableError('REGISTRY_UNAVAILABLE', subscriberId, uniqueKeyId, { cause: error });
+      }
+      if ('missing' in entry) throw new KeyUnavailableError(entry.missing, subscriberId, uniqueKeyId);
+      return usableKey(entry.records, subscriberId, uniqueKeyId, at);
+    },
+
+    async subscribers({ type, domain, city }) {
+      const filter: LookupFilter = { type, domain, ...(city === undefined ? {} : { city }) };
+      const now = clock().getTime();
+      // Domain and city matching is the registry's business (it may list city "*" for every city).
+      return (await fetchRecords(filter)).filter(
+        (record) =>
+          record.status === 'SUBSCRIBED' && Date.parse(record.validFrom) <= now && now <= Date.parse(record.validUntil),
+      );
+    },
+
+    async invalidate(subscriberId, uniqueKeyId) {
+      if (uniqueKeyId !== undefined) {
+        await cache.remove(subscriberId, uniqueKeyId);
+        return;
+      }
+      const records = await fetchRecords({ subscriberId });
+      await Promise.all(records.map((record) => cache.remove(subscriberId, record.uniqueKeyId)));
+    },
+  };
+}
