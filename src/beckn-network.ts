@@ -87,6 +87,7 @@ export async function buildBecknNetwork(
       defaultTtl: beckn.defaultTtl,
       signatureTtlSeconds: beckn.signatureTtlSeconds,
       transactionRetentionMs: 7 * 86_400_000,
+      handlerLeaseMs: beckn.handlerLeaseMs,
       delivery: beckn.delivery,
     },
     sequelize: deps.sequelize,

@@ -63,5 +63,6 @@ export interface BecknConfig {
   signatureTtlSeconds: number;
   registryCacheTtlSeconds: number;
   delivery: { timeoutMs: number; maxAttempts: number; baseBackoffMs: number; maxBackoffMs: number; pollIntervalMs: number; concurrency: number };
+  handlerLeaseMs: number;
   messageLogFile: string;
 }

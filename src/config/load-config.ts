@@ -99,6 +99,7 @@ function becknConfig(env: TypedEnv, dataDir: string, cwd: string, problems: stri
       pollIntervalMs: num(env, 'DELIVERY_POLL_INTERVAL_MS'),
       concurrency: num(env, 'DELIVERY_CONCURRENCY'),
     },
+    handlerLeaseMs: num(env, 'HANDLER_LEASE_MS'),
     messageLogFile: env.MESSAGE_LOG_FILE === undefined ? resolve(dataDir, 'message-log.jsonl') : resolve(cwd, str(env, 'MESSAGE_LOG_FILE')),
   };
 }

@@ -60,6 +60,7 @@ export const variables = {
   DELIVERY_MAX_BACKOFF_MS: { schema: { type: 'integer', minimum: 10, maximum: 86400000 }, default: 300000, description: 'Largest retry delay ceiling.' },
   DELIVERY_POLL_INTERVAL_MS: { schema: { type: 'integer', minimum: 10, maximum: 60000 }, default: 250, description: 'How often the inbox and outbox workers look for due work.' },
   DELIVERY_CONCURRENCY: { schema: { type: 'integer', minimum: 1, maximum: 512 }, default: 16, description: 'Outbound deliveries (and inbound handlers) in flight per process.' },
+  HANDLER_LEASE_MS: { schema: { type: 'integer', minimum: 500, maximum: 3600000 }, default: 60000, description: 'How long an accepted message stays with the process running its handler before another may retry it.' },
   MESSAGE_LOG_FILE: { schema: { type: 'string', minLength: 1 }, description: 'Append-only message log file; defaults to `DATA_DIR/message-log.jsonl`.' },
 } as const satisfies Record<string, VariableSpec>;
 

@@ -28,6 +28,7 @@ export interface ProtocolSettings extends InboundSettings {
   defaultTtl: string;
   signatureTtlSeconds: number;
   transactionRetentionMs: number;
+  handlerLeaseMs: number;
   delivery: { timeoutMs: number; maxAttempts: number; pollIntervalMs: number; concurrency: number; baseBackoffMs: number; maxBackoffMs: number };
 }
 
@@ -115,7 +116,7 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
     sender,
     logger,
     clock,
-    options: { pollIntervalMs: delivery.pollIntervalMs, concurrency: delivery.concurrency, leaseMs: 60_000, baseBackoffMs: delivery.baseBackoffMs, maxBackoffMs: delivery.maxBackoffMs },
+    options: { pollIntervalMs: delivery.pollIntervalMs, concurrency: delivery.concurrency, leaseMs: settings.handlerLeaseMs, baseBackoffMs: delivery.baseBackoffMs, maxBackoffMs: delivery.maxBackoffMs },
   });
   deps.metrics.trackDepth('inbox', () => inbox.depth());
   const wakeInbox = () => inboxWorker.wake();

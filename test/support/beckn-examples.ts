@@ -1,37 +1,49 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The official example payloads, read from the shared folder beside the repository. */
-export const examplesRoot = fileURLToPath(new URL('../../../shared/beckn/examples/', import.meta.url));
+import { relative } from 'node:path';
+import { knownDeviations } from '../protocol/beckn-example-deviations.js';
+import { example, examplesRoot, jsonFiles } from '../protocol/beckn-examples.js';
 
 export interface BecknExample {
-  /** Path below the examples folder, for messages. */
+  /** Path below the examples folder, as in the deviation list. */
   name: string;
   action: string;
   domain: string;
-  body: { context: Record<string, unknown>; message?: unknown; error?: unknown };
-}
-
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((entry) => {
-    const path = join(dir, entry);
-    return statSync(path).isDirectory() ? walk(path) : path.endsWith('.json') ? [path] : [];
-  });
+  body: { context: Record<string, any>; message?: any; error?: unknown };
 }
 
 export function loadExamples(): BecknExample[] {
-  return walk(examplesRoot)
-    .sort()
-    .map((path) => {
-      const body = JSON.parse(readFileSync(path, 'utf8')) as BecknExample['body'];
-      return { name: relative(examplesRoot, path), action: String(body.context.action), domain: String(body.context.domain), body };
-    });
+  return jsonFiles(examplesRoot).map((path) => {
+    const name = relative(examplesRoot, path);
+    const body = example(name) as BecknExample['body'];
+    return { name, action: String(body.context.action), domain: String(body.context.domain), body };
+  });
 }
 
-/** A deep copy of an example with context fields replaced (fresh ids, timestamps, our participants). */
-export function restamp(example: BecknExample, context: Record<string, unknown>): BecknExample['body'] {
-  const body = structuredClone(example.body);
+/** Rewrites the leaves a documented deviation names into the form the spec asks for (a number id → string, a bare image URL → Image). */
+function repairLeaf(pointer: string, value: unknown, keyword: string): unknown {
+  if (keyword === 'type' && typeof value === 'number') return String(value);
+  if (keyword === 'type' && typeof value === 'string' && pointer.includes('/images/')) return { url: value };
+  if (keyword === 'enum') return '000';
+  return value;
+}
+
+function walk(node: any, pointer: string, visit: (pointer: string, value: unknown) => unknown): any {
+  if (node === null || typeof node !== 'object') return visit(pointer, node);
+  for (const key of Object.keys(node)) node[key] = walk(node[key], `${pointer}/${key}`, visit);
+  return visit(pointer, node);
+}
+
+/**
+ * A deep copy of an example with only its documented deviations
+ * (test/protocol/beckn-example-deviations.ts) repaired, and context fields
+ * replaced (fresh ids, timestamps, our participants).
+ */
+export function restamp(source: BecknExample, context: Record<string, unknown>): BecknExample['body'] {
+  const deviations = knownDeviations.filter((d) => d.files.includes(source.name));
+  const body = walk(structuredClone(source.body), '', (pointer, value) => {
+    const deviation = deviations.find((d) => d.path.test(pointer));
+    return deviation ? repairLeaf(pointer, value, deviation.keyword) : value;
+  }) as BecknExample['body'];
   body.context = { ...body.context, ...context };
+  for (const key of Object.keys(body.context)) if (body.context[key] === undefined) delete body.context[key];
   return body;
 }

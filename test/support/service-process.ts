@@ -16,8 +16,8 @@ function baseEnv(): NodeJS.ProcessEnv {
 }
 
 /** Starts `src/main.ts` as its own process, as `npm start` does, and waits for its banner. */
-export function startServiceProcess(env: Record<string, string>, timeoutMs = 90_000): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export function startServiceProcess(env: Record<string, string>, timeoutMs = 90_000, entry = 'src/main.ts'): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
     env: { ...baseEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

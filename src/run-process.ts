@@ -1,0 +1,76 @@
+import { ConfigError, loadConfig, readEnv, type LoadedConfig } from './config/index.js';
+import type { AppContext } from './context.js';
+import { createLogger } from './infra/logging/logger.js';
+import { startServer } from './server.js';
+import { version } from './version.js';
+
+function loadOrExit(): LoadedConfig {
+  try {
+    return loadConfig(readEnv(process.env));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`beckn-ride: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+function showGeneratedSecrets(loaded: LoadedConfig): void {
+  if (loaded.generatedSecrets.length === 0) return;
+  const lines = loaded.generatedSecrets.map(({ name, value }) => `  ${name}=${value}`);
+  process.stdout.write(
+    `Generated secrets for the embedded profile (kept in ${loaded.config.dataDir}/secrets.json, shown only now):\n${lines.join('\n')}\n`,
+  );
+}
+
+function banner(ctx: AppContext, base: string): string {
+  const roles = ctx.config.beckn.roles;
+  const lines = [`beckn-ride ${version} (${ctx.config.profile} profile) listening on ${base}`];
+  if (roles.includes('bap')) lines.push(`  BAP       ${base}/beckn/bap  (${ctx.config.beckn.subscriberIds.bap})`);
+  if (roles.includes('bpp')) lines.push(`  BPP       ${base}/beckn/bpp  (${ctx.config.beckn.subscriberIds.bpp})`);
+  if (roles.includes('gateway')) lines.push(`  gateway   ${base}/beckn/gateway  (${ctx.config.beckn.subscriberIds.gateway})`);
+  if (roles.includes('registry')) lines.push(`  registry  ${base}/registry/lookup`);
+  lines.push(`  readiness ${base}/health/ready`, `  metrics   ${base}/metrics`, `  openapi   ${base}/openapi.json`, '');
+  return lines.join('\n');
+}
+
+/**
+ * The process: configuration (stops with one line when wrong), the server,
+ * and a bounded graceful shutdown on SIGTERM/SIGINT. Domain modules register
+ * their handlers through `beforeStart`.
+ */
+export async function runProcess(beforeStart?: (ctx: AppContext) => void): Promise<void> {
+  const loaded = loadOrExit();
+  const { config } = loaded;
+  const logger = createLogger(config.logLevel);
+  showGeneratedSecrets(loaded);
+
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection');
+    process.exit(1);
+  });
+
+  const running = await startServer(config, logger, beforeStart).catch((error: unknown) => {
+    logger.fatal({ err: error }, 'start-up failed');
+    process.exit(1);
+  });
+  const base = process.env.PUBLIC_URL ? config.http.publicUrl : `http://${config.http.host}:${running.port}`;
+  logger.info({ port: running.port, profile: config.profile, version }, 'listening');
+  process.stdout.write(banner(running.ctx, base));
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const deadline = setTimeout(() => {
+      logger.error({ signal }, 'shutdown exceeded its bound, exiting');
+      process.exit(1);
+    }, config.http.shutdownTimeoutMs);
+    deadline.unref();
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    const drained = await running.shutdown();
+    logger.info({ drained }, 'shutdown complete');
+    process.exit(drained ? 0 : 1);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
