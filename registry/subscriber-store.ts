@@ -75,7 +75,9 @@ export function createSubscriberStore(sequelize: Sequelize) {
       for (const [column, value] of byColumn) {
         if (value === undefined) continue;
         bind.push(value);
-        conditions.push(`${column} = $${bind.length}`);
+        // A record without a domain or city serves every domain or city (a multi-domain participant).
+        const wildcard = column === 'domain' || column === 'city' ? ` OR ${column} IS NULL` : '';
+        conditions.push(`(${column} = $${bind.length}${wildcard})`);
       }
       return select(conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '', bind, transaction);
     },
