@@ -1,16 +1,12 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { Logger } from '../../src/infra/logging/logger.js';
 import { startEmbeddedPostgres } from '../../src/infra/postgres/index.js';
-import { testServices, uniqueTestName } from '../support/services.js';
+import { freshServerDatabase, type FreshDatabase } from '../support/fresh-database.js';
+import { uniqueTestName } from '../support/services.js';
 
-/** One empty database, private to a single test case. */
-export interface FreshDatabase {
-  url: string;
-  dispose(): Promise<void>;
-}
+export type { FreshDatabase };
 
 /** A Postgres engine the shared cases run against. */
 export interface PostgresBackend {
@@ -24,31 +20,11 @@ export interface PostgresBackend {
 
 /** The server at testServices.databaseUrl, isolated by a uniquely named database per case. */
 export function serverBackend(): PostgresBackend {
-  const admin = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: testServices.databaseUrl });
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
-  };
   return {
     name: 'Postgres server',
     separateSessions: true,
     setUp: async () => undefined,
-    freshDatabase: async () => {
-      const name = uniqueTestName('pg');
-      await admin((client) => client.query(`CREATE DATABASE "${name}"`));
-      const url = new URL(testServices.databaseUrl);
-      url.pathname = `/${name}`;
-      return {
-        url: url.toString(),
-        dispose: async () => {
-          await admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-        },
-      };
-    },
+    freshDatabase: () => freshServerDatabase(),
     tearDown: async () => undefined,
   };
 }

@@ -6,6 +6,7 @@ import { Sequelize, QueryTypes } from 'sequelize';
 import { loadExamples, restamp } from '../support/beckn-examples.js';
 import { startFakeParticipant, type FakeParticipant } from '../support/fake-participant.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { freshServerDatabase, type FreshDatabase } from '../support/fresh-database.js';
 import { testServices, uniqueTestPrefix } from '../support/services.js';
 import { freePort, testSecrets } from '../support/test-app.js';
 
@@ -23,10 +24,12 @@ describe('callbacks owed survive a killed process', function () {
   let bap: FakeParticipant;
   let env: Record<string, string>;
   let service: ServiceProcess | undefined;
+  let database: FreshDatabase;
   const suffix = Math.random().toString(16).slice(2, 8);
 
   before(async () => {
     bap = await startFakeParticipant('BAP', 'durable-rider');
+    database = await freshServerDatabase('durable');
     const dir = mkdtempSync(join(tmpdir(), 'beckn-ride-test-durable-'));
     writeFileSync(join(dir, 'seed.json'), JSON.stringify([bap.registryRecord()]));
     const port = await freePort();
@@ -35,7 +38,7 @@ describe('callbacks owed survive a killed process', function () {
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       LOG_LEVEL: 'warn',
       DATA_DIR: dir,
-      DATABASE_URL: testServices.databaseUrl,
+      DATABASE_URL: database.url,
       REDIS_URL: testServices.redisUrl,
       REDIS_KEY_PREFIX: uniqueTestPrefix('durable'),
       KAFKA_BROKERS: testServices.kafkaBrokers.join(','),
@@ -57,7 +60,12 @@ describe('callbacks owed survive a killed process', function () {
     if (service && service.child.exitCode === null) service.child.kill('SIGKILL');
   });
   after(async () => {
+    if (service && service.child.exitCode === null) {
+      service.child.kill('SIGKILL');
+      await service.exited;
+    }
     await bap?.close();
+    await database?.dispose();
   });
 
   async function sendSearch(): Promise<string> {
@@ -94,7 +102,7 @@ describe('callbacks owed survive a killed process', function () {
     const delivered = await bap.waitFor((m) => m.body.context.message_id === messageId && bap.received.indexOf(m) >= seenBeforeRestart, 30_000);
     assert.equal(delivered.action, 'on_search');
 
-    const sequelize = new Sequelize(testServices.databaseUrl, { logging: false });
+    const sequelize = new Sequelize(database.url, { logging: false });
     try {
       const deadline = Date.now() + 15_000;
       let status = '';

@@ -10,6 +10,7 @@ import { loadConfig, type RawEnv } from '../../src/config/index.js';
 import { createContext, type AppContext, type ContextOverrides } from '../../src/context.js';
 import { drain, listen } from '../../src/infra/http/index.js';
 import { createLogger } from '../../src/infra/logging/logger.js';
+import { freshServerDatabase } from './fresh-database.js';
 import { testServices, uniqueTestPrefix } from './services.js';
 
 export interface TestApp extends BuiltApp {
@@ -63,7 +64,9 @@ export async function startTestApp(
   logDestination?: DestinationStream,
   beforeStart?: (ctx: AppContext) => void,
 ): Promise<TestApp> {
-  const { config } = loadConfig(env);
+  // Each app gets its own database: outbox and inbox rows of one suite never reach another's workers.
+  const database = env.DATABASE_URL === testServices.databaseUrl ? await freshServerDatabase('app') : null;
+  const { config } = loadConfig(database ? { ...env, DATABASE_URL: database.url } : env);
   const logger = createLogger(config.logLevel, logDestination);
   const ctx = await createContext(config, logger, overrides);
   const built = buildApp(ctx);
@@ -78,6 +81,7 @@ export async function startTestApp(
     close: async () => {
       await drain(server, 5_000);
       await ctx.destroy();
+      await database?.dispose();
     },
   };
 }
