@@ -44,6 +44,22 @@ export interface Config {
   registrySeedFile: string | null;
   secrets: Secrets;
   beckn: BecknConfig;
+  audit: AuditConfig;
+}
+
+export interface AuditConfig {
+  /** Bearer token of the `auditor_pii` role (sees unmasked PII); null when no one may. */
+  piiToken: string | null;
+  topic: string;
+  topicPartitions: number;
+  replicationFactor: number;
+  spoolDir: string;
+  spoolMaxBytes: number;
+  sinkGroup: string;
+  sinkBatchSize: number;
+  retentionMonths: number;
+  /** null: the rules shipped in src/audit. */
+  piiRulesFile: string | null;
 }
 
 export type RoleName = 'bap' | 'bpp' | 'gateway' | 'registry';

@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { parseEd25519PrivateKey } from '../infra/crypto/ed25519-keys.js';
-import type { BecknConfig, Config, Profile, RoleName, Secrets } from './config.js';
+import type { AuditConfig, BecknConfig, Config, Profile, RoleName, Secrets } from './config.js';
 import { ConfigError } from './config-error.js';
 import { loadOrCreateEmbeddedSecrets, type EmbeddedSecretName } from './embedded-secrets.js';
 import type { RawEnv } from './env.js';
@@ -104,6 +104,33 @@ function becknConfig(env: TypedEnv, dataDir: string, cwd: string, problems: stri
   };
 }
 
+function auditConfig(env: TypedEnv, dataDir: string, cwd: string, secrets: Secrets | null, problems: string[]): AuditConfig {
+  const piiToken = (env.AUDITOR_PII_TOKEN as string | undefined) ?? null;
+  if (piiToken !== null && secrets && (piiToken === secrets.auditorToken || piiToken === secrets.adminToken)) {
+    problems.push('AUDITOR_PII_TOKEN must differ from AUDITOR_TOKEN and ADMIN_TOKEN');
+  }
+  const piiRulesFile = env.PII_RULES_FILE === undefined ? null : resolve(cwd, str(env, 'PII_RULES_FILE'));
+  if (piiRulesFile) {
+    try {
+      accessSync(piiRulesFile, constants.R_OK);
+    } catch {
+      problems.push(`PII_RULES_FILE ${piiRulesFile} is not a readable file`);
+    }
+  }
+  return {
+    piiToken,
+    topic: str(env, 'KAFKA_MESSAGE_TOPIC'),
+    topicPartitions: num(env, 'KAFKA_MESSAGE_TOPIC_PARTITIONS'),
+    replicationFactor: num(env, 'KAFKA_REPLICATION_FACTOR'),
+    spoolDir: resolve(dataDir, 'spool'),
+    spoolMaxBytes: num(env, 'SPOOL_MAX_BYTES'),
+    sinkGroup: str(env, 'AUDIT_SINK_GROUP'),
+    sinkBatchSize: num(env, 'AUDIT_SINK_BATCH_SIZE'),
+    retentionMonths: num(env, 'AUDIT_RETENTION_MONTHS'),
+    piiRulesFile,
+  };
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner);
@@ -134,6 +161,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
 
   const { secrets, generated } = resolveSecrets(env, profile, dataDir, problems);
   const beckn = becknConfig(env, dataDir, cwd, problems);
+  const audit = auditConfig(env, dataDir, cwd, secrets, problems);
   if (problems.length > 0 || secrets === null) throw new ConfigError(problems);
 
   const host = str(env, 'HOST');
@@ -174,6 +202,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
     registrySeedFile,
     secrets,
     beckn,
+    audit,
   };
   return { config: deepFreeze(config), generatedSecrets: generated };
 }

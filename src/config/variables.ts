@@ -62,6 +62,15 @@ export const variables = {
   DELIVERY_CONCURRENCY: { schema: { type: 'integer', minimum: 1, maximum: 512 }, default: 16, description: 'Outbound deliveries (and inbound handlers) in flight per process.' },
   HANDLER_LEASE_MS: { schema: { type: 'integer', minimum: 500, maximum: 3600000 }, default: 60000, description: 'How long an accepted message stays with the process running its handler before another may retry it.' },
   MESSAGE_LOG_FILE: { schema: { type: 'string', minLength: 1 }, description: 'Append-only message log file; defaults to `DATA_DIR/message-log.jsonl`.' },
+  AUDITOR_PII_TOKEN: { schema: token, secret: true, description: 'Optional bearer token of the audit API that also sees raw PII (phone numbers, names); without it nobody does.' },
+  KAFKA_MESSAGE_TOPIC: { schema: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' }, default: 'beckn.messages', description: 'Kafka topic of the protocol message log (created at start, keyed by transaction_id).' },
+  KAFKA_MESSAGE_TOPIC_PARTITIONS: { schema: { type: 'integer', minimum: 1, maximum: 1000 }, default: 6, description: 'Partitions of the message log topic when it is created.' },
+  KAFKA_REPLICATION_FACTOR: { schema: { type: 'integer', minimum: 1, maximum: 10 }, default: 1, description: 'Replication factor of the topics created at start.' },
+  SPOOL_MAX_BYTES: { schema: { type: 'integer', minimum: 1048576, maximum: 1099511627776 }, default: 1073741824, description: 'Largest local spool of message log records not yet in Kafka; when full, messages are refused (NACK 500) and /health/ready fails.' },
+  AUDIT_SINK_GROUP: { schema: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' }, default: 'beckn-ride-audit-sink', description: 'Kafka consumer group of `npm run audit-sink`.' },
+  AUDIT_SINK_BATCH_SIZE: { schema: { type: 'integer', minimum: 1, maximum: 100000 }, default: 5000, description: 'Most records the audit sink inserts into ClickHouse at once.' },
+  AUDIT_RETENTION_MONTHS: { schema: { type: 'integer', minimum: 1, maximum: 1200 }, default: 24, description: 'Monthly partitions of beckn_message_log older than this are dropped by the audit sink.' },
+  PII_RULES_FILE: { schema: { type: 'string', minLength: 1 }, description: 'JSON rules masking PII on audit reads; defaults to `src/audit/pii-rules.json`.' },
 } as const satisfies Record<string, VariableSpec>;
 
 export type VariableName = keyof typeof variables;
