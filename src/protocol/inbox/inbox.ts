@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { InboundMessage } from '../inbound/inbound-message.js';
 
 export interface InboxEntry {
   id: string;
@@ -29,6 +30,8 @@ interface InboxRow {
 
 export interface Inbox {
   enqueue(entry: Omit<InboxEntry, 'id' | 'attempts' | 'maxAttempts'>): Promise<string>;
+  /** Stores an accepted inbound message for its handler. */
+  accept(role: 'bap' | 'bpp', message: InboundMessage): Promise<string>;
   /** Leases due entries to `owner` and counts the attempt; a dead worker's entries come back after the lease. */
   claimDue(owner: string, limit: number, leaseMs: number): Promise<InboxEntry[]>;
   markDone(id: string, owner: string, transaction: Transaction): Promise<boolean>;
@@ -62,7 +65,18 @@ export function createInbox(options: { sequelize: Sequelize; clock: () => Date; 
   const leased = async (sql: string, bind: unknown[], transaction?: Transaction) =>
     (await query<{ id: string }>(sql, bind, transaction)).length > 0;
 
-  return {
+  const inbox: Inbox = {
+    accept: (role, message) =>
+      inbox.enqueue({
+        role,
+        action: message.action,
+        transactionId: message.context?.transaction_id ?? null,
+        messageId: message.context?.message_id ?? null,
+        sender: message.signer?.subscriberId ?? null,
+        body: message.raw,
+        receivedAt: message.startedAt,
+      }),
+
     async enqueue(entry) {
       const id = randomUUID();
       const now = clock();
@@ -115,4 +129,5 @@ export function createInbox(options: { sequelize: Sequelize; clock: () => Date; 
       return Number(row?.n ?? 0);
     },
   };
+  return inbox;
 }

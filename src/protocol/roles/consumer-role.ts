@@ -30,15 +30,7 @@ export function consumerRole(deps: { inbox: Inbox; correlation: CorrelationStore
     steps: [acceptCallbacks, requireJson, verifySignature, rateLimit, parseBody, bindCallbackSigner, validateSchema, checkEnvelope, checkTimeWindow, checkAddressedToConsumer, checkBppUri, checkCallbackCorrelation, checkDuplicate],
     async accept(message) {
       const context = message.context ?? {};
-      await deps.inbox.enqueue({
-        role: 'bap',
-        action: message.action,
-        transactionId: context.transaction_id ?? null,
-        messageId: context.message_id ?? null,
-        sender: message.signer?.subscriberId ?? null,
-        body: message.raw,
-        receivedAt: message.startedAt,
-      });
+      await deps.inbox.accept('bap', message);
       deps.wake();
       if (context.transaction_id) {
         await deps.correlation.publish(callbackChannel(context.transaction_id), JSON.stringify({ action: message.action, message_id: context.message_id ?? null }));

@@ -31,15 +31,7 @@ export function providerRole(deps: { inbox: Inbox; handlers: HandlerRegistry; wa
       if (!deps.handlers.request(message.action)) {
         throw new NackError('ACTION_NOT_SUPPORTED', `this BPP does not serve ${message.action}`);
       }
-      await deps.inbox.enqueue({
-        role: 'bpp',
-        action: message.action,
-        transactionId: message.context?.transaction_id ?? null,
-        messageId: message.context?.message_id ?? null,
-        sender: message.signer?.subscriberId ?? null,
-        body: message.raw,
-        receivedAt: message.startedAt,
-      });
+      await deps.inbox.accept('bpp', message);
       deps.wake();
     },
   };
