@@ -5,6 +5,8 @@
 #   scripts/services.sh up      start whatever is missing, wait until all are ready
 #   scripts/services.sh down    stop the Kafka and ClickHouse this script started
 #   scripts/services.sh status  print each service's state (exit 3 if one is down)
+#   scripts/services.sh kafka-stop / kafka-start
+#                               stop or start only the Kafka broker (the outage tests use these)
 #
 # Postgres and Redis are the machine's own; Kafka runs from Maven Central jars
 # (version pinned in scripts/kafka/pom.xml) and ClickHouse from Debian's package.
@@ -292,8 +294,10 @@ case "${1:-}" in
     clickhouse_down
     ;;
   status) status ;;
+  kafka-stop) kafka_down ;;
+  kafka-start) kafka_up ;;
   *)
-    echo "usage: $0 up|down|status" >&2
+    echo "usage: $0 up|down|status|kafka-stop|kafka-start" >&2
     exit 2
     ;;
 esac

@@ -1,6 +1,9 @@
+import type { Kafka } from 'kafkajs';
 import type { Sequelize } from 'sequelize';
 import { createRegistry, localLookupSource, type Registry } from '../registry/index.js';
+import { openKafkaMessageLog } from './audit/write/index.js';
 import type { Config } from './config/index.js';
+import { lockDataDir } from './infra/data-dir-lock.js';
 import type { CorrelationStore } from './infra/correlation/index.js';
 import type { Logger } from './infra/logging/logger.js';
 import type { Metrics } from './infra/metrics/index.js';
@@ -23,6 +26,40 @@ export interface BecknNetwork {
   protocol: Protocol;
   registry: Registry | null;
   messageLog: MessageLog;
+  /** Checks for /health/ready (the spool of the Kafka message log). */
+  readiness: Record<string, () => Promise<void>>;
+}
+
+/**
+ * The message log: with Kafka, a local spool shipped to the topic (durable on
+ * disk before a message is answered, even while Kafka is down); otherwise the
+ * append-only file the embedded audit API reads.
+ */
+async function openMessageLog(
+  config: Config,
+  kafka: Kafka | null,
+  metrics: Metrics,
+  logger: Logger,
+  teardown: Teardown,
+): Promise<{ log: MessageLog; readiness: Record<string, () => Promise<void>> }> {
+  if (!kafka) {
+    const log = await openFileMessageLog(config.beckn.messageLogFile);
+    teardown.add('message-log', () => log.close());
+    return { log, readiness: {} };
+  }
+  const unlock = lockDataDir(config.audit.spoolDir);
+  teardown.add('spool-lock', unlock);
+  const log = await openKafkaMessageLog({
+    kafka,
+    topic: config.audit.topic,
+    spoolDir: config.audit.spoolDir,
+    spoolMaxBytes: config.audit.spoolMaxBytes,
+    logger,
+    relay: { closeTimeoutMs: Math.floor(config.http.shutdownTimeoutMs / 3) },
+  });
+  teardown.add('message-log', () => log.close());
+  metrics.trackDepth('spool', () => log.spoolDepth().records);
+  return { log, readiness: { message_log_spool: () => log.checkSpool() } };
 }
 
 /** Our roles' registry records: one key for all, valid for a year from start, every domain and city. */
@@ -49,12 +86,11 @@ function ownRecords(config: Config, roles: readonly BecknRole[], now: Date) {
  * registered), and the protocol layer of the enabled roles.
  */
 export async function buildBecknNetwork(
-  deps: { config: Config; sequelize: Sequelize; correlation: CorrelationStore; rateLimiter: RateLimiter; metrics: Metrics; logger: Logger },
+  deps: { config: Config; sequelize: Sequelize; correlation: CorrelationStore; rateLimiter: RateLimiter; kafka: Kafka | null; metrics: Metrics; logger: Logger },
   teardown: Teardown,
 ): Promise<BecknNetwork> {
   const { config, logger } = deps;
-  const messageLog = await openFileMessageLog(config.beckn.messageLogFile);
-  teardown.add('message-log', () => messageLog.close());
+  const { log: messageLog, readiness } = await openMessageLog(config, deps.kafka, deps.metrics, logger, teardown);
 
   const roles = becknRoles.filter((role) => config.beckn.roles.includes(role));
   let registry: Registry | null = null;
@@ -100,5 +136,5 @@ export async function buildBecknNetwork(
     logger,
   });
   teardown.add('protocol', () => protocol.stop(config.http.shutdownTimeoutMs));
-  return { protocol, registry, messageLog };
+  return { protocol, registry, messageLog, readiness };
 }

@@ -13,6 +13,7 @@ import type { ReadinessCheck } from './infra/health/index.js';
 import { checkKafka, createKafka, ensureTopics, type TopicSpec } from './infra/kafka/index.js';
 import { createMemoryLockManager, createRedisLockManager, type LockManager } from './infra/lock/index.js';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './infra/rate-limit/index.js';
+import { messageTopicSpec } from './audit/write/index.js';
 import { buildBecknNetwork, type BecknNetwork } from './beckn-network.js';
 import type { Logger } from './infra/logging/logger.js';
 import { createMetrics, type Metrics } from './infra/metrics/index.js';
@@ -100,8 +101,8 @@ async function buildKafka(config: Config, logger: Logger, teardown: Teardown, ov
   const admin = kafka.admin();
   teardown.add('kafka-admin', () => admin.disconnect());
   await admin.connect();
-  const topics = overrides.kafkaTopics ?? [];
-  if (config.migrateOnStart && topics.length > 0) await ensureTopics(kafka, topics, logger);
+  const topics = [messageTopicSpec(config.audit), ...(overrides.kafkaTopics ?? [])];
+  if (config.migrateOnStart) await ensureTopics(kafka, topics, logger);
   return { kafka, admin };
 }
 
@@ -143,13 +144,14 @@ export async function createContext(config: Config, logger: Logger, overrides: C
     metrics.trackDepth('scheduler', async () => (await scheduler.stats()).pending);
 
     const rateLimiter = redis ? createRedisRateLimiter({ redis, prefix }) : createMemoryRateLimiter();
-    const beckn = await buildBecknNetwork({ config, sequelize, correlation, rateLimiter, metrics, logger }, teardown);
+    const beckn = await buildBecknNetwork({ config, sequelize, correlation, rateLimiter, kafka: kafka?.kafka ?? null, metrics, logger }, teardown);
 
     const readiness: Record<string, ReadinessCheck> = {
       postgres: () => checkPostgres(sequelize),
       correlation_store: () => correlation.ping(),
       ...(clickhouse ? { clickhouse: () => checkClickHouse(clickhouse) } : {}),
       ...(kafka ? { kafka: () => checkKafka(kafka.admin) } : {}),
+      ...beckn.readiness,
     };
 
     return {

@@ -39,24 +39,22 @@ export async function startBecknHarness(options: { env?: RawEnv; extraParticipan
   const base = `http://127.0.0.1:${port}`;
   const suffix = randomUUID().slice(0, 8);
   const messageLogFile = join(dir, 'message-log.jsonl');
-  const app = await startTestApp(
-    fullProfileEnv({
-      PORT: String(port),
-      PUBLIC_URL: base,
-      REGISTRY_SEED_FILE: seedFile,
-      MESSAGE_LOG_FILE: messageLogFile,
-      BAP_SUBSCRIBER_ID: `beckn-ride-test.bap.${suffix}`,
-      BPP_SUBSCRIBER_ID: `beckn-ride-test.bpp.${suffix}`,
-      GATEWAY_SUBSCRIBER_ID: `beckn-ride-test.gateway.${suffix}`,
-      DELIVERY_BASE_BACKOFF_MS: '50',
-      DELIVERY_MAX_BACKOFF_MS: '500',
-      DELIVERY_POLL_INTERVAL_MS: '50',
-      ...options.env,
-    }),
-    {},
-    undefined,
-    options.beforeStart,
-  );
+  // Without Kafka the message log is the local file this harness reads back; the Kafka path has its own suites.
+  const env = fullProfileEnv({
+    PORT: String(port),
+    PUBLIC_URL: base,
+    REGISTRY_SEED_FILE: seedFile,
+    MESSAGE_LOG_FILE: messageLogFile,
+    BAP_SUBSCRIBER_ID: `beckn-ride-test.bap.${suffix}`,
+    BPP_SUBSCRIBER_ID: `beckn-ride-test.bpp.${suffix}`,
+    GATEWAY_SUBSCRIBER_ID: `beckn-ride-test.gateway.${suffix}`,
+    DELIVERY_BASE_BACKOFF_MS: '50',
+    DELIVERY_MAX_BACKOFF_MS: '500',
+    DELIVERY_POLL_INTERVAL_MS: '50',
+    ...options.env,
+  });
+  delete env.KAFKA_BROKERS;
+  const app = await startTestApp(env, {}, undefined, options.beforeStart);
   const { subscriberIds } = app.ctx.config.beckn;
   const ourBpp = { id: subscriberIds.bpp, url: `${base}/beckn/bpp` };
   const ourBap = { id: subscriberIds.bap, url: `${base}/beckn/bap` };

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Logger } from '../logging/logger.js';
-import { lockDataDir } from './data-dir-lock.js';
+import { lockDataDir } from '../data-dir-lock.js';
 
 export interface EmbeddedPostgresOptions {
   /** Folder holding the database files; created when missing. */

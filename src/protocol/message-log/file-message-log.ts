@@ -2,13 +2,8 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { createGroupCommit } from '../../infra/group-commit/index.js';
 import type { MessageLog, MessageRecord } from './message-record.js';
-
-interface Pending {
-  line: string;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
 
 /**
  * The message log as an append-only JSON-lines file. Appends arriving while a
@@ -18,40 +13,24 @@ interface Pending {
 export async function openFileMessageLog(path: string): Promise<MessageLog> {
   await mkdir(dirname(path), { recursive: true });
   const file: FileHandle = await open(path, 'a', 0o600);
-  let queue: Pending[] = [];
-  let writing: Promise<void> | null = null;
+  const lines = createGroupCommit<string>(async (batch) => {
+    await file.write(batch.join(''));
+    await file.datasync();
+  });
   let closed = false;
-
-  const drain = async (): Promise<void> => {
-    while (queue.length > 0) {
-      const batch = queue;
-      queue = [];
-      try {
-        await file.write(batch.map((entry) => entry.line).join(''));
-        await file.datasync();
-        for (const entry of batch) entry.resolve();
-      } catch (error) {
-        for (const entry of batch) entry.reject(error);
-      }
-    }
-    writing = null;
-  };
 
   return {
     append(record) {
       if (closed) return Promise.reject(new Error('message log is closed'));
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });
-        writing ??= drain();
-      });
+      return lines.add(`${JSON.stringify(record)}\n`);
     },
-    async flush() {
-      while (writing) await writing;
+    flush() {
+      return lines.idle();
     },
     async close() {
       if (closed) return;
       closed = true;
-      while (writing) await writing;
+      await lines.idle();
       await file.close();
     },
   };

@@ -10,10 +10,10 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * PGlite has no lock of its own, and two processes writing one data folder
- * corrupt it. This takes `<dataDir>.lock` (holding our pid), replaces a lock
- * whose process is gone, and refuses while a live process holds it.
- * Returns the release function.
+ * Neither PGlite nor the message log spool locks its folder, and two
+ * processes writing one folder corrupt it. This takes `<dataDir>.lock`
+ * (holding our pid), replaces a lock whose process is gone, and refuses while
+ * a live process holds it. Returns the release function.
  */
 export function lockDataDir(dataDir: string): () => void {
   const lockFile = `${dataDir}.lock`;
@@ -24,7 +24,7 @@ export function lockDataDir(dataDir: string): () => void {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const holder = Number(readFileSync(lockFile, 'utf8').trim());
     if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-      throw new Error(`embedded postgres data folder ${dataDir} is in use by process ${holder}`);
+      throw new Error(`data folder ${dataDir} is in use by process ${holder}`);
     }
     writeFileSync(lockFile, mine);
   }
