@@ -34,6 +34,7 @@ function collectRoutes(ctx: AppContext): RouteSpec[] {
     ...metricsRoutes(ctx.metrics),
     ...(ctx.beckn.registry?.routes ?? []),
     ...ctx.beckn.protocol.routes,
+    ...ctx.auditRoutes,
   ];
 }
 

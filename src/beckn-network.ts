@@ -81,6 +81,21 @@ function ownRecords(config: Config, roles: readonly BecknRole[], now: Date) {
 }
 
 /**
+ * A key registered by an earlier start stays valid from when it was first
+ * registered, so messages signed before a restart still verify at their own time.
+ */
+async function keepingValidFrom(registry: Registry, records: ReturnType<typeof ownRecords>) {
+  return Promise.all(
+    records.map(async (record) => {
+      const [existing] = await registry.lookup({ subscriberId: record.subscriberId, uniqueKeyId: record.uniqueKeyId });
+      const since = existing ? new Date(existing.validFrom) : null;
+      const same = since && existing?.signingPublicKey === record.signingPublicKey && since < record.validFrom;
+      return same ? { ...record, validFrom: since } : record;
+    }),
+  );
+}
+
+/**
  * Builds the Beckn side of the composition root: the message log, the dev
  * registry when this process serves it (with our own roles and the seed file
  * registered), and the protocol layer of the enabled roles.
@@ -96,7 +111,7 @@ export async function buildBecknNetwork(
   let registry: Registry | null = null;
   if (config.beckn.roles.includes('registry')) {
     registry = createRegistry({ sequelize: deps.sequelize, logger, adminToken: config.secrets.adminToken, clockSkewSeconds: config.beckn.clockSkewSeconds });
-    await registry.upsert(ownRecords(config, roles, new Date()));
+    await registry.upsert(await keepingValidFrom(registry, ownRecords(config, roles, new Date())));
     if (config.registrySeedFile) await registry.loadSeedFile(config.registrySeedFile);
   }
   const lookupSource = config.beckn.registryUrl

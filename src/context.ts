@@ -13,7 +13,9 @@ import type { ReadinessCheck } from './infra/health/index.js';
 import { checkKafka, createKafka, ensureTopics, type TopicSpec } from './infra/kafka/index.js';
 import { createMemoryLockManager, createRedisLockManager, type LockManager } from './infra/lock/index.js';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './infra/rate-limit/index.js';
+import { auditRoutes, createClickHouseAuditStore, createFileAuditStore, loadPiiRules } from './audit/read/index.js';
 import { messageTopicSpec } from './audit/write/index.js';
+import type { RouteSpec } from './infra/http/index.js';
 import { buildBecknNetwork, type BecknNetwork } from './beckn-network.js';
 import type { Logger } from './infra/logging/logger.js';
 import { createMetrics, type Metrics } from './infra/metrics/index.js';
@@ -40,6 +42,8 @@ export interface AppContext {
   clickhouse: ClickHouseClient | null;
   /** The Beckn layer: protocol (routes, handlers, sender), dev registry, message log. */
   beckn: BecknNetwork;
+  /** The compliance API's routes, over ClickHouse when the log flows there, else over the log file. */
+  auditRoutes: RouteSpec[];
   /** Dependency checks behind /health/ready, by name. */
   readiness: Record<string, ReadinessCheck>;
   lifecycle: { draining: boolean };
@@ -146,6 +150,18 @@ export async function createContext(config: Config, logger: Logger, overrides: C
     const rateLimiter = redis ? createRedisRateLimiter({ redis, prefix }) : createMemoryRateLimiter();
     const beckn = await buildBecknNetwork({ config, sequelize, correlation, rateLimiter, kafka: kafka?.kafka ?? null, metrics, logger }, teardown);
 
+    const auditStore =
+      clickhouse && kafka ? createClickHouseAuditStore(clickhouse) : createFileAuditStore(config.beckn.messageLogFile, { logger });
+    const audit = auditRoutes({
+      store: auditStore,
+      registry: beckn.protocol.registry,
+      auditorToken: config.secrets.auditorToken,
+      piiToken: config.audit.piiToken,
+      piiRules: await loadPiiRules(config.audit.piiRulesFile ?? undefined),
+      logger,
+      clockSkewSeconds: config.beckn.clockSkewSeconds,
+    });
+
     const readiness: Record<string, ReadinessCheck> = {
       postgres: () => checkPostgres(sequelize),
       correlation_store: () => correlation.ping(),
@@ -166,6 +182,7 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       kafka: kafka?.kafka ?? null,
       clickhouse,
       beckn,
+      auditRoutes: audit,
       readiness,
       lifecycle: { draining: false },
       start: () => {

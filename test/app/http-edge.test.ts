@@ -47,6 +47,12 @@ describe('HTTP edge (full profile, real services)', function () {
     assert.equal(response.json().error.code, 'ROUTE_NOT_FOUND');
   });
 
+  it('answers malformed percent-encoding in a path parameter with 400, not 500', async () => {
+    const response = await send(app, 'POST', '/beckn/bpp/%E0%A4%A');
+    assert.equal(response.status, 400);
+    assert.equal(response.json().error.code, 'VALIDATION_FAILED');
+  });
+
   it('answers a known path with the wrong method with 405 and Allow', async () => {
     const response = await send(app, 'DELETE', '/health/ready');
     assert.equal(response.status, 405);

@@ -19,6 +19,8 @@ function toAppError(error: unknown): AppError {
   const type = (error as { type?: unknown } | null)?.type;
   const known = typeof type === 'string' ? parserErrors[type] : undefined;
   if (known) return new AppError(known.code, known.message);
+  // The router fails to decode a path parameter with malformed percent-encoding.
+  if (error instanceof URIError) return new AppError('VALIDATION_FAILED', 'malformed percent-encoding in the path');
   return new AppError('INTERNAL', 'internal error');
 }
 

@@ -36,10 +36,34 @@ export async function openFileMessageLog(path: string): Promise<MessageLog> {
   };
 }
 
-/** Reads the records of a message log file in the order they were written. */
-export async function* readFileMessageLog(path: string): AsyncGenerator<MessageRecord> {
-  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() !== '') yield JSON.parse(line) as MessageRecord;
+/**
+ * Streams the records of a message log file in the order they were written,
+ * closing the file when the consumer stops early. A missing file reads as
+ * empty. A line that is not JSON (a write torn by a crash) is passed to
+ * `onBadLine` and skipped; without one it fails the read.
+ */
+export async function* readFileMessageLog(path: string, onBadLine?: (lineNumber: number) => void): AsyncGenerator<MessageRecord> {
+  const input = createReadStream(path, 'utf8');
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let lineNumber = 0;
+  try {
+    for await (const line of lines) {
+      lineNumber += 1;
+      if (line.trim() === '') continue;
+      let record: MessageRecord;
+      try {
+        record = JSON.parse(line) as MessageRecord;
+      } catch {
+        if (!onBadLine) throw new Error(`${path}:${lineNumber} is not a JSON record`);
+        onBadLine(lineNumber);
+        continue;
+      }
+      yield record;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  } finally {
+    lines.close();
+    input.destroy();
   }
 }

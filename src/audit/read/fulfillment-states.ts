@@ -1,0 +1,45 @@
+/**
+ * Fulfillment states in the ONDC vocabulary PROFILE.md makes canonical, in
+ * ride order. nic2004:60221 (Beckn mobility) names map onto them as in
+ * DIGEST.md §2.3; PAYMENT_COLLECTED has no ONDC twin and comes after the ride.
+ */
+const rideOrder = [
+  'RIDE_CONFIRMED',
+  'RIDE_ASSIGNED',
+  'RIDE_ENROUTE_PICKUP',
+  'RIDE_ARRIVED_PICKUP',
+  'RIDE_STARTED',
+  'RIDE_ENDED',
+  'PAYMENT_COLLECTED',
+] as const;
+
+export type FulfillmentState = (typeof rideOrder)[number] | 'RIDE_CANCELLED';
+
+const aliases: Record<string, FulfillmentState> = {
+  DRIVER_EN_ROUTE: 'RIDE_ASSIGNED',
+  DRIVER_EN_ROUTE_TO_PICKUP: 'RIDE_ENROUTE_PICKUP',
+  DRIVER_AT_PICKUP: 'RIDE_ARRIVED_PICKUP',
+};
+
+const rank = new Map<string, number>(rideOrder.map((state, index) => [state, index]));
+
+/** The canonical state of a code from either vocabulary; null for an unknown code. */
+export function canonicalState(code: string): FulfillmentState | null {
+  const alias = aliases[code];
+  if (alias !== undefined) return alias;
+  return code === 'RIDE_CANCELLED' || rank.has(code) ? (code as FulfillmentState) : null;
+}
+
+/**
+ * Whether a fulfillment may go from `from` to `to`. Repeating a state is
+ * fine (status polls); states may be skipped forward (a SELF_PICKUP ride
+ * goes from ASSIGNED to STARTED); a ride may be cancelled until it ends;
+ * RIDE_CANCELLED is terminal, and after RIDE_ENDED only payment follows.
+ */
+export function allowedTransition(from: FulfillmentState, to: FulfillmentState): boolean {
+  if (from === to) return true;
+  if (from === 'RIDE_CANCELLED') return false;
+  const fromRank = rank.get(from) as number;
+  if (to === 'RIDE_CANCELLED') return fromRank < (rank.get('RIDE_ENDED') as number);
+  return (rank.get(to) as number) > fromRank;
+}

@@ -1,0 +1,11 @@
+export { auditRoutes, type AuditRoutesOptions } from './audit-routes.js';
+export type { AuditStats, AuditStore, LatencyPercentiles, MessagePage, MessagesQuery, RecordFilter } from './audit-store.js';
+export type { AuditRole } from './auditor-auth.js';
+export { createClickHouseAuditStore } from './clickhouse-audit-store.js';
+export { checkConformance, ruleDescriptions, type ConformanceOptions, type ConformanceReport } from './conformance.js';
+export type { Finding, RuleId } from './conformance-facts.js';
+export { createFileAuditStore } from './file-audit-store.js';
+export { maskJson } from './pii-masking.js';
+export { compilePiiRules, defaultPiiRulesFile, loadPiiRules, type PiiRules } from './pii-rules.js';
+export { verifyRecord, type VerifyReport } from './verify-record.js';
+export { sql, sqlIdentifier, sqlJoin, sqlString, sqlUInt, type SqlFragment, type SqlValue } from './sql.js';
