@@ -28,7 +28,9 @@ export interface BecknHarness {
  * Our service (every role, in-process registry, real stores) on a known port,
  * plus a fake BAP and a fake BPP with their own keys and HTTP servers.
  */
-export async function startBecknHarness(options: { env?: RawEnv; extraParticipants?: FakeParticipant[]; beforeStart?: (ctx: AppContext) => void } = {}): Promise<BecknHarness> {
+export async function startBecknHarness(
+  options: { env?: RawEnv; extraParticipants?: FakeParticipant[]; beforeStart?: (ctx: AppContext) => void; withKafka?: boolean } = {},
+): Promise<BecknHarness> {
   const bap = await startFakeParticipant('BAP', 'rider-app');
   const bpp = await startFakeParticipant('BPP', 'cab-co');
   const dir = mkdtempSync(join(tmpdir(), 'beckn-ride-test-network-'));
@@ -39,7 +41,7 @@ export async function startBecknHarness(options: { env?: RawEnv; extraParticipan
   const base = `http://127.0.0.1:${port}`;
   const suffix = randomUUID().slice(0, 8);
   const messageLogFile = join(dir, 'message-log.jsonl');
-  // Without Kafka the message log is the local file this harness reads back; the Kafka path has its own suites.
+  // Without Kafka the message log is the local file `records()` reads back; with it, the log flows to Kafka.
   const env = fullProfileEnv({
     PORT: String(port),
     PUBLIC_URL: base,
@@ -53,7 +55,7 @@ export async function startBecknHarness(options: { env?: RawEnv; extraParticipan
     DELIVERY_POLL_INTERVAL_MS: '50',
     ...options.env,
   });
-  delete env.KAFKA_BROKERS;
+  if (!options.withKafka) delete env.KAFKA_BROKERS;
   const app = await startTestApp(env, {}, undefined, options.beforeStart);
   const { subscriberIds } = app.ctx.config.beckn;
   const ourBpp = { id: subscriberIds.bpp, url: `${base}/beckn/bpp` };

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { MessageRecord } from '../message-log/index.js';
-import { cityOf } from './beckn-context.js';
+import { cityOf, type BecknContext } from './beckn-context.js';
 import type { InboundMessage } from './inbound-message.js';
 
 export interface InboundOutcome {
@@ -20,9 +20,25 @@ function text(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/**
+ * The context a refused message claims, read from its bytes when the pipeline
+ * stopped before parsing them (a bad signature), so the record still names
+ * the transaction an auditor will look it up by.
+ */
+function claimedContext(message: InboundMessage): BecknContext {
+  if (message.context) return message.context;
+  if (message.truncated) return {};
+  try {
+    const parsed = JSON.parse(message.raw.toString('utf8')) as { context?: unknown };
+    return parsed.context !== null && typeof parsed.context === 'object' && !Array.isArray(parsed.context) ? (parsed.context as BecknContext) : {};
+  } catch {
+    return {};
+  }
+}
+
 /** The message log record of one inbound message, whatever happened to it. */
 export function inboundRecord(message: InboundMessage, outcome: InboundOutcome, finishedAt: Date): MessageRecord {
-  const context = message.context ?? {};
+  const context = claimedContext(message);
   const isCallback = message.action.startsWith('on_');
   return {
     id: randomUUID(),

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { openKafkaMessageLog, type KafkaMessageLog } from '../../src/audit/write/index.js';
+import { createKafka, ensureTopics } from '../../src/infra/kafka/index.js';
+import type { MessageRecord } from '../../src/protocol/message-log/index.js';
+import { waitUntil } from '../contracts/wait-until.js';
+import { testServices, uniqueTestName } from '../support/services.js';
+import { buildRecords, quiet } from './sink-support.js';
+import { collectTopic, removeDir, tempSpoolDir, topicMessageCount } from './message-log-support.js';
+
+const servicesScript = fileURLToPath(new URL('../../scripts/services.sh', import.meta.url));
+
+async function services(command: 'kafka-stop' | 'kafka-start'): Promise<string> {
+  const { stdout, stderr } = await promisify(execFile)('bash', [servicesScript, command], { timeout: 150_000 });
+  return `${stdout}${stderr}`;
+}
+
+function portOpen(address: string): Promise<boolean> {
+  const [host = '127.0.0.1', port = '9092'] = address.split(':');
+  return new Promise((resolve) => {
+    const socket = connect({ host, port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('message log through a Kafka outage (stops and restarts the real broker)', function () {
+  this.timeout(150_000);
+
+  const kafka = createKafka({ brokers: testServices.kafkaBrokers, clientId: 'beckn-ride-test', logger: quiet });
+  // The relay's client gives up within about a second, so the outage outlasts kafkajs' own retries and the
+  // relay's retry path carries the records: failed produce requests resent on the same idempotent producer.
+  const relayKafka = new Kafka({
+    clientId: 'beckn-ride-test',
+    brokers: testServices.kafkaBrokers,
+    connectionTimeout: 1_000,
+    retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 },
+    logLevel: logLevel.NOTHING,
+  });
+  const topic = uniqueTestName('message_log_outage');
+  let dir = '';
+  let log: KafkaMessageLog | undefined;
+
+  before(async () => {
+    await ensureTopics(kafka, [{ topic, numPartitions: 3, replicationFactor: 1 }], quiet);
+    dir = await tempSpoolDir();
+  });
+
+  // Whatever happened, the broker runs again for the suites after this one.
+  after(async () => {
+    await services('kafka-start');
+    await log?.close();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+    await removeDir(dir);
+  });
+
+  it('accepts 1,000 records while Kafka is stopped, and once it is back ships every one, and those sent around the stop, exactly once', async () => {
+    log = await openKafkaMessageLog({ kafka: relayKafka, topic, spoolDir: dir, spoolMaxBytes: 64 * 1024 * 1024, logger: quiet, relay: { maxBackoffMs: 1_000, closeTimeoutMs: 2_000 } });
+    const messageLog = log;
+    // Steady traffic while the broker goes down, so batches are in flight on an established producer when it stops.
+    const aroundStop = buildRecords(2_000);
+    let sent = 0;
+    let stopping = false;
+    const traffic = (async () => {
+      while (!stopping && sent < aroundStop.length) {
+        await messageLog.append(aroundStop[sent] as MessageRecord);
+        sent += 1;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    await waitUntil('the relay has shipped some records', () => messageLog.relayState().shippedRecords > 0, { timeoutMs: 30_000 });
+
+    const stopped = await services('kafka-stop');
+    stopping = true;
+    await traffic;
+    const broker = testServices.kafkaBrokers[0] as string;
+    assert.equal(await portOpen(broker), false, `the broker still listens after kafka-stop: ${stopped}`);
+
+    const whileStopped = buildRecords(1_000);
+    const results = await Promise.allSettled(whileStopped.map((record) => messageLog.append(record)));
+    assert.deepEqual(results.filter((r) => r.status === 'rejected'), [], 'every append resolved');
+    assert.ok(messageLog.spoolDepth().records >= 1_000, `${messageLog.spoolDepth().records} records wait`);
+
+    await waitUntil('the relay has failed to reach the broker', () => messageLog.relayState().lastError !== null, { timeoutMs: 30_000 });
+    await services('kafka-start');
+    await waitUntil('the spool is shipped', () => messageLog.spoolDepth().records === 0, { timeoutMs: 90_000, intervalMs: 100 });
+
+    const records = [...aroundStop.slice(0, sent), ...whileStopped];
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      assert.equal(await topicMessageCount(admin, topic), records.length, 'messages in the topic');
+    } finally {
+      await admin.disconnect();
+    }
+    const consumer = await collectTopic(kafka, topic);
+    try {
+      await waitUntil('the consumer has read the topic', () => consumer.received.length >= records.length, { timeoutMs: 60_000, intervalMs: 100 });
+      const ids = new Set(consumer.received.map((m) => m.recordId));
+      assert.equal(consumer.received.length, records.length);
+      assert.equal(ids.size, records.length, 'distinct record ids');
+      assert.ok(records.every((r) => ids.has(r.id)), 'every appended record arrived');
+    } finally {
+      await consumer.stop();
+    }
+  });
+});
