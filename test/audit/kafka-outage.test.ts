@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { openKafkaMessageLog, type KafkaMessageLog } from '../../src/audit/write/index.js';
-import { createKafka, ensureTopics } from '../../src/infra/kafka/index.js';
+import { createKafka } from '../../src/infra/kafka/index.js';
 import type { MessageRecord } from '../../src/protocol/message-log/index.js';
 import { waitUntil } from '../contracts/wait-until.js';
-import { testServices, uniqueTestName } from '../support/services.js';
-import { buildRecords, quiet } from './sink-support.js';
+import { testServices } from '../support/services.js';
+import { createAuditSink } from '../../src/audit/sink/index.js';
+import { buildRecords, countFinal, openSinkStores, quiet, type SinkStores } from './sink-support.js';
 import { collectTopic, removeDir, tempSpoolDir, topicMessageCount } from './message-log-support.js';
 
 const servicesScript = fileURLToPath(new URL('../../scripts/services.sh', import.meta.url));
@@ -44,12 +45,14 @@ describe('message log through a Kafka outage (stops and restarts the real broker
     retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 },
     logLevel: logLevel.NOTHING,
   });
-  const topic = uniqueTestName('message_log_outage');
+  let stores: SinkStores;
+  let topic = '';
   let dir = '';
   let log: KafkaMessageLog | undefined;
 
   before(async () => {
-    await ensureTopics(kafka, [{ topic, numPartitions: 3, replicationFactor: 1 }], quiet);
+    stores = await openSinkStores('outage');
+    topic = stores.topic;
     dir = await tempSpoolDir();
   });
 
@@ -57,10 +60,7 @@ describe('message log through a Kafka outage (stops and restarts the real broker
   after(async () => {
     await services('kafka-start');
     await log?.close();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
+    await stores?.dispose();
     await removeDir(dir);
   });
 
@@ -112,6 +112,19 @@ describe('message log through a Kafka outage (stops and restarts the real broker
       assert.ok(records.every((r) => ids.has(r.id)), 'every appended record arrived');
     } finally {
       await consumer.stop();
+    }
+
+    // And through the audit sink into ClickHouse: every record exactly once, counted by record id.
+    const sink = createAuditSink({ kafka, clickhouse: stores.clickhouse, topic, groupId: stores.groupId, batchSize: 1_000, logger: quiet, retentionMonths: 1_200 });
+    await sink.start();
+    try {
+      await waitUntil('every record is in ClickHouse', async () => (await countFinal(stores.clickhouse)).ids >= records.length, { timeoutMs: 90_000, intervalMs: 250 });
+      assert.deepEqual(await countFinal(stores.clickhouse), { rows: records.length, ids: records.length });
+      const stored = await stores.clickhouse.query({ query: 'SELECT DISTINCT id FROM beckn_message_log', format: 'JSONEachRow' });
+      const storedIds = new Set((await stored.json<{ id: string }>()).map((row) => row.id));
+      assert.ok(records.every((r) => storedIds.has(r.id)), 'every record id is in ClickHouse');
+    } finally {
+      await sink.stop();
     }
   });
 });

@@ -55,7 +55,6 @@ export function createInboxWorker(deps: InboxWorkerDeps) {
   const running = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
   let stopped = true;
-  let polling = false;
 
   async function settle(entry: InboxEntry): Promise<void> {
     const message = accepted(entry);
@@ -89,23 +88,42 @@ export function createInboxWorker(deps: InboxWorkerDeps) {
     }
   }
 
-  async function poll(): Promise<void> {
-    if (polling || stopped) return;
-    polling = true;
+  /** One claim round at a time; a wake-up during it asks for one more, so no arrival or freed slot is missed. */
+  let claiming: Promise<void> | null = null;
+  let claimAgain = false;
+
+  async function claimRound(): Promise<void> {
+    const free = options.concurrency - running.size;
+    if (free <= 0) return;
     try {
-      const free = options.concurrency - running.size;
-      if (free <= 0) return;
       for (const entry of await inbox.claimDue(owner, free, options.leaseMs)) {
-        const job = settle(entry)
+        const job: Promise<void> = settle(entry)
           .catch((error: unknown) => logger.error({ err: error, inboxId: entry.id }, 'inbox entry could not be settled'))
-          .finally(() => running.delete(job));
+          .finally(() => {
+            running.delete(job);
+            void poll();
+          });
         running.add(job);
       }
     } catch (error) {
       logger.error({ err: error }, 'inbox poll failed');
-    } finally {
-      polling = false;
     }
+  }
+
+  function poll(): Promise<void> {
+    if (stopped) return Promise.resolve();
+    if (claiming) {
+      claimAgain = true;
+      return claiming;
+    }
+    claiming = (async () => {
+      do {
+        claimAgain = false;
+        await claimRound();
+      } while (claimAgain && !stopped);
+      claiming = null;
+    })();
+    return claiming;
   }
 
   const schedule = () => {

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import pg from 'pg';
+import { QueryTypes } from 'sequelize';
+import type { Registry } from '../registry/index.js';
+import { generateSigningKeyPair, type SigningKey } from '../src/protocol/signing/index.js';
+import { loadExamples, restamp } from '../test/support/beckn-examples.js';
+import { startBecknHarness } from '../test/support/beckn-harness.js';
+import { testServices } from '../test/support/services.js';
+import type { LoadSpec } from './load-run.js';
+
+export interface Backlog {
+  inboxPending: number;
+  outboxPending: number;
+  dead: number;
+}
+
+export interface PipelineTarget {
+  /** Our BPP's search endpoint. */
+  url: string;
+  bodyLimitBytes: number;
+  /** The bench rider's key, registered in the dev registry. */
+  signingKey: SigningKey;
+  template: LoadSpec['template'];
+  backlog(): Promise<Backlog>;
+  /** on_search callbacks our BPP has delivered to the bench rider. */
+  callbacksReceived(): number;
+  messageLogBytes(): number;
+  close(): Promise<void>;
+}
+
+const ack = JSON.stringify({ message: { ack: { status: 'ACK' } } });
+
+/** The bench rider's subscriber_url: answers every callback ACK and only counts it. */
+async function startCallbackSink(): Promise<{ server: Server; url: string; count(): number }> {
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received += 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(ack);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/beckn`, count: () => received };
+}
+
+/**
+ * A database of its own for one bench run: the rows of a few hundred thousand
+ * messages stay out of the test database, and no other process's inbox worker
+ * can pick them up while we measure.
+ */
+async function createBenchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `beckn_ride_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new URL(testServices.databaseUrl);
+  admin.pathname = '/postgres';
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(testServices.databaseUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** Undo steps run last-in first-out; every one runs even when an earlier one fails, so a failed run leaves little behind. */
+function teardownStack() {
+  const steps: (() => Promise<unknown>)[] = [];
+  return {
+    push: (step: () => Promise<unknown>) => steps.push(step),
+    async run() {
+      const failures: unknown[] = [];
+      for (const step of steps.splice(0).reverse()) await step().catch((error: unknown) => failures.push(error));
+      if (failures.length > 0) throw new AggregateError(failures, 'bench pipeline cleanup failed');
+    },
+  };
+}
+
+async function registerRider(registry: Registry, sinkUrl: string): Promise<SigningKey> {
+  const pair = generateSigningKeyPair();
+  const key: SigningKey = { subscriberId: `bench-rider.${randomBytes(3).toString('hex')}`, uniqueKeyId: 'bench-rider-key', privateKey: pair.privateKeySeed };
+  await registry.upsert([
+    {
+      subscriberId: key.subscriberId,
+      uniqueKeyId: key.uniqueKeyId,
+      type: 'BAP',
+      domain: null,
+      city: null,
+      country: null,
+      subscriberUrl: sinkUrl,
+      signingPublicKey: pair.publicKey,
+      encrPublicKey: null,
+      validFrom: new Date(Date.now() - 3_600_000),
+      validUntil: new Date(Date.now() + 86_400_000),
+    },
+  ]);
+  return key;
+}
+
+/**
+ * Our service on the full profile (real Postgres, Redis, Kafka, ClickHouse),
+ * booted by the test harness, with a BPP search handler that answers an error
+ * at once (so each callback is cheap) and a bench rider registered in the dev
+ * registry whose key the load generator signs with.
+ */
+export async function startPipelineTarget(): Promise<PipelineTarget> {
+  const teardown = teardownStack();
+  try {
+    const database = await createBenchDatabase();
+    teardown.push(() => database.drop());
+    const sink = await startCallbackSink();
+    teardown.push(() => new Promise((resolve) => sink.server.close(resolve)));
+    const net = await startBecknHarness({
+      env: { DATABASE_URL: database.url, BECKN_RATE_LIMIT_PER_MINUTE: '10000000', DELIVERY_POLL_INTERVAL_MS: '250' },
+      beforeStart: (ctx) => {
+        ctx.beckn.protocol.handlers.onRequest('search', async () => ({ error: { code: '40001', message: 'no rides in this benchmark' } }));
+      },
+    });
+    const { ctx } = net.app;
+    const scratchDirs = [dirname(net.messageLogFile), ctx.config.dataDir].filter((dir) => dir.startsWith(tmpdir()));
+    teardown.push(async () => {
+      await net.close();
+      for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+    });
+    // Duplicate-detection keys live for a day: remove this run's keys rather than leave them in Redis.
+    const redisPrefix = ctx.config.redis?.keyPrefix;
+    teardown.push(async () => {
+      if (!ctx.redis || !redisPrefix) return;
+      for await (const batch of ctx.redis.scanStream({ match: `${redisPrefix}*`, count: 1000 })) {
+        const keys = batch as string[];
+        if (keys.length > 0) await ctx.redis.unlink(...keys);
+      }
+    });
+
+    if (!ctx.beckn.registry) throw new Error('the full profile should serve the dev registry');
+    const signingKey = await registerRider(ctx.beckn.registry, sink.url);
+    const search = loadExamples().find((e) => e.action === 'search' && e.domain === 'ONDC:TRV10');
+    if (!search) throw new Error('the ONDC:TRV10 search example is missing');
+    const template = restamp(search, net.toOurBpp({ bpp_id: undefined, bpp_uri: undefined, bap_id: signingKey.subscriberId, bap_uri: sink.url }));
+
+    const countByStatus = async (table: string): Promise<Record<string, number>> => {
+      const rows = await ctx.sequelize.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM beckn_protocol.${table} GROUP BY status`, { type: QueryTypes.SELECT });
+      return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+    };
+
+    return {
+      url: `${net.ourBpp.url}/search`,
+      bodyLimitBytes: ctx.config.http.bodyLimitBytes,
+      signingKey,
+      template,
+      async backlog() {
+        const [inbox, outbox] = await Promise.all([countByStatus('inbox'), countByStatus('outbox')]);
+        return { inboxPending: inbox.pending ?? 0, outboxPending: outbox.pending ?? 0, dead: (inbox.dead ?? 0) + (outbox.dead ?? 0) };
+      },
+      callbacksReceived: () => sink.count(),
+      messageLogBytes: () => statSync(ctx.config.beckn.messageLogFile).size,
+      close: () => teardown.run(),
+    };
+  } catch (error) {
+    await teardown.run().catch(() => undefined);
+    throw error;
+  }
+}

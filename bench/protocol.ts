@@ -1,0 +1,195 @@
+/**
+ * `npm run bench:protocol`: in one run on this machine, the signature path
+ * (native and noble) and signed `search` ACKs per second through our BPP's
+ * whole inbound pipeline, against a bare express baseline driven by the same
+ * load generator with the same signed bodies.
+ *
+ *   npm run bench:protocol -- --duration 10000 --warmup 3000 --concurrency 16,64
+ *
+ * Each option also reads an environment variable: BENCH_DURATION_MS,
+ * BENCH_WARMUP_MS, BENCH_CONCURRENCY, BENCH_SIGN_DURATION_MS,
+ * BENCH_DRAIN_TIMEOUT_MS. Needs `bash scripts/services.sh up`.
+ */
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { createSigner } from '../src/protocol/signing/index.js';
+import { startBaselineServer, type BaselineServer } from './baseline-server.js';
+import { runLoad } from './load-run.js';
+import { startPipelineTarget, type PipelineTarget } from './pipeline-target.js';
+import { backlogTable, failureLines, machineLines, phaseTable, ratioTable, signVerifyTable, type PhaseRow, type Target } from './report.js';
+import { benchSignVerify } from './sign-verify.js';
+
+interface Options {
+  durationMs: number;
+  warmupMs: number;
+  concurrencies: number[];
+  signDurationMs: number;
+  drainTimeoutMs: number;
+}
+
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${text}"`);
+  return value;
+}
+
+function readOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      concurrency: { type: 'string' },
+      'sign-duration': { type: 'string' },
+      'drain-timeout': { type: 'string' },
+    },
+  });
+  const env = process.env;
+  return {
+    durationMs: positiveInteger('duration', values.duration ?? env.BENCH_DURATION_MS ?? '10000'),
+    warmupMs: positiveInteger('warmup', values.warmup ?? env.BENCH_WARMUP_MS ?? '3000'),
+    concurrencies: (values.concurrency ?? env.BENCH_CONCURRENCY ?? '16,64').split(',').map((c) => positiveInteger('concurrency', c)),
+    signDurationMs: positiveInteger('sign-duration', values['sign-duration'] ?? env.BENCH_SIGN_DURATION_MS ?? '2000'),
+    drainTimeoutMs: positiveInteger('drain-timeout', values['drain-timeout'] ?? env.BENCH_DRAIN_TIMEOUT_MS ?? '300000'),
+  };
+}
+
+const print = (text = '') => process.stdout.write(`${text}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function busyAndTotal(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    const all = times.user + times.nice + times.sys + times.irq + times.idle;
+    total += all;
+    busy += all - times.idle;
+  }
+  return { busy, total };
+}
+
+/** One signed request before any measuring, so a misconfigured run fails with the answer instead of a table of NACKs. */
+async function probe(pipeline: PipelineTarget): Promise<void> {
+  const context = { ...pipeline.template.context, transaction_id: randomUUID(), message_id: randomUUID(), timestamp: new Date().toISOString() };
+  const raw = Buffer.from(JSON.stringify({ ...pipeline.template, context }));
+  const authorization = createSigner(pipeline.signingKey).sign(raw);
+  const response = await fetch(pipeline.url, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', authorization } });
+  const text = await response.text();
+  const answer = JSON.parse(text) as { message?: { ack?: { status?: string } } };
+  if (response.status !== 200 || answer.message?.ack?.status !== 'ACK') throw new Error(`the probe search was not ACKed: ${response.status} ${text}`);
+}
+
+/** Waits until the inbox and outbox hold nothing pending; null when `timeoutMs` passes (or a stop is asked) first. */
+async function drained(pipeline: PipelineTarget, timeoutMs: number, stop: { requested: boolean }): Promise<number | null> {
+  const started = performance.now();
+  for (;;) {
+    const backlog = await pipeline.backlog();
+    if (backlog.inboxPending === 0 && backlog.outboxPending === 0) return (performance.now() - started) / 1000;
+    if (stop.requested || performance.now() - started > timeoutMs) return null;
+    await sleep(250);
+  }
+}
+
+async function measure(target: Target, url: string, concurrency: number, pipeline: PipelineTarget, options: Options, stop: { requested: boolean }): Promise<PhaseRow> {
+  let cpuAtStart = process.cpuUsage();
+  let cpuInWindow = { user: 0, system: 0 };
+  let machineAtStart = busyAndTotal();
+  let machineBusyPercent = 0;
+  let callbacksAtStart = 0;
+  let callbacksInWindow = 0;
+  const result = await runLoad(
+    { url, concurrency, warmupMs: options.warmupMs, durationMs: options.durationMs, requestTimeoutMs: 30_000, signingKey: pipeline.signingKey, template: pipeline.template },
+    {
+      start: () => {
+        cpuAtStart = process.cpuUsage();
+        machineAtStart = busyAndTotal();
+        callbacksAtStart = pipeline.callbacksReceived();
+      },
+      end: () => {
+        cpuInWindow = process.cpuUsage(cpuAtStart);
+        const now = busyAndTotal();
+        machineBusyPercent = ((now.busy - machineAtStart.busy) / (now.total - machineAtStart.total)) * 100;
+        callbacksInWindow = pipeline.callbacksReceived() - callbacksAtStart;
+      },
+    },
+  );
+  const row: PhaseRow = { target, concurrency, result, serverCpuPercent: ((cpuInWindow.user + cpuInWindow.system) / 1000 / result.windowMs) * 100, machineBusyPercent };
+  if (target === 'pipeline') {
+    row.callbacksPerSecond = callbacksInWindow / (result.windowMs / 1000);
+    row.backlogAtEnd = await pipeline.backlog();
+    row.drainSeconds = await drained(pipeline, options.drainTimeoutMs, stop);
+  }
+  const p = result.latencyMs;
+  print(`  ${target} c${concurrency}: ${result.acks} ACK in ${(result.windowMs / 1000).toFixed(1)} s, p50 ${p.p50.toFixed(2)} ms, p99 ${p.p99.toFixed(2)} ms, ${result.nacks} NACK, ${result.errors} errors`);
+  return row;
+}
+
+async function main(): Promise<number> {
+  const options = readOptions();
+  print('# beckn-ride protocol benchmark');
+  for (const line of machineLines(new Date())) print(line);
+  print(`options: warm-up ${options.warmupMs} ms, measured ${options.durationMs} ms per row, concurrency ${options.concurrencies.join(', ')}, sign/verify ${options.signDurationMs} ms per op`);
+  print();
+  print('## Signature path (1 KiB body: BLAKE2b digest, signing string, Ed25519, header)');
+  print(signVerifyTable(await benchSignVerify(options.signDurationMs)));
+  print();
+
+  // A signal lets the current step finish (each is bounded), then everything is closed as on a normal end.
+  const stop = { requested: false };
+  const onSignal = () => {
+    stop.requested = true;
+    print('interrupted: stopping after the current step, then cleaning up');
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const checkStop = () => {
+    if (stop.requested) throw new Error('interrupted');
+  };
+
+  const rows: PhaseRow[] = [];
+  let callbacks = '';
+  let pipeline: PipelineTarget | null = null;
+  let baseline: BaselineServer | null = null;
+  try {
+    print('starting the service (full profile) and the baseline ...');
+    pipeline = await startPipelineTarget();
+    baseline = await startBaselineServer(pipeline.bodyLimitBytes);
+    await probe(pipeline);
+    for (const concurrency of options.concurrencies) {
+      checkStop();
+      rows.push(await measure('baseline', baseline.url, concurrency, pipeline, options, stop));
+      checkStop();
+      rows.push(await measure('pipeline', pipeline.url, concurrency, pipeline, options, stop));
+    }
+    const backlog = await pipeline.backlog();
+    const accepted = rows.filter((r) => r.target === 'pipeline').reduce((sum, r) => sum + r.result.acksTotal, 1);
+    callbacks = `callbacks: ${pipeline.callbacksReceived()} on_search delivered for ${accepted} searches ACKed (probe included), ${backlog.dead} dead letters; message log ${(pipeline.messageLogBytes() / 2 ** 20).toFixed(0)} MiB`;
+  } finally {
+    const closed = await Promise.allSettled([baseline?.close(), pipeline?.close()]);
+    for (const outcome of closed) if (outcome.status === 'rejected') process.stderr.write(`cleanup failed: ${String(outcome.reason)}\n`);
+  }
+
+  print();
+  print('## Signed search through the inbound pipeline vs the bare express baseline');
+  print(phaseTable(rows));
+  print();
+  print(ratioTable(rows));
+  print();
+  print('Pipeline backlog (handler + on_search callback work still queued when the window closed):');
+  print(backlogTable(rows));
+  print(callbacks);
+  const failures = failureLines(rows);
+  for (const line of failures) print(line);
+  return failures.length > 0 ? 1 : 0;
+}
+
+const exitCode = await main().catch((error: unknown) => {
+  process.stderr.write(`bench:protocol failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+});
+process.exitCode = exitCode;
+// Everything is closed by now; a handle some client library still holds must not keep the process alive.
+setTimeout(() => {
+  process.stderr.write('bench:protocol: a handle was still open 10 s after cleanup; exiting anyway\n');
+  process.exit(exitCode);
+}, 10_000).unref();
