@@ -9,6 +9,8 @@ COPY src ./src
 COPY migrations ./migrations
 COPY beckn-schemas ./beckn-schemas
 COPY registry ./registry
+# DATA_DIR: the message log spool (a volume in docker-compose.yml) and local state.
+RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
