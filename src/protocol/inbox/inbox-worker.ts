@@ -3,6 +3,7 @@ import type { Sequelize } from 'sequelize';
 import type { Logger } from '../../infra/logging/logger.js';
 import type { AcceptedMessage, HandlerRegistry } from '../handlers.js';
 import type { BecknEnvelope } from '../inbound/beckn-context.js';
+import { coalescedRunner } from '../coalesced-runner.js';
 import { fullJitterDelayMs } from '../outbound/backoff.js';
 import type { MessageSender } from '../outgoing/message-sender.js';
 import type { BecknAction } from '../schemas/index.js';
@@ -88,10 +89,6 @@ export function createInboxWorker(deps: InboxWorkerDeps) {
     }
   }
 
-  /** One claim round at a time; a wake-up during it asks for one more, so no arrival or freed slot is missed. */
-  let claiming: Promise<void> | null = null;
-  let claimAgain = false;
-
   async function claimRound(): Promise<void> {
     const free = options.concurrency - running.size;
     if (free <= 0) return;
@@ -110,21 +107,8 @@ export function createInboxWorker(deps: InboxWorkerDeps) {
     }
   }
 
-  function poll(): Promise<void> {
-    if (stopped) return Promise.resolve();
-    if (claiming) {
-      claimAgain = true;
-      return claiming;
-    }
-    claiming = (async () => {
-      do {
-        claimAgain = false;
-        await claimRound();
-      } while (claimAgain && !stopped);
-      claiming = null;
-    })();
-    return claiming;
-  }
+  const claims = coalescedRunner(claimRound, () => !stopped);
+  const poll = () => claims.run();
 
   const schedule = () => {
     if (stopped) return;
@@ -145,6 +129,7 @@ export function createInboxWorker(deps: InboxWorkerDeps) {
     async stop(timeoutMs: number): Promise<void> {
       stopped = true;
       clearTimeout(timer);
+      await claims.idle();
       const bound = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
       await Promise.race([Promise.allSettled([...running]), bound]);
     },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { coalescedRunner } from '../coalesced-runner.js';
 import type { Logger } from '../../infra/logging/logger.js';
 import type { MessageLog } from '../message-log/index.js';
 import type { Signer } from '../signing/index.js';
@@ -87,8 +88,6 @@ export function createDeliveryWorker(dependencies: DeliveryWorkerDependencies): 
   // Each start begins a new poll chain; a chain from before a stop ends instead of running alongside.
   let generation = 0;
   let timer: NodeJS.Timeout | undefined;
-  let claiming: Promise<void> | null = null;
-  let claimAgain = false;
 
   const launch = (entries: OutboxEntry[]): void => {
     for (const entry of entries) {
@@ -114,21 +113,8 @@ export function createDeliveryWorker(dependencies: DeliveryWorkerDependencies): 
   };
 
   /** One claim loop at a time; wake-ups during it ask for one more round. */
-  const wake = (): Promise<void> => {
-    if (!running) return Promise.resolve();
-    if (claiming) {
-      claimAgain = true;
-      return claiming;
-    }
-    claiming = (async () => {
-      do {
-        claimAgain = false;
-        await claimRound();
-      } while (claimAgain && running);
-      claiming = null;
-    })();
-    return claiming;
-  };
+  const claims = coalescedRunner(claimRound, () => running);
+  const wake = () => claims.run();
 
   const poll = async (chain: number): Promise<void> => {
     await wake();
@@ -158,7 +144,7 @@ export function createDeliveryWorker(dependencies: DeliveryWorkerDependencies): 
     async stop(timeoutMs) {
       running = false;
       clearTimeout(timer);
-      if (claiming) await claiming;
+      await claims.idle();
       if (inFlight.size === 0) return;
       let waited: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
