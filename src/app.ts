@@ -35,6 +35,7 @@ function collectRoutes(ctx: AppContext): RouteSpec[] {
     ...(ctx.beckn.registry?.routes ?? []),
     ...ctx.beckn.protocol.routes,
     ...ctx.auditRoutes,
+    ...ctx.operatorRoutes,
   ];
 }
 

@@ -17,6 +17,8 @@ import { auditRoutes, createClickHouseAuditStore, createFileAuditStore, loadPiiR
 import { messageTopicSpec } from './audit/write/index.js';
 import type { RouteSpec } from './infra/http/index.js';
 import { buildBecknNetwork, type BecknNetwork } from './beckn-network.js';
+import { defineBppModels, operatorRoutes } from './bpp/index.js';
+import { createFieldCipher } from './infra/crypto/field-cipher.js';
 import type { Logger } from './infra/logging/logger.js';
 import { createMetrics, type Metrics } from './infra/metrics/index.js';
 import { checkPostgres, createSequelize, poolStats, runMigrations, startEmbeddedPostgres } from './infra/postgres/index.js';
@@ -44,6 +46,8 @@ export interface AppContext {
   beckn: BecknNetwork;
   /** The compliance API's routes, over ClickHouse when the log flows there, else over the log file. */
   auditRoutes: RouteSpec[];
+  /** The provider side's operator API. */
+  operatorRoutes: RouteSpec[];
   /** Dependency checks behind /health/ready, by name. */
   readiness: Record<string, ReadinessCheck>;
   lifecycle: { draining: boolean };
@@ -162,6 +166,13 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       clockSkewSeconds: config.beckn.clockSkewSeconds,
     });
 
+    const providerOperatorRoutes = operatorRoutes({
+      models: defineBppModels(sequelize),
+      sequelize,
+      adminToken: config.secrets.adminToken,
+      cipher: createFieldCipher(config.secrets.encryptionKey),
+    });
+
     const readiness: Record<string, ReadinessCheck> = {
       postgres: () => checkPostgres(sequelize),
       correlation_store: () => correlation.ping(),
@@ -183,6 +194,7 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       clickhouse,
       beckn,
       auditRoutes: audit,
+      operatorRoutes: providerOperatorRoutes,
       readiness,
       lifecycle: { draining: false },
       start: () => {

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import type { RouteSpec } from '../../infra/http/index.js';
+import { requireOperator } from './admin-auth.js';
+import { OPERATOR_TAG, translateDatabaseError, type OperatorDeps } from './operator-deps.js';
+import { createMerchantSchema } from './operator-schemas.js';
+
+interface CreateMerchantBody {
+  name: string;
+  subscriber_id: string;
+  cities: { city_code: string; currency: string }[];
+}
+
+export function merchantRoutes({ models, sequelize, adminToken }: OperatorDeps): RouteSpec[] {
+  return [
+    {
+      method: 'post',
+      path: '/provider/merchants',
+      summary: 'Registers an operator (merchant) under its Beckn BPP subscriber id, with its operating cities',
+      tag: OPERATOR_TAG,
+      security: 'adminToken',
+      request: { body: createMerchantSchema },
+      responses: { 201: { description: 'The merchant and city ids' } },
+      handler: async ({ body, req }, res) => {
+        requireOperator(req, adminToken);
+        const input = body as CreateMerchantBody;
+        const merchantId = randomUUID();
+        const cities = input.cities.map((city) => ({ id: randomUUID(), city_code: city.city_code, currency: city.currency }));
+        try {
+          await sequelize.transaction(async (transaction) => {
+            await models.Merchant.create({ id: merchantId, name: input.name, subscriberId: input.subscriber_id }, { transaction });
+            await models.MerchantOperatingCity.bulkCreate(
+              cities.map((city) => ({ id: city.id, merchantId, cityCode: city.city_code, currency: city.currency })),
+              { transaction },
+            );
+          });
+        } catch (error) {
+          throw translateDatabaseError(
+            error,
+            `subscriber id ${input.subscriber_id} already belongs to a merchant, or a city code is listed twice`,
+            'merchant not found',
+          );
+        }
+        res.status(201).json({ id: merchantId, name: input.name, subscriber_id: input.subscriber_id, cities });
+      },
+    },
+  ];
+}
