@@ -102,10 +102,10 @@ export function registryRoutes(deps: RegistryRouteDeps): RouteSpec[] {
       summary: "Sets a key record's status (e.g. approves an INITIATED subscriber)",
       tag,
       security: 'adminToken',
+      authorize: (req) => requireAdmin(req, adminToken),
       request: { body: statusRequestSchema },
       responses: { 200: { description: 'The record with its new status', schema: subscriberRecordSchema } },
       handler: async ({ body, params, req }, res) => {
-        requireAdmin(req, adminToken);
         const { subscriberId = '', uniqueKeyId = '' } = params;
         const { status } = body as { status: SubscriptionStatus };
         const record = await store.setStatus(subscriberId, uniqueKeyId, status, clock());

@@ -53,6 +53,16 @@ describe('HTTP edge (full profile, real services)', function () {
     assert.equal(response.json().error.code, 'VALIDATION_FAILED');
   });
 
+  it('checks the bearer token of a protected route before its input: 401, not 400', async () => {
+    const operator = await send(app, 'POST', '/provider/merchants', '{"bogus":true}', { 'content-type': 'application/json' });
+    assert.equal(operator.status, 401);
+    assert.equal(operator.json().error.code, 'UNAUTHORIZED');
+    const audit = await send(app, 'GET', '/audit/messages?limit=not-a-number');
+    assert.equal(audit.status, 401);
+    const registryAdmin = await send(app, 'POST', '/registry/subscribers/x/y/status', '{}', { 'content-type': 'application/json' });
+    assert.equal(registryAdmin.status, 401);
+  });
+
   it('answers a known path with the wrong method with 405 and Allow', async () => {
     const response = await send(app, 'DELETE', '/health/ready');
     assert.equal(response.status, 405);

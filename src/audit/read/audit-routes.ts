@@ -26,8 +26,7 @@ export interface AuditRoutesOptions {
 /**
  * The read-only compliance API over the message log. Every route needs an
  * auditor bearer token (security scheme `auditorToken`); responses are
- * never cached. The query schema is checked before the token (the route
- * table validates first), which reveals nothing /openapi.json does not.
+ * never cached. The token is checked before the input is validated.
  */
 export function auditRoutes(options: AuditRoutesOptions): RouteSpec[] {
   const authorize = createAuditorAuth({ auditorToken: options.auditorToken, piiToken: options.piiToken });
@@ -44,5 +43,10 @@ export function auditRoutes(options: AuditRoutesOptions): RouteSpec[] {
       await handler(input, res, role);
     },
   };
-  return [...recordRoutes(deps), ...reportRoutes(deps)];
+  return [...recordRoutes(deps), ...reportRoutes(deps)].map((route) => ({
+    ...route,
+    authorize: (req, res) => {
+      authorize(req, res);
+    },
+  }));
 }

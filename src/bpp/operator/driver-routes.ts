@@ -40,10 +40,10 @@ export function driverRoutes({ models, adminToken, cipher }: OperatorDeps): Rout
       summary: "Onboards a driver; the mobile number is stored encrypted with a keyed hash, unique per merchant",
       tag: OPERATOR_TAG,
       security: 'adminToken',
+      authorize: (req) => requireOperator(req, adminToken),
       request: { body: createDriverSchema },
       responses: { 201: { description: 'The driver, mobile number masked' } },
       handler: async ({ body, req }, res) => {
-        requireOperator(req, adminToken);
         const input = body as CreateDriverBody;
         const id = randomUUID();
         try {
@@ -72,10 +72,10 @@ export function driverRoutes({ models, adminToken, cipher }: OperatorDeps): Rout
       summary: "Registers a driver's vehicle (one per driver)",
       tag: OPERATOR_TAG,
       security: 'adminToken',
+      authorize: (req) => requireOperator(req, adminToken),
       request: { body: createVehicleSchema },
       responses: { 201: { description: 'The vehicle' } },
       handler: async ({ body, req }, res) => {
-        requireOperator(req, adminToken);
         const input = body as CreateVehicleBody;
         if (!variantsByCategory[input.category].includes(input.variant)) {
           throw new AppError('VALIDATION_FAILED', `variant ${input.variant} is not a ${input.category}`, [

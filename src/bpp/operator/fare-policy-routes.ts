@@ -85,10 +85,10 @@ export function farePolicyRoutes({ models, sequelize, adminToken }: OperatorDeps
       summary: "Creates or replaces a city's fare policy for one vehicle variant",
       tag: OPERATOR_TAG,
       security: 'adminToken',
+      authorize: (req) => requireOperator(req, adminToken),
       request: { body: farePolicySchema },
       responses: { 200: { description: 'The replaced policy' }, 201: { description: 'The created policy' } },
       handler: async ({ body, params, req }, res) => {
-        requireOperator(req, adminToken);
         const { cityId = '', variant = '' } = params;
         if (!uuidPattern.test(cityId)) throw new AppError('VALIDATION_FAILED', 'cityId must be a uuid', [{ path: 'cityId', message: 'must be a uuid' }]);
         if (!(VEHICLE_VARIANTS as readonly string[]).includes(variant)) {

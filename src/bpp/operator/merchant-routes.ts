@@ -18,10 +18,10 @@ export function merchantRoutes({ models, sequelize, adminToken }: OperatorDeps):
       summary: 'Registers an operator (merchant) under its Beckn BPP subscriber id, with its operating cities',
       tag: OPERATOR_TAG,
       security: 'adminToken',
+      authorize: (req) => requireOperator(req, adminToken),
       request: { body: createMerchantSchema },
       responses: { 201: { description: 'The merchant and city ids' } },
       handler: async ({ body, req }, res) => {
-        requireOperator(req, adminToken);
         const input = body as CreateMerchantBody;
         const merchantId = randomUUID();
         const cities = input.cities.map((city) => ({ id: randomUUID(), city_code: city.city_code, currency: city.currency }));

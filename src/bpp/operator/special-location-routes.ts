@@ -92,10 +92,10 @@ export function specialLocationRoutes({ models, sequelize, adminToken }: Operato
       summary: 'Defines a special location (GeoJSON polygon) with its gates and the pickup/drop priority of its category',
       tag: OPERATOR_TAG,
       security: 'adminToken',
+      authorize: (req) => requireOperator(req, adminToken),
       request: { body: createSpecialLocationSchema },
       responses: { 201: { description: 'The special location with gate ids' } },
       handler: async ({ body, req }, res) => {
-        requireOperator(req, adminToken);
         const input = body as CreateSpecialLocationBody;
         const geom = toPostgresPolygon(input.geometry, '/geometry');
         const gates = (input.gates ?? []).map((gate, index) => ({
@@ -159,10 +159,10 @@ export function specialLocationRoutes({ models, sequelize, adminToken }: Operato
       summary: 'Lists the special locations whose polygon contains a point (edges included)',
       tag: OPERATOR_TAG,
       security: 'adminToken',
+      authorize: (req) => requireOperator(req, adminToken),
       request: { query: specialLocationQuerySchema },
       responses: { 200: { description: 'Containing special locations with their gates' } },
       handler: async ({ query, req }, res) => {
-        requireOperator(req, adminToken);
         const { lat, lon, merchant_operating_city_id: cityId } = query as { lat: number; lon: number; merchant_operating_city_id?: string };
         const locations = await sequelize.query<LocationRow>(containingSql, { type: QueryTypes.SELECT, bind: [lon, lat, cityId ?? null] });
         const gates =

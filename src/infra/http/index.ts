@@ -7,3 +7,4 @@ export { errorHandler } from './error-handler.js';
 export { unknownRoute } from './unknown-route.js';
 export { httpMetrics } from './http-metrics.js';
 export { listen, drain } from './serve.js';
+export { bearerToken, sameToken, requireBearer } from './bearer-auth.js';

@@ -33,6 +33,8 @@ export interface RouteSpec {
   tag: string;
   /** Bearer token scheme name, when the route needs one. */
   security?: string;
+  /** Runs before the input is validated, so an unauthenticated caller learns nothing from validation errors. */
+  authorize?: (req: Request, res: Response) => void;
   request?: { body?: JsonSchema; query?: JsonSchema };
   responses: Record<number, ResponseSpec>;
   handler: (input: RouteInput, res: Response) => Promise<void> | void;
@@ -64,6 +66,7 @@ export function mountRoutes(
     const checkQuery = checker(registries.query, route.request?.query, 'query');
     app[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
+        route.authorize?.(req, res);
         const query: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
         checkQuery?.(query);
         checkBody?.(req.body);
