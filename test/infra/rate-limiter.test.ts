@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '../../src/infra/rate-limit/index.js';
 import { runRateLimiterContract } from '../contracts/rate-limiter.contract.js';
@@ -20,4 +21,27 @@ runRateLimiterContract('redis', async () => {
       await Promise.all([a.quit(), b.quit()]);
     },
   };
+});
+
+describe('redis rate limiter script cache', function () {
+  this.timeout(30_000);
+
+  it('counts each hit once when Redis has lost the script (NOSCRIPT), then runs by digest again', async () => {
+    const prefix = uniqueTestPrefix('rate-noscript');
+    const redis = new Redis(testServices.redisUrl);
+    try {
+      const limiter = createRedisRateLimiter({ redis, prefix });
+      assert.equal((await limiter.hit('k', 10, 60_000)).count, 1);
+      // As after a Redis restart or failover: the cached scripts are gone.
+      await redis.script('FLUSH');
+      assert.equal((await limiter.hit('k', 10, 60_000)).count, 2);
+      assert.equal((await limiter.hit('k', 10, 60_000)).count, 3);
+      const ttl = await redis.pttl(`${prefix}rate:k`);
+      assert.ok(ttl > 0 && ttl <= 60_000, `the window keeps its expiry, got ${ttl} ms`);
+    } finally {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    }
+  });
 });

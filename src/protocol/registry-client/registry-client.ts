@@ -2,6 +2,7 @@ import type { CorrelationStore } from '../../infra/correlation/index.js';
 import type { Logger } from '../../infra/logging/logger.js';
 import { KeyUnavailableError, RegistryUnavailableError } from './errors.js';
 import { createKeyCache, type KeyCacheEntry } from './key-cache.js';
+import { createMemoryKeyCache } from './memory-key-cache.js';
 import {
   matchesFilter,
   normalizeRecord,
@@ -37,22 +38,33 @@ export interface RegistryClientOptions {
   cacheTtlSeconds: number;
   /** How long "no such key" and not-yet-subscribed answers are cached; 10 s unless given. */
   negativeCacheTtlSeconds?: number;
+  /**
+   * How long this process keeps an answer in memory in front of the shared
+   * cache (never longer than the shared cache would); 5 s unless given, 0
+   * turns it off. Bounds how late another replica's invalidate() is seen here.
+   */
+  memoryCacheTtlSeconds?: number;
+  /** Keys held in memory; 1,024 unless given. */
+  memoryCacheMaxEntries?: number;
   logger: Logger;
   clock?: () => Date;
 }
 
 /**
  * Registry lookups with the signing keys cached per (subscriber_id, ukId) in
- * the correlation store, so every replica shares the cache.
+ * the correlation store, so every replica shares the cache, and briefly in
+ * process in front of it.
  */
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const { source, logger } = options;
   const clock = options.clock ?? (() => new Date());
-  const cache = createKeyCache({
-    store: options.cache,
-    logger,
-    ttlSeconds: options.cacheTtlSeconds,
-    negativeTtlSeconds: options.negativeCacheTtlSeconds ?? 10,
+  const negativeTtlSeconds = options.negativeCacheTtlSeconds ?? 10;
+  const cache = createKeyCache({ store: options.cache, logger, ttlSeconds: options.cacheTtlSeconds, negativeTtlSeconds });
+  const memory = createMemoryKeyCache({
+    maxEntries: options.memoryCacheMaxEntries ?? 1_024,
+    ttlSeconds: options.memoryCacheTtlSeconds ?? 5,
+    sharedTtlSeconds: options.cacheTtlSeconds,
+    negativeTtlSeconds,
   });
   // Concurrent misses for one key share a single registry call.
   const inFlight = new Map<string, Promise<KeyCacheEntry>>();
@@ -85,14 +97,21 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   };
 
   const entryFor = async (subscriberId: string, uniqueKeyId: string): Promise<KeyCacheEntry> => {
+    const held = memory.get(subscriberId, uniqueKeyId, clock());
+    if (held !== null) return held;
     const cached = await cache.get(subscriberId, uniqueKeyId);
-    if (cached !== null) return cached;
+    if (cached !== null) {
+      memory.put(subscriberId, uniqueKeyId, cached, clock());
+      return cached;
+    }
     const flightKey = JSON.stringify([subscriberId, uniqueKeyId]);
     let pending = inFlight.get(flightKey);
     if (pending === undefined) {
       pending = fetchEntry(subscriberId, uniqueKeyId)
         .then(async (entry) => {
-          await cache.put(subscriberId, uniqueKeyId, entry, clock());
+          const now = clock();
+          await cache.put(subscriberId, uniqueKeyId, entry, now);
+          memory.put(subscriberId, uniqueKeyId, entry, now);
           return entry;
         })
         .finally(() => inFlight.delete(flightKey));
@@ -127,12 +146,17 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     },
 
     async invalidate(subscriberId, uniqueKeyId) {
+      // Memory is cleared before and after, so a read racing the shared removal cannot keep the old answer here.
       if (uniqueKeyId !== undefined) {
+        memory.remove(subscriberId, uniqueKeyId);
         await cache.remove(subscriberId, uniqueKeyId);
+        memory.remove(subscriberId, uniqueKeyId);
         return;
       }
+      memory.removeSubscriber(subscriberId);
       const records = await fetchRecords({ subscriberId });
       await Promise.all(records.map((record) => cache.remove(subscriberId, record.uniqueKeyId)));
+      memory.removeSubscriber(subscriberId);
     },
   };
 }
