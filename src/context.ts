@@ -17,7 +17,8 @@ import { auditRoutes, createClickHouseAuditStore, createFileAuditStore, loadPiiR
 import { messageTopicSpec } from './audit/write/index.js';
 import type { RouteSpec } from './infra/http/index.js';
 import { buildBecknNetwork, type BecknNetwork } from './beckn-network.js';
-import { defineBppModels, operatorRoutes } from './bpp/index.js';
+import { defineBppModels, haversineRoutePlanner, operatorRoutes, type BppModels, type RoutePlanner } from './bpp/index.js';
+import { createMemoryDriverLocationStore, createRedisDriverLocationStore, type DriverLocationStore } from './infra/geo/index.js';
 import { createFieldCipher } from './infra/crypto/field-cipher.js';
 import type { Logger } from './infra/logging/logger.js';
 import { createMetrics, type Metrics } from './infra/metrics/index.js';
@@ -48,6 +49,12 @@ export interface AppContext {
   auditRoutes: RouteSpec[];
   /** The provider side's operator API. */
   operatorRoutes: RouteSpec[];
+  /** The provider side's models (tables from migrations). */
+  bppModels: BppModels;
+  /** Drivers' live positions and ride trails: Redis GEO when Redis is configured, in memory otherwise. */
+  driverLocations: DriverLocationStore;
+  /** Distance and duration between two points for estimates. */
+  routePlanner: RoutePlanner;
   /** Dependency checks behind /health/ready, by name. */
   readiness: Record<string, ReadinessCheck>;
   lifecycle: { draining: boolean };
@@ -63,6 +70,12 @@ export interface ContextOverrides {
   kafkaTopics?: TopicSpec[];
   clickhouseMigrationsDir?: string;
 }
+
+/** A driver who has not sent a fix for this long is not offered rides. */
+const DRIVER_LOCATION_STALE_AFTER_SECONDS = 60;
+/** Haversine route estimate: city roads run ~30% longer than the crow flies, at an average city speed. */
+const ROUTE_ROAD_FACTOR = 1.3;
+const ROUTE_AVERAGE_SPEED_KMPH = 25;
 
 const clickhouseMigrationsDir = fileURLToPath(new URL('../migrations/clickhouse/', import.meta.url));
 
@@ -166,8 +179,13 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       clockSkewSeconds: config.beckn.clockSkewSeconds,
     });
 
+    const bppModels = defineBppModels(sequelize);
+    const driverLocations = redis
+      ? createRedisDriverLocationStore({ redis, prefix, staleAfterSeconds: DRIVER_LOCATION_STALE_AFTER_SECONDS })
+      : createMemoryDriverLocationStore({ prefix, staleAfterSeconds: DRIVER_LOCATION_STALE_AFTER_SECONDS });
+    const routePlanner = haversineRoutePlanner({ roadFactor: ROUTE_ROAD_FACTOR, averageSpeedKmph: ROUTE_AVERAGE_SPEED_KMPH });
     const providerOperatorRoutes = operatorRoutes({
-      models: defineBppModels(sequelize),
+      models: bppModels,
       sequelize,
       adminToken: config.secrets.adminToken,
       cipher: createFieldCipher(config.secrets.encryptionKey),
@@ -195,6 +213,9 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       beckn,
       auditRoutes: audit,
       operatorRoutes: providerOperatorRoutes,
+      bppModels,
+      driverLocations,
+      routePlanner,
       readiness,
       lifecycle: { draining: false },
       start: () => {

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { buildApp } from './app.js';
+import { registerBpp } from './bpp/index.js';
 import type { Config } from './config/index.js';
 import { createContext, type AppContext } from './context.js';
 import { drain, listen } from './infra/http/index.js';
@@ -14,13 +15,15 @@ export interface RunningServer {
 }
 
 /**
- * Builds the context and the app, lets the caller register domain handlers,
- * starts the background workers and listens.
+ * Builds the context and the app, lets the caller register domain handlers
+ * (then registers the provider side's for the actions left), starts the
+ * background workers and listens.
  */
 export async function startServer(config: Config, logger: Logger, beforeStart?: (ctx: AppContext) => void): Promise<RunningServer> {
   const ctx = await createContext(config, logger);
   const { app } = buildApp(ctx);
   beforeStart?.(ctx);
+  registerBpp(ctx);
   ctx.start();
   const { server, port } = await listen(app, config.http.port, config.http.host);
   return {

@@ -1,3 +1,6 @@
 export { operatorRoutes, type OperatorDeps } from './operator/index.js';
 export { defineBppModels, BPP_SCHEMA, VEHICLE_CATEGORIES, VEHICLE_VARIANTS, DRIVER_STATUSES } from './models/index.js';
 export type { BppModels, VehicleCategory, VehicleVariant, DriverStatus } from './models/index.js';
+export { haversineRoutePlanner, type RoutePlanner } from './domain/index.js';
+export { createSearchHandler, SEARCH_ERRORS, type SearchHandlerDeps } from './search/index.js';
+export { registerBpp, type BppRuntime } from './register-bpp.js';

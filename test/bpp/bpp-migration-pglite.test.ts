@@ -36,7 +36,19 @@ describe('provider migration on embedded PGlite', function () {
     );
     assert.deepEqual(
       tables.map((t) => t.tablename),
-      ['driver', 'fare_policy', 'gate_info', 'merchant', 'merchant_operating_city', 'special_location', 'special_location_priority', 'vehicle'],
+      [
+        'driver',
+        'estimate',
+        'estimate_fare_line',
+        'fare_policy',
+        'gate_info',
+        'merchant',
+        'merchant_operating_city',
+        'search_request',
+        'special_location',
+        'special_location_priority',
+        'vehicle',
+      ],
     );
     const [index] = await db.query<{ indexdef: string }>(
       `SELECT indexdef FROM pg_indexes WHERE schemaname = '${S}' AND indexname = 'special_location_geom_idx'`,

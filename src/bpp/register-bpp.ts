@@ -1,0 +1,48 @@
+import type { Sequelize } from 'sequelize';
+import type { DriverLocationStore } from '../infra/geo/index.js';
+import type { Logger } from '../infra/logging/logger.js';
+import type { HandlerRegistry } from '../protocol/handlers.js';
+import type { RoutePlanner } from './domain/index.js';
+import { createSearchHandler } from './search/index.js';
+
+/** What the provider side's handlers need from the application context. */
+export interface BppRuntime {
+  config: { beckn: { roles: readonly string[]; subscriberIds: { bpp: string } } };
+  beckn: { protocol: { handlers: HandlerRegistry } };
+  sequelize: Sequelize;
+  driverLocations: DriverLocationStore;
+  routePlanner: RoutePlanner;
+  logger: Logger;
+}
+
+/** Drivers within this distance of the pickup count as available for a search. */
+const SEARCH_RADIUS_METERS = 5_000;
+const NEARBY_DRIVER_LIMIT = 200;
+/**
+ * Operating cities carry no time zone yet; every ONDC:TRV10 city is in India,
+ * so night-shift clock times are read in IST.
+ */
+const NIGHT_SHIFT_TIME_ZONE = 'Asia/Kolkata';
+
+/**
+ * Registers the provider side's Beckn request handlers when this process plays
+ * the BPP role. An action whose handler the caller registered already (a
+ * test's `beforeStart`) keeps it.
+ */
+export function registerBpp(ctx: BppRuntime): void {
+  const { handlers } = ctx.beckn.protocol;
+  if (!ctx.config.beckn.roles.includes('bpp') || handlers.request('search')) return;
+  handlers.onRequest(
+    'search',
+    createSearchHandler({
+      sequelize: ctx.sequelize,
+      driverLocations: ctx.driverLocations,
+      routePlanner: ctx.routePlanner,
+      subscriberId: ctx.config.beckn.subscriberIds.bpp,
+      searchRadiusMeters: SEARCH_RADIUS_METERS,
+      nearbyLimit: NEARBY_DRIVER_LIMIT,
+      nightShiftTimeZone: NIGHT_SHIFT_TIME_ZONE,
+      logger: ctx.logger,
+    }),
+  );
+}

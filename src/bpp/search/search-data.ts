@@ -1,0 +1,148 @@
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { FarePolicy, LatLon } from '../domain/index.js';
+import { BPP_SCHEMA, type VehicleCategory, type VehicleVariant } from '../models/index.js';
+
+export interface ServingCity {
+  merchantId: string;
+  merchantName: string;
+  cityId: string;
+  currency: string;
+}
+
+export interface PickupGate {
+  locationName: string;
+  category: string;
+  gateName: string;
+  /** The gate's extra charge for the driver, a decimal string, or null. */
+  driverExtra: string | null;
+}
+
+export interface VariantOffer {
+  variant: VehicleVariant;
+  category: VehicleCategory;
+  /** The nearest online driver of the variant. */
+  nearestDriverMeters: number;
+  policy: FarePolicy;
+}
+
+const citySql = `
+  SELECT m.id AS merchant_id, m.name AS merchant_name, c.id AS city_id, c.currency
+    FROM ${BPP_SCHEMA}.merchant m
+    JOIN ${BPP_SCHEMA}.merchant_operating_city c ON c.merchant_id = m.id
+   WHERE m.subscriber_id = $1 AND c.city_code = $2
+   ORDER BY c.id
+   LIMIT 1`;
+
+/**
+ * The special location containing the pickup (same index-friendly containment
+ * as the operator API) and its gate for this pickup: one whose polygon holds
+ * the point if any, else the nearest.
+ */
+const pickupGateSql = `
+  SELECT s.name AS location_name, s.category, g.name AS gate_name, g.default_driver_extra::text AS driver_extra
+    FROM ${BPP_SCHEMA}.special_location s
+    JOIN ${BPP_SCHEMA}.gate_info g ON g.special_location_id = s.id
+   WHERE s.geom @> polygon(box(point($1, $2), point($1, $2)))
+     AND s.geom @> point($1, $2)
+     AND s.merchant_operating_city_id = $3
+   ORDER BY (g.geom IS NOT NULL AND g.geom @> point($1, $2)) DESC, g.point <-> point($1, $2), s.name, g.name
+   LIMIT 1`;
+
+const offersSql = `
+  SELECT v.variant, v.category, d.id AS driver_id,
+         f.base_distance_meters, f.base_fare::text, f.per_km::text, f.per_minute::text,
+         f.night_shift_start::text, f.night_shift_end::text, f.night_shift_multiplier::text,
+         f.waiting_free_minutes, f.waiting_charge_per_minute::text, f.pickup_charge::text,
+         f.cancellation_fees, f.currency
+    FROM ${BPP_SCHEMA}.driver d
+    JOIN ${BPP_SCHEMA}.vehicle v ON v.driver_id = d.id
+    JOIN ${BPP_SCHEMA}.fare_policy f ON f.vehicle_variant = v.variant AND f.merchant_operating_city_id = $3
+   WHERE d.id = ANY($1::uuid[]) AND d.merchant_id = $2 AND d.status = 'ONLINE'`;
+
+interface OfferRow {
+  variant: VehicleVariant;
+  category: VehicleCategory;
+  driver_id: string;
+  base_distance_meters: number;
+  base_fare: string;
+  per_km: string;
+  per_minute: string;
+  night_shift_start: string | null;
+  night_shift_end: string | null;
+  night_shift_multiplier: string;
+  waiting_free_minutes: number;
+  waiting_charge_per_minute: string;
+  pickup_charge: string;
+  cancellation_fees: Record<string, string>;
+  currency: string;
+}
+
+export async function findServingCity(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  subscriberId: string,
+  cityCode: string,
+): Promise<ServingCity | null> {
+  const rows = await sequelize.query<{ merchant_id: string; merchant_name: string; city_id: string; currency: string }>(citySql, {
+    type: QueryTypes.SELECT,
+    bind: [subscriberId, cityCode],
+    transaction,
+  });
+  const row = rows[0];
+  return row ? { merchantId: row.merchant_id, merchantName: row.merchant_name, cityId: row.city_id, currency: row.currency.trim() } : null;
+}
+
+export async function findPickupGate(sequelize: Sequelize, transaction: Transaction, cityId: string, pickup: LatLon): Promise<PickupGate | null> {
+  const rows = await sequelize.query<{ location_name: string; category: string; gate_name: string; driver_extra: string | null }>(pickupGateSql, {
+    type: QueryTypes.SELECT,
+    bind: [pickup.lon, pickup.lat, cityId],
+    transaction,
+  });
+  const row = rows[0];
+  return row ? { locationName: row.location_name, category: row.category, gateName: row.gate_name, driverExtra: row.driver_extra } : null;
+}
+
+/** One offer per variant that has a fare policy in the city and an online driver among `nearby` (ordered nearest first). */
+export async function findVariantOffers(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  city: ServingCity,
+  nearby: readonly { driverId: string; distanceMeters: number }[],
+  nightShiftTimeZone: string,
+): Promise<VariantOffer[]> {
+  if (nearby.length === 0) return [];
+  const rows = await sequelize.query<OfferRow>(offersSql, {
+    type: QueryTypes.SELECT,
+    bind: [nearby.map((d) => d.driverId), city.merchantId, city.cityId],
+    transaction,
+  });
+  const distance = new Map(nearby.map((d) => [d.driverId, d.distanceMeters]));
+  const byVariant = new Map<VehicleVariant, VariantOffer>();
+  for (const row of rows) {
+    const meters = distance.get(row.driver_id) ?? Number.POSITIVE_INFINITY;
+    const known = byVariant.get(row.variant);
+    if (known && known.nearestDriverMeters <= meters) continue;
+    byVariant.set(row.variant, { variant: row.variant, category: row.category, nearestDriverMeters: meters, policy: toFarePolicy(row, nightShiftTimeZone) });
+  }
+  return [...byVariant.values()].sort((a, b) => a.variant.localeCompare(b.variant));
+}
+
+function toFarePolicy(row: OfferRow, timeZone: string): FarePolicy {
+  // Postgres TIME text is HH:MM:SS; the night window is kept to the minute.
+  const nightShift =
+    row.night_shift_start === null || row.night_shift_end === null
+      ? null
+      : { start: row.night_shift_start.slice(0, 5), end: row.night_shift_end.slice(0, 5), timeZone, multiplier: row.night_shift_multiplier };
+  return {
+    currency: row.currency.trim(),
+    baseDistanceMeters: row.base_distance_meters,
+    baseFare: row.base_fare,
+    perKmFare: row.per_km,
+    perMinuteFare: row.per_minute,
+    nightShift,
+    waitingFreeMinutes: row.waiting_free_minutes,
+    waitingPerMinuteFare: row.waiting_charge_per_minute,
+    pickupCharge: row.pickup_charge,
+    cancellationFees: row.cancellation_fees,
+  };
+}
