@@ -36,6 +36,7 @@ function collectRoutes(ctx: AppContext): RouteSpec[] {
     ...ctx.beckn.protocol.routes,
     ...ctx.auditRoutes,
     ...ctx.operatorRoutes,
+    ...ctx.driverRoutes,
   ];
 }
 

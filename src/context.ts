@@ -17,7 +17,7 @@ import { auditRoutes, createClickHouseAuditStore, createFileAuditStore, loadPiiR
 import { messageTopicSpec } from './audit/write/index.js';
 import type { RouteSpec } from './infra/http/index.js';
 import { buildBecknNetwork, type BecknNetwork } from './beckn-network.js';
-import { defineBppModels, haversineRoutePlanner, operatorRoutes, type BppModels, type RoutePlanner } from './bpp/index.js';
+import { defineBppModels, driverRoutes, haversineRoutePlanner, operatorRoutes, type BppModels, type RoutePlanner } from './bpp/index.js';
 import { createMemoryDriverLocationStore, createRedisDriverLocationStore, type DriverLocationStore } from './infra/geo/index.js';
 import { createFieldCipher } from './infra/crypto/field-cipher.js';
 import type { Logger } from './infra/logging/logger.js';
@@ -49,6 +49,8 @@ export interface AppContext {
   auditRoutes: RouteSpec[];
   /** The provider side's operator API. */
   operatorRoutes: RouteSpec[];
+  /** The driver app's API and the operator's driver-token routes. */
+  driverRoutes: RouteSpec[];
   /** The provider side's models (tables from migrations). */
   bppModels: BppModels;
   /** Drivers' live positions and ride trails: Redis GEO when Redis is configured, in memory otherwise. */
@@ -184,12 +186,9 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       ? createRedisDriverLocationStore({ redis, prefix, staleAfterSeconds: DRIVER_LOCATION_STALE_AFTER_SECONDS })
       : createMemoryDriverLocationStore({ prefix, staleAfterSeconds: DRIVER_LOCATION_STALE_AFTER_SECONDS });
     const routePlanner = haversineRoutePlanner({ roadFactor: ROUTE_ROAD_FACTOR, averageSpeedKmph: ROUTE_AVERAGE_SPEED_KMPH });
-    const providerOperatorRoutes = operatorRoutes({
-      models: bppModels,
-      sequelize,
-      adminToken: config.secrets.adminToken,
-      cipher: createFieldCipher(config.secrets.encryptionKey),
-    });
+    const cipher = createFieldCipher(config.secrets.encryptionKey);
+    const providerOperatorRoutes = operatorRoutes({ models: bppModels, sequelize, adminToken: config.secrets.adminToken, cipher });
+    const providerDriverRoutes = driverRoutes({ sequelize, adminToken: config.secrets.adminToken, cipher, driverLocations });
 
     const readiness: Record<string, ReadinessCheck> = {
       postgres: () => checkPostgres(sequelize),
@@ -213,6 +212,7 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       beckn,
       auditRoutes: audit,
       operatorRoutes: providerOperatorRoutes,
+      driverRoutes: providerDriverRoutes,
       bppModels,
       driverLocations,
       routePlanner,

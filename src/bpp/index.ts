@@ -1,4 +1,5 @@
 export { operatorRoutes, type OperatorDeps } from './operator/index.js';
+export { driverRoutes, type DriverAppDeps } from './driver-app/index.js';
 export { defineBppModels, BPP_SCHEMA, VEHICLE_CATEGORIES, VEHICLE_VARIANTS, DRIVER_STATUSES } from './models/index.js';
 export type { BppModels, VehicleCategory, VehicleVariant, DriverStatus } from './models/index.js';
 export { haversineRoutePlanner, type RoutePlanner } from './domain/index.js';

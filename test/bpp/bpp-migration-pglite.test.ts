@@ -38,6 +38,7 @@ describe('provider migration on embedded PGlite', function () {
       tables.map((t) => t.tablename),
       [
         'driver',
+        'driver_token',
         'estimate',
         'estimate_fare_line',
         'fare_policy',

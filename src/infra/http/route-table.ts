@@ -33,8 +33,11 @@ export interface RouteSpec {
   tag: string;
   /** Bearer token scheme name, when the route needs one. */
   security?: string;
-  /** Runs before the input is validated, so an unauthenticated caller learns nothing from validation errors. */
-  authorize?: (req: Request, res: Response) => void;
+  /**
+   * Runs before the input is validated, so an unauthenticated caller learns
+   * nothing from validation errors; may be async (e.g. a token looked up in the database).
+   */
+  authorize?: (req: Request, res: Response) => Promise<void> | void;
   request?: { body?: JsonSchema; query?: JsonSchema };
   responses: Record<number, ResponseSpec>;
   handler: (input: RouteInput, res: Response) => Promise<void> | void;
@@ -66,7 +69,7 @@ export function mountRoutes(
     const checkQuery = checker(registries.query, route.request?.query, 'query');
     app[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
-        route.authorize?.(req, res);
+        await route.authorize?.(req, res);
         const query: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
         checkQuery?.(query);
         checkBody?.(req.body);

@@ -1,0 +1,23 @@
+import type { Sequelize } from 'sequelize';
+import type { FieldCipher } from '../../infra/crypto/field-cipher.js';
+import type { DriverLocationStore } from '../../infra/geo/index.js';
+
+export interface DriverAppDeps {
+  sequelize: Sequelize;
+  /** config.secrets.adminToken: issuing and revoking driver tokens is the operator's business. */
+  adminToken: string;
+  /** Its keyed hash is how a driver token is stored and looked up. */
+  cipher: FieldCipher;
+  driverLocations: DriverLocationStore;
+  /** Epoch milliseconds; decides which location fixes lie in the future. Defaults to Date.now. */
+  now?: () => number;
+}
+
+export const DRIVER_APP_TAG = 'Driver app';
+export const DRIVER_SECURITY = 'driverToken';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return uuidPattern.test(value);
+}
