@@ -4,4 +4,5 @@ export { defineBppModels, BPP_SCHEMA, VEHICLE_CATEGORIES, VEHICLE_VARIANTS, DRIV
 export type { BppModels, VehicleCategory, VehicleVariant, DriverStatus } from './models/index.js';
 export { haversineRoutePlanner, type RoutePlanner } from './domain/index.js';
 export { createSearchHandler, SEARCH_ERRORS, type SearchHandlerDeps } from './search/index.js';
-export { registerBpp, type BppRuntime } from './register-bpp.js';
+export { createSelectHandler, SELECT_ERRORS, type SelectHandlerDeps } from './allocation/index.js';
+export { registerBpp, type BppOptions, type BppRuntime } from './register-bpp.js';

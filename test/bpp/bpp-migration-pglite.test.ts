@@ -37,6 +37,7 @@ describe('provider migration on embedded PGlite', function () {
     assert.deepEqual(
       tables.map((t) => t.tablename),
       [
+        'allocation',
         'driver',
         'driver_token',
         'estimate',
@@ -45,6 +46,7 @@ describe('provider migration on embedded PGlite', function () {
         'gate_info',
         'merchant',
         'merchant_operating_city',
+        'ride_offer',
         'search_request',
         'special_location',
         'special_location_priority',
