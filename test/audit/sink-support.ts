@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '../contracts/wait-until.js';
 import { Partitioners, type Admin, type Kafka, type Message } from 'kafkajs';
 import { createClickHouse, ensureDatabase, runClickHouseMigrations, type ClickHouseClient } from '../../src/infra/clickhouse/index.js';
 import { createKafka, ensureTopics } from '../../src/infra/kafka/index.js';
@@ -111,12 +112,8 @@ export async function committedTotal(admin: Admin, groupId: string, topic: strin
   return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
 }
 
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+export function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  return waitUntil(what, condition, { timeoutMs, intervalMs: 100 });
 }
 
 /** One suite's own ClickHouse database (migrated), Kafka topic and group name, all removed by `dispose`. */
