@@ -6,3 +6,4 @@ export { haversineRoutePlanner, type RoutePlanner } from './domain/index.js';
 export { createSearchHandler, SEARCH_ERRORS, type SearchHandlerDeps } from './search/index.js';
 export { createSelectHandler, SELECT_ERRORS, type SelectHandlerDeps } from './allocation/index.js';
 export { registerBpp, type BppOptions, type BppRuntime } from './register-bpp.js';
+export { createInitHandler, createConfirmHandler, BOOKING_ERRORS, type BookingHandlerDeps, type BookingStatus } from './booking/index.js';

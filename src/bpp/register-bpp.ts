@@ -5,6 +5,7 @@ import type { Scheduler } from '../infra/scheduler/index.js';
 import type { HandlerRegistry } from '../protocol/handlers.js';
 import type { RoutePlanner } from './domain/index.js';
 import { ALLOCATION_TIMEOUT_JOB, createAllocationTimeoutJob, createSelectHandler } from './allocation/index.js';
+import { createConfirmHandler, createInitHandler } from './booking/index.js';
 import { createSearchHandler } from './search/index.js';
 
 /** What the provider side's handlers need from the application context. */
@@ -30,6 +31,8 @@ const NEARBY_DRIVER_LIMIT = 200;
 /** A select offers the ride to at most this many of the nearest eligible drivers at once. */
 const MAX_OFFERS_PER_ALLOCATION = 5;
 const OFFER_EXPIRY_MS = 20_000;
+/** How long the quote in on_init and on_confirm stays valid. */
+const BOOKING_QUOTE_TTL_SECONDS = 300;
 /**
  * Operating cities carry no time zone yet; every ONDC:TRV10 city is in India,
  * so night-shift clock times are read in IST.
@@ -59,6 +62,9 @@ export function registerBpp(ctx: BppRuntime, options: BppOptions = {}): void {
     );
     ctx.scheduler.register(ALLOCATION_TIMEOUT_JOB, createAllocationTimeoutJob({ sequelize: ctx.sequelize, logger: ctx.logger }));
   }
+  const bookingDeps = { sequelize: ctx.sequelize, quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS, logger: ctx.logger };
+  if (!handlers.request('init')) handlers.onRequest('init', createInitHandler(bookingDeps));
+  if (!handlers.request('confirm')) handlers.onRequest('confirm', createConfirmHandler(bookingDeps));
   if (handlers.request('search')) return;
   handlers.onRequest(
     'search',

@@ -38,6 +38,8 @@ describe('provider migration on embedded PGlite', function () {
       tables.map((t) => t.tablename),
       [
         'allocation',
+        'booking',
+        'booking_fare_line',
         'driver',
         'driver_token',
         'estimate',
@@ -46,6 +48,7 @@ describe('provider migration on embedded PGlite', function () {
         'gate_info',
         'merchant',
         'merchant_operating_city',
+        'ride',
         'ride_offer',
         'search_request',
         'special_location',

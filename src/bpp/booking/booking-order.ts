@@ -1,0 +1,75 @@
+import { cancellationFee, formatMoney, type FarePolicy, type FulfillmentState } from '../domain/index.js';
+import { buildSelectQuote } from '../allocation/select-quote.js';
+import type { SelectedEstimate } from '../allocation/allocation-data.js';
+import type { AssignedDriver, StoredBooking } from './booking-store.js';
+
+/** States a rider may cancel in once the order is confirmed, as the ONDC:TRV10 on_init example lists them. */
+const cancellableStates: readonly FulfillmentState[] = ['RIDE_ASSIGNED', 'RIDE_ENROUTE_PICKUP', 'RIDE_ARRIVED_PICKUP', 'RIDE_STARTED'];
+
+/** ONDC cancellation terms: the fare policy's fee in each cancellable state. */
+export function cancellationTerms(policy: FarePolicy): Record<string, unknown>[] {
+  return cancellableStates.map((state) => {
+    const fee = cancellationFee(policy, state);
+    return {
+      fulfillment_state: { descriptor: { code: state } },
+      reason_required: true,
+      cancellation_fee: { amount: { currency: policy.currency, value: fee ? formatMoney(fee) : '0' } },
+    };
+  });
+}
+
+type Order = Record<string, unknown> & { fulfillments: Record<string, unknown>[]; items: Record<string, unknown>[] };
+
+/**
+ * The order as on_select quoted it (items, route, vehicle, the folded quote
+ * breakup) plus the agreed payment and cancellation terms.
+ */
+function quotedOrder(estimate: SelectedEstimate, booking: StoredBooking, quoteTtlSeconds: number): Order {
+  const { order } = buildSelectQuote(estimate, quoteTtlSeconds) as { order: Order };
+  const paymentId = String(booking.paymentTerms.id);
+  return {
+    ...order,
+    items: order.items.map((item) => ({ ...item, payment_ids: [paymentId] })),
+    payments: [booking.paymentTerms],
+    cancellation_terms: booking.cancellationTerms,
+  };
+}
+
+/** on_init: the final draft, in the shape of the ONDC:TRV10 2.0.1 example. */
+export function buildInitOrder(estimate: SelectedEstimate, booking: StoredBooking, quoteTtlSeconds: number): Record<string, unknown> {
+  return { order: quotedOrder(estimate, booking, quoteTtlSeconds) };
+}
+
+/**
+ * on_confirm: the order (the booking id), ACTIVE, its fulfillment
+ * RIDE_ASSIGNED with the driver and vehicle, and the ride OTP in the START
+ * stop. Everything comes from stored rows, so a repeated confirm gets the
+ * same content. The driver's phone number is not shared.
+ */
+export function buildConfirmOrder(
+  estimate: SelectedEstimate,
+  booking: StoredBooking,
+  driver: AssignedDriver,
+  otp: string,
+  quoteTtlSeconds: number,
+): Record<string, unknown> {
+  const order = quotedOrder(estimate, booking, quoteTtlSeconds);
+  return {
+    order: {
+      id: booking.id,
+      status: 'ACTIVE',
+      ...order,
+      fulfillments: order.fulfillments.map((fulfillment) => ({
+        ...fulfillment,
+        state: { descriptor: { code: 'RIDE_ASSIGNED' } },
+        agent: { person: { name: driver.name } },
+        vehicle: { category: driver.category, variant: driver.variant, registration: driver.registrationNo },
+        stops: (fulfillment.stops as { type: string }[]).map((stop) =>
+          stop.type === 'START' ? { ...stop, authorization: { type: 'OTP', token: otp, status: 'UNCLAIMED' } } : stop,
+        ),
+      })),
+      created_at: booking.createdAt.toISOString(),
+      updated_at: booking.updatedAt.toISOString(),
+    },
+  };
+}

@@ -1,0 +1,194 @@
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { FarePolicy } from '../domain/index.js';
+import { BPP_SCHEMA, type VehicleCategory, type VehicleVariant } from '../models/index.js';
+import type { AllocationStatus } from '../allocation/index.js';
+import type { SelectedEstimate } from '../allocation/allocation-data.js';
+
+export type BookingStatus = 'NEW' | 'CONFIRMED' | 'CANCELLED';
+
+export interface StoredBooking {
+  id: string;
+  allocationId: string;
+  status: BookingStatus;
+  paymentTerms: Record<string, unknown>;
+  cancellationTerms: unknown[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface AssignedDriver {
+  driverId: string;
+  name: string;
+  registrationNo: string;
+  category: VehicleCategory;
+  variant: VehicleVariant;
+}
+
+/** The allocation of an estimate (row locked) with its driver once assigned. */
+export async function lockAllocationOf(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  estimateId: string,
+): Promise<{ id: string; status: AllocationStatus; driverId: string | null } | null> {
+  const [row] = await sequelize.query<{ id: string; status: AllocationStatus; driver_id: string | null }>(
+    `SELECT id, status, driver_id FROM ${BPP_SCHEMA}.allocation WHERE estimate_id = $1 FOR UPDATE`,
+    { type: QueryTypes.SELECT, bind: [estimateId], transaction },
+  );
+  return row ? { id: row.id, status: row.status, driverId: row.driver_id } : null;
+}
+
+interface BookingRow {
+  id: string;
+  allocation_id: string;
+  status: BookingStatus;
+  payment_terms: Record<string, unknown>;
+  cancellation_terms: unknown[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toBooking = (row: BookingRow): StoredBooking => ({
+  id: row.id,
+  allocationId: row.allocation_id,
+  status: row.status,
+  paymentTerms: row.payment_terms,
+  cancellationTerms: row.cancellation_terms,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+/** The booking of an allocation (row locked), if an init created one. */
+export async function lockBookingOf(sequelize: Sequelize, transaction: Transaction, allocationId: string): Promise<StoredBooking | null> {
+  const [row] = await sequelize.query<BookingRow>(
+    `SELECT id, allocation_id, status, payment_terms, cancellation_terms, created_at, updated_at
+       FROM ${BPP_SCHEMA}.booking WHERE allocation_id = $1 FOR UPDATE`,
+    { type: QueryTypes.SELECT, bind: [allocationId], transaction },
+  );
+  return row ? toBooking(row) : null;
+}
+
+export interface BookingDraft {
+  id: string;
+  allocationId: string;
+  transactionId: string;
+  bapId: string;
+  bapUri: string;
+  estimate: SelectedEstimate;
+  paymentCollectedBy: 'BAP' | 'BPP';
+  paymentTerms: Record<string, unknown>;
+  cancellationTerms: unknown[];
+}
+
+/** Creates the NEW booking of an allocation, or rewrites the terms of the NEW one a previous init created. */
+export async function saveNewBooking(sequelize: Sequelize, transaction: Transaction, draft: BookingDraft): Promise<StoredBooking> {
+  const [row] = await sequelize.query<BookingRow>(
+    `INSERT INTO ${BPP_SCHEMA}.booking (
+       id, allocation_id, transaction_id, bap_id, bap_uri, status, currency, quote_value,
+       payment_collected_by, payment_terms, cancellation_terms
+     ) VALUES ($1, $2, $3, $4, $5, 'NEW', $6, $7, $8, $9::jsonb, $10::jsonb)
+     ON CONFLICT (allocation_id) DO UPDATE SET
+       transaction_id = EXCLUDED.transaction_id, bap_uri = EXCLUDED.bap_uri,
+       payment_collected_by = EXCLUDED.payment_collected_by, payment_terms = EXCLUDED.payment_terms,
+       cancellation_terms = EXCLUDED.cancellation_terms, updated_at = now()
+     RETURNING id, allocation_id, status, payment_terms, cancellation_terms, created_at, updated_at`,
+    {
+      type: QueryTypes.SELECT,
+      bind: [
+        draft.id,
+        draft.allocationId,
+        draft.transactionId,
+        draft.bapId,
+        draft.bapUri,
+        draft.estimate.currency,
+        draft.estimate.value,
+        draft.paymentCollectedBy,
+        JSON.stringify(draft.paymentTerms),
+        JSON.stringify(draft.cancellationTerms),
+      ],
+      transaction,
+    },
+  );
+  if (!row) throw new Error('booking upsert returned no row');
+  await sequelize.query(`DELETE FROM ${BPP_SCHEMA}.booking_fare_line WHERE booking_id = $1`, { bind: [row.id], transaction });
+  for (const [position, line] of draft.estimate.lines.entries()) {
+    await sequelize.query(
+      `INSERT INTO ${BPP_SCHEMA}.booking_fare_line (booking_id, position, code, title, amount, currency) VALUES ($1, $2, $3, $4, $5, $6)`,
+      { bind: [row.id, position, line.code, line.title, line.amount, draft.estimate.currency], transaction },
+    );
+  }
+  return toBooking(row);
+}
+
+/** Marks a NEW booking CONFIRMED and creates its ride; returns the confirmed booking. */
+export async function confirmBooking(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  input: { bookingId: string; rideId: string; driverId: string; otp: string },
+): Promise<StoredBooking> {
+  const [row] = await sequelize.query<BookingRow>(
+    `UPDATE ${BPP_SCHEMA}.booking SET status = 'CONFIRMED', updated_at = now() WHERE id = $1 AND status = 'NEW'
+     RETURNING id, allocation_id, status, payment_terms, cancellation_terms, created_at, updated_at`,
+    { type: QueryTypes.SELECT, bind: [input.bookingId], transaction },
+  );
+  if (!row) throw new Error(`booking ${input.bookingId} is not NEW`);
+  await sequelize.query(`INSERT INTO ${BPP_SCHEMA}.ride (id, booking_id, driver_id, otp, status) VALUES ($1, $2, $3, $4, 'NEW')`, {
+    bind: [input.rideId, input.bookingId, input.driverId, input.otp],
+    transaction,
+  });
+  return toBooking(row);
+}
+
+export async function findRideOf(sequelize: Sequelize, transaction: Transaction, bookingId: string): Promise<{ id: string; driverId: string; otp: string } | null> {
+  const [row] = await sequelize.query<{ id: string; driver_id: string; otp: string }>(
+    `SELECT id, driver_id, otp FROM ${BPP_SCHEMA}.ride WHERE booking_id = $1`,
+    { type: QueryTypes.SELECT, bind: [bookingId], transaction },
+  );
+  return row ? { id: row.id, driverId: row.driver_id, otp: row.otp } : null;
+}
+
+export async function findAssignedDriver(sequelize: Sequelize, transaction: Transaction, driverId: string): Promise<AssignedDriver | null> {
+  const [row] = await sequelize.query<{ id: string; name: string; registration_no: string; category: VehicleCategory; variant: VehicleVariant }>(
+    `SELECT d.id, d.name, v.registration_no, v.category, v.variant
+       FROM ${BPP_SCHEMA}.driver d JOIN ${BPP_SCHEMA}.vehicle v ON v.driver_id = d.id WHERE d.id = $1`,
+    { type: QueryTypes.SELECT, bind: [driverId], transaction },
+  );
+  return row ? { driverId: row.id, name: row.name, registrationNo: row.registration_no, category: row.category, variant: row.variant } : null;
+}
+
+/**
+ * The fare policy an estimate was priced with. Only its cancellation fees are
+ * read here, and they do not depend on the night tariff, so that is left out.
+ */
+export async function findEstimatePolicy(sequelize: Sequelize, transaction: Transaction, estimate: SelectedEstimate): Promise<FarePolicy | null> {
+  const [row] = await sequelize.query<{
+    base_distance_meters: number;
+    base_fare: string;
+    per_km: string;
+    per_minute: string;
+    waiting_free_minutes: number;
+    waiting_charge_per_minute: string;
+    pickup_charge: string;
+    cancellation_fees: Record<string, string>;
+    currency: string;
+  }>(
+    `SELECT f.base_distance_meters, f.base_fare::text, f.per_km::text, f.per_minute::text, f.waiting_free_minutes,
+            f.waiting_charge_per_minute::text, f.pickup_charge::text, f.cancellation_fees, f.currency
+       FROM ${BPP_SCHEMA}.search_request s
+       JOIN ${BPP_SCHEMA}.fare_policy f ON f.merchant_operating_city_id = s.merchant_operating_city_id AND f.vehicle_variant = $2
+      WHERE s.id = $1`,
+    { type: QueryTypes.SELECT, bind: [estimate.searchRequestId, estimate.variant], transaction },
+  );
+  if (!row) return null;
+  return {
+    currency: row.currency.trim(),
+    baseDistanceMeters: row.base_distance_meters,
+    baseFare: row.base_fare,
+    perKmFare: row.per_km,
+    perMinuteFare: row.per_minute,
+    nightShift: null,
+    waitingFreeMinutes: row.waiting_free_minutes,
+    waitingPerMinuteFare: row.waiting_charge_per_minute,
+    pickupCharge: row.pickup_charge,
+    cancellationFees: row.cancellation_fees,
+  };
+}

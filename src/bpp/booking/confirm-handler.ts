@@ -1,0 +1,45 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type { RequestHandler } from '../../protocol/handlers.js';
+import { findEstimate } from '../allocation/allocation-data.js';
+import { buildConfirmOrder } from './booking-order.js';
+import { confirmBooking, findAssignedDriver, findRideOf, lockAllocationOf, lockBookingOf } from './booking-store.js';
+import type { BookingHandlerDeps } from './init-handler.js';
+import { BOOKING_ERRORS, readOrderRequest } from './order-request.js';
+
+/** A ride OTP: four decimal digits from a cryptographic source. */
+const newOtp = (): string => String(randomInt(0, 10_000)).padStart(4, '0');
+
+/**
+ * confirm -> on_confirm. The NEW booking an init made for the selected item
+ * becomes CONFIRMED and its ride is created with the assigned driver and an
+ * OTP. A confirm for a booking confirmed already answers from the stored
+ * booking and ride, so the BAP gets the same on_confirm again.
+ */
+export function createConfirmHandler(deps: BookingHandlerDeps): RequestHandler {
+  return async (request, transaction) => {
+    const { itemId } = readOrderRequest(request.message);
+    if (itemId === null) return { error: { code: BOOKING_ERRORS.invalidRequest, message: 'no item in the order', paths: 'message.order.items' } };
+    const estimate = await findEstimate(deps.sequelize, transaction, itemId, request.context.bap_id ?? '');
+    const allocation = estimate ? await lockAllocationOf(deps.sequelize, transaction, estimate.id) : null;
+    const booking = allocation ? await lockBookingOf(deps.sequelize, transaction, allocation.id) : null;
+    if (!estimate || !allocation || !booking) {
+      return { error: { code: BOOKING_ERRORS.itemNotFound, message: 'no initialised order for this item', paths: 'message.order.items[0].id' } };
+    }
+    if (booking.status === 'CANCELLED') return { error: { code: BOOKING_ERRORS.businessError, message: 'the order is cancelled' } };
+
+    let confirmed = booking;
+    let ride = await findRideOf(deps.sequelize, transaction, booking.id);
+    if (booking.status === 'NEW') {
+      if (allocation.status !== 'ASSIGNED' || allocation.driverId === null) {
+        return { error: { code: BOOKING_ERRORS.driverNotAssigned, message: 'no driver assigned to the order' } };
+      }
+      ride = { id: randomUUID(), driverId: allocation.driverId, otp: newOtp() };
+      confirmed = await confirmBooking(deps.sequelize, transaction, { bookingId: booking.id, rideId: ride.id, driverId: ride.driverId, otp: ride.otp });
+      deps.logger.debug({ transactionId: request.context.transaction_id, bookingId: booking.id, rideId: ride.id }, 'booking confirmed');
+    }
+    if (!ride) throw new Error(`confirmed booking ${booking.id} has no ride`);
+    const driver = await findAssignedDriver(deps.sequelize, transaction, ride.driverId);
+    if (!driver) throw new Error(`driver ${ride.driverId} of ride ${ride.id} has no vehicle`);
+    return { message: buildConfirmOrder(estimate, confirmed, driver, ride.otp, deps.quoteTtlSeconds) };
+  };
+}

@@ -1,0 +1,4 @@
+export { createInitHandler, type BookingHandlerDeps } from './init-handler.js';
+export { createConfirmHandler } from './confirm-handler.js';
+export { BOOKING_ERRORS } from './order-request.js';
+export type { BookingStatus } from './booking-store.js';
