@@ -188,7 +188,13 @@ export async function createContext(config: Config, logger: Logger, overrides: C
     const routePlanner = haversineRoutePlanner({ roadFactor: ROUTE_ROAD_FACTOR, averageSpeedKmph: ROUTE_AVERAGE_SPEED_KMPH });
     const cipher = createFieldCipher(config.secrets.encryptionKey);
     const providerOperatorRoutes = operatorRoutes({ models: bppModels, sequelize, adminToken: config.secrets.adminToken, cipher });
-    const providerDriverRoutes = driverRoutes({ sequelize, adminToken: config.secrets.adminToken, cipher, driverLocations });
+    const providerDriverRoutes = driverRoutes({
+      sequelize,
+      adminToken: config.secrets.adminToken,
+      cipher,
+      driverLocations,
+      sender: beckn.protocol.sender,
+    });
 
     const readiness: Record<string, ReadinessCheck> = {
       postgres: () => checkPostgres(sequelize),

@@ -1,135 +1,25 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { QueryTypes } from 'sequelize';
-import type { LatLon } from '../../src/bpp/domain/index.js';
-import { registerBpp } from '../../src/bpp/index.js';
-import { createBecknValidator, type BecknAction, type BecknValidator } from '../../src/protocol/schemas/index.js';
-import { parseAuthorizationHeader, verifyParsedAuthorization } from '../../src/protocol/signing/index.js';
-import { startBecknHarness, type BecknHarness } from '../support/beckn-harness.js';
-import type { ReceivedMessage } from '../support/fake-participant.js';
-
-const drop: LatLon = { lat: 12.97, lon: 77.59 };
-const gps = (p: LatLon) => `${p.lat}, ${p.lon}`;
-
-const policyBody = {
-  base_distance_meters: 2000,
-  base_fare: '60',
-  per_km: '14',
-  per_minute: '1.5',
-  waiting_free_minutes: 3,
-  waiting_charge_per_minute: '2',
-  pickup_charge: '20',
-  cancellation_fees: { RIDE_ASSIGNED: '30', RIDE_ARRIVED_PICKUP: '50' },
-  currency: 'INR',
-};
-
-const bapPayment = {
-  collected_by: 'BAP',
-  type: 'ON-FULFILLMENT',
-  status: 'NOT-PAID',
-  tags: [{ descriptor: { code: 'SETTLEMENT_TERMS' }, display: false, list: [{ descriptor: { code: 'SETTLEMENT_WINDOW' }, value: 'PT60M' }] }],
-};
+import { bapPayment, drop, gps, startBookingFlow, type BookingFlow } from './booking-flow.js';
 
 describe('BPP init -> on_init and confirm -> on_confirm', function () {
   this.timeout(180_000);
-  let net: BecknHarness;
-  let validator: BecknValidator;
+  let flow: BookingFlow;
   let merchantId = '';
-
-  const call = async (method: string, path: string, body: unknown, token: string) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(net.app.baseUrl + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    return { status: response.status, body: (await response.json()) as any };
-  };
-  const operator = async (method: string, path: string, body?: unknown) => {
-    const answer = await call(method, path, body, net.app.ctx.config.secrets.adminToken);
-    assert.ok(answer.status === 200 || answer.status === 201, `${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-    return answer.body;
-  };
-
-  const addSedan = async (at: LatLon) => {
-    const driver = await operator('POST', '/provider/drivers', {
-      merchant_id: merchantId,
-      name: 'Ravi Kumar',
-      mobile_number: `+9197${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`,
-    });
-    const registration = `KA05${randomUUID().slice(0, 6).toUpperCase()}`;
-    await operator('POST', '/provider/vehicles', { driver_id: driver.id, registration_no: registration, category: 'CAB', variant: 'SEDAN', capacity: 4 });
-    const { token } = await operator('POST', `/provider/drivers/${driver.id}/tokens`);
-    assert.equal((await call('POST', '/driver/status', { online: true }, token)).status, 200);
-    assert.equal((await call('POST', '/driver/location', { points: [{ ...at, ts: Date.now() }] }, token)).status, 200);
-    return { id: driver.id as string, token: token as string, registration };
-  };
-
-  /** Sends a signed request from the fake BAP and returns our BPP's callback, checked for its signature and schema. */
-  const send = async (action: 'search' | 'select' | 'init' | 'confirm', context: Record<string, unknown>, message: unknown): Promise<ReceivedMessage> => {
-    const body: { context: Record<string, unknown>; message: unknown } = {
-      context: { domain: 'ONDC:TRV10', action, version: '2.0.1', location: { city: { code: 'std:080' }, country: { code: 'IND' } }, ...context },
-      message,
-    };
-    const answer = await net.bap.post(`${net.ourBpp.url}/${action}`, body);
-    assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    const callback = await net.bap.waitFor((m) => m.body.context.message_id === body.context.message_id, 30_000);
-    assert.equal(callback.action, `on_${action}`);
-    const header = parseAuthorizationHeader(String(callback.headers.authorization));
-    assert.ok(verifyParsedAuthorization(header, callback.raw, net.app.ctx.config.secrets.signingPublicKey).ok, `on_${action} signed by our BPP key`);
-    assert.deepEqual(validator.validate(`on_${action}` as BecknAction, callback.body), []);
-    return callback;
-  };
-
-  /** search and select a sedan from `pickup`; the item, its price and the transaction. */
-  const selectSedan = async (pickup: LatLon) => {
-    const context = net.toOurBpp();
-    const transactionId = context.transaction_id as string;
-    const onSearch = await send('search', context, {
-      intent: {
-        fulfillment: { stops: [{ type: 'START', location: { gps: gps(pickup) } }, { type: 'END', location: { gps: gps(drop) } }] },
-        payment: { collected_by: 'BAP' },
-      },
-    });
-    const provider = (onSearch.body.message as any).catalog.providers[0];
-    const item = provider.items.find(
-      (i: { fulfillment_ids: string[] }) => provider.fulfillments.find((f: { id: string }) => f.id === i.fulfillment_ids[0]).vehicle.variant === 'SEDAN',
-    );
-    assert.ok(item, 'on_search offers a sedan');
-    const onSelect = await send('select', net.toOurBpp({ transaction_id: transactionId }), { order: { provider: { id: provider.id }, items: [{ id: item.id }] } });
-    assert.equal(onSelect.body.error, undefined);
-    return { itemId: item.id as string, price: item.price, providerId: provider.id as string, transactionId, selected: (onSelect.body.message as any).order };
-  };
-
-  const draftOrder = (s: { itemId: string; providerId: string; selected: any }, payment: Record<string, unknown>) => ({
-    order: {
-      provider: { id: s.providerId },
-      items: [{ id: s.itemId }],
-      billing: { name: 'Joe Adams' },
-      fulfillments: [
-        {
-          id: s.selected.fulfillments[0].id,
-          customer: { person: { name: 'Joe Adams' }, contact: { phone: '9876556789' } },
-          stops: s.selected.fulfillments[0].stops,
-          vehicle: { category: 'CAB', variant: 'SEDAN' },
-        },
-      ],
-      payments: [payment],
-    },
-  });
-
-  const rows = <T extends object>(sql: string, bind: unknown[]) => net.app.ctx.sequelize.query<T>(sql, { type: QueryTypes.SELECT, bind });
+  const call: BookingFlow['call'] = (...args) => flow.call(...args);
+  const addSedan: BookingFlow['addSedan'] = (...args) => flow.addSedan(...args);
+  const send: BookingFlow['send'] = (...args) => flow.send(...args);
+  const selectSedan: BookingFlow['selectSedan'] = (...args) => flow.selectSedan(...args);
+  const draftOrder: BookingFlow['draftOrder'] = (...args) => flow.draftOrder(...args);
+  const rows: BookingFlow['rows'] = (sql, bind) => flow.rows(sql, bind);
+  const net = { toOurBpp: (...args: Parameters<BookingFlow['net']['toOurBpp']>) => flow.net.toOurBpp(...args) };
 
   before(async () => {
-    validator = createBecknValidator();
-    net = await startBecknHarness({ beforeStart: (ctx) => registerBpp(ctx) });
-    const merchant = await operator('POST', '/provider/merchants', {
-      name: 'Booking Cabs',
-      subscriber_id: net.ourBpp.id,
-      cities: [{ city_code: 'std:080', currency: 'INR' }],
-    });
-    merchantId = merchant.id;
-    await operator('PUT', `/provider/fare-policies/${merchant.cities[0].id}/SEDAN`, policyBody);
+    flow = await startBookingFlow();
+    merchantId = flow.merchantId;
   });
   after(async () => {
-    await net?.close();
+    await flow?.close();
   });
 
   it('books the assigned driver: on_init with quote, payment and cancellation terms, on_confirm with driver, vehicle and OTP', async () => {

@@ -49,6 +49,7 @@ describe('provider migration on embedded PGlite', function () {
         'merchant',
         'merchant_operating_city',
         'ride',
+        'ride_fare_line',
         'ride_offer',
         'search_request',
         'special_location',

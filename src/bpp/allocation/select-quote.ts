@@ -25,13 +25,16 @@ const quoteTitles: Readonly<Record<string, string | null>> = {
   TOTAL: null,
 };
 
-function quoteBreakup(estimate: SelectedEstimate): { title: string; price: { currency: string; value: string } }[] {
+export function foldQuoteBreakup(
+  lines: readonly { code: string; amount: string }[],
+  currency: string,
+): { title: string; price: { currency: string; value: string } }[] {
   const parts = new Map<string, Money>();
-  for (const line of estimate.lines) {
+  for (const line of lines) {
     const title = quoteTitles[line.code];
     if (title === undefined) throw new Error(`fare line ${line.code} has no quote title`);
     if (title === null) continue;
-    const amount = parseMoney(line.amount, estimate.currency);
+    const amount = parseMoney(line.amount, currency);
     const known = parts.get(title);
     parts.set(title, known ? add(known, amount) : amount);
   }
@@ -81,7 +84,7 @@ export function buildSelectQuote(estimate: SelectedEstimate, quoteTtlSeconds: nu
       ],
       quote: {
         price: { currency, value: estimate.value },
-        breakup: quoteBreakup(estimate),
+        breakup: foldQuoteBreakup(estimate.lines, currency),
         ttl: `PT${quoteTtlSeconds}S`,
       },
     },

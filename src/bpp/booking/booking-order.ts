@@ -1,5 +1,5 @@
-import { cancellationFee, formatMoney, type FarePolicy, type FulfillmentState } from '../domain/index.js';
-import { buildSelectQuote } from '../allocation/select-quote.js';
+import { cancellationFee, formatMoney, type FareBreakup, type FarePolicy, type FulfillmentState } from '../domain/index.js';
+import { buildSelectQuote, foldQuoteBreakup } from '../allocation/select-quote.js';
 import type { SelectedEstimate } from '../allocation/allocation-data.js';
 import type { AssignedDriver, StoredBooking } from './booking-store.js';
 
@@ -70,6 +70,50 @@ export function buildConfirmOrder(
       })),
       created_at: booking.createdAt.toISOString(),
       updated_at: booking.updatedAt.toISOString(),
+    },
+  };
+}
+
+/** The fulfillment states the driver app moves a ride through after RIDE_ASSIGNED. */
+export type RideMoveState = 'RIDE_ARRIVED_PICKUP' | 'RIDE_STARTED' | 'RIDE_ENDED';
+
+/**
+ * The order of an unsolicited on_status after a driver's move: the confirmed
+ * order in the new fulfillment state. Once started the OTP is claimed; at
+ * RIDE_ENDED the order is COMPLETED and the quote is the final fare, its
+ * lines folded into the ONDC:TRV10 breakup titles.
+ */
+export function buildRideOrder(
+  confirmed: Record<string, unknown>,
+  state: RideMoveState,
+  finalFare: FareBreakup | null,
+  at: Date,
+): Record<string, unknown> {
+  const order = (confirmed as { order: Order & { quote: Record<string, unknown> } }).order;
+  const claimed = state !== 'RIDE_ARRIVED_PICKUP';
+  const quote = finalFare
+    ? {
+        ...order.quote,
+        price: { currency: finalFare.total.currency, value: formatMoney(finalFare.total) },
+        breakup: foldQuoteBreakup(
+          finalFare.lines.map((line) => ({ code: line.code, amount: formatMoney(line.price) })),
+          finalFare.total.currency,
+        ),
+      }
+    : order.quote;
+  return {
+    order: {
+      ...order,
+      status: state === 'RIDE_ENDED' ? 'COMPLETED' : 'ACTIVE',
+      quote,
+      fulfillments: order.fulfillments.map((fulfillment) => ({
+        ...fulfillment,
+        state: { descriptor: { code: state } },
+        stops: (fulfillment.stops as { type: string; authorization?: Record<string, unknown> }[]).map((stop) =>
+          stop.authorization && claimed ? { ...stop, authorization: { ...stop.authorization, status: 'CLAIMED' } } : stop,
+        ),
+      })),
+      updated_at: at.toISOString(),
     },
   };
 }

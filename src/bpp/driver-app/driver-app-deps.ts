@@ -1,6 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import type { FieldCipher } from '../../infra/crypto/field-cipher.js';
 import type { DriverLocationStore } from '../../infra/geo/index.js';
+import type { MessageSender } from '../../protocol/index.js';
 
 export interface DriverAppDeps {
   sequelize: Sequelize;
@@ -9,6 +10,8 @@ export interface DriverAppDeps {
   /** Its keyed hash is how a driver token is stored and looked up. */
   cipher: FieldCipher;
   driverLocations: DriverLocationStore;
+  /** Sends the unsolicited on_status that tells the BAP about each move of a ride. */
+  sender: MessageSender;
   /** Epoch milliseconds; decides which location fixes lie in the future. Defaults to Date.now. */
   now?: () => number;
 }

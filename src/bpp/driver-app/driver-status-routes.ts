@@ -4,7 +4,8 @@ import { BPP_SCHEMA, type DriverStatus } from '../models/index.js';
 import type { DriverAuth } from './driver-auth.js';
 import { DRIVER_APP_TAG, DRIVER_SECURITY, type DriverAppDeps } from './driver-app-deps.js';
 import { driverLocationSchema, driverStatusSchema } from './driver-app-schemas.js';
-import { newestPoint, type PostedPoint } from './location-batch.js';
+import { findRideInProgress } from '../booking/index.js';
+import { locationPoints, newestPoint, type PostedPoint } from './location-batch.js';
 
 const lockDriverSql = `
   SELECT d.status, EXISTS (SELECT 1 FROM ${BPP_SCHEMA}.vehicle v WHERE v.driver_id = d.id) AS has_vehicle
@@ -66,7 +67,7 @@ export function driverStatusRoutes({ sequelize, driverLocations, now = Date.now 
     {
       method: 'post',
       path: '/driver/location',
-      summary: 'Posts a batch of location fixes (any order, repeats allowed); the newest becomes the live position',
+      summary: 'Posts a batch of location fixes (any order, repeats allowed); the newest becomes the live position, all are waypoints of a ride in progress',
       tag: DRIVER_APP_TAG,
       security: DRIVER_SECURITY,
       authorize: (req) => auth.requireDriver(req),
@@ -74,11 +75,14 @@ export function driverStatusRoutes({ sequelize, driverLocations, now = Date.now 
       responses: { 200: { description: 'The live position after this batch' }, 409: { description: 'The driver is offline' } },
       handler: async ({ body, req }, res) => {
         const { driverId } = auth.driverOf(req);
-        const newest = newestPoint((body as { points: PostedPoint[] }).points, now());
-        if ((await currentStatus(sequelize, driverId)) === 'OFFLINE') {
-          throw new AppError('CONFLICT', 'an offline driver has no live position; go online first');
-        }
+        const { points } = body as { points: PostedPoint[] };
+        const newest = newestPoint(points, now());
+        const status = await currentStatus(sequelize, driverId);
+        if (status === 'OFFLINE') throw new AppError('CONFLICT', 'an offline driver has no live position; go online first');
         await driverLocations.update(driverId, newest);
+        // During a ride every fix is a waypoint: the final fare is priced on the distance they trace.
+        const rideId = status === 'ON_RIDE' ? await findRideInProgress(sequelize, driverId) : null;
+        if (rideId) await driverLocations.appendWaypoints(rideId, locationPoints(points));
         // Going offline may have committed (and removed the position) between the
         // check and the update: checking again keeps an offline driver out of nearby searches.
         if ((await currentStatus(sequelize, driverId)) === 'OFFLINE') {

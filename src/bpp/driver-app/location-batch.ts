@@ -33,3 +33,8 @@ export function newestPoint(points: readonly PostedPoint[], now: number): Locati
   if (newest === null) throw new AppError('VALIDATION_FAILED', 'invalid request body', [{ path: '/points', message: 'must not be empty' }]);
   return newest;
 }
+
+/** Every fix of a batch newestPoint() accepted, as stored points. */
+export function locationPoints(points: readonly PostedPoint[]): LocationPoint[] {
+  return points.map((point) => ({ lat: point.lat, lon: point.lon, ts: typeof point.ts === 'number' ? point.ts : Date.parse(point.ts) }));
+}
