@@ -1,4 +1,5 @@
 import type { Sequelize } from 'sequelize';
+import { BOOKING_QUOTE_TTL_SECONDS, NIGHT_SHIFT_TIME_ZONE } from './bpp-settings.js';
 import type { DriverLocationStore } from '../infra/geo/index.js';
 import type { Logger } from '../infra/logging/logger.js';
 import type { Scheduler } from '../infra/scheduler/index.js';
@@ -31,13 +32,6 @@ const NEARBY_DRIVER_LIMIT = 200;
 /** A select offers the ride to at most this many of the nearest eligible drivers at once. */
 const MAX_OFFERS_PER_ALLOCATION = 5;
 const OFFER_EXPIRY_MS = 20_000;
-/** How long the quote in on_init and on_confirm stays valid. */
-const BOOKING_QUOTE_TTL_SECONDS = 300;
-/**
- * Operating cities carry no time zone yet; every ONDC:TRV10 city is in India,
- * so night-shift clock times are read in IST.
- */
-const NIGHT_SHIFT_TIME_ZONE = 'Asia/Kolkata';
 
 /**
  * Registers the provider side's Beckn request handlers when this process plays

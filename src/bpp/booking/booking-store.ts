@@ -1,4 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { farePolicyColumns, toFarePolicy, type FarePolicyRow } from '../fare-policy-row.js';
 import type { FarePolicy } from '../domain/index.js';
 import { BPP_SCHEMA, type VehicleCategory, type VehicleVariant } from '../models/index.js';
 import type { AllocationStatus } from '../allocation/index.js';
@@ -155,40 +156,19 @@ export async function findAssignedDriver(sequelize: Sequelize, transaction: Tran
   return row ? { driverId: row.id, name: row.name, registrationNo: row.registration_no, category: row.category, variant: row.variant } : null;
 }
 
-/**
- * The fare policy an estimate was priced with. Only its cancellation fees are
- * read here, and they do not depend on the night tariff, so that is left out.
- */
-export async function findEstimatePolicy(sequelize: Sequelize, transaction: Transaction, estimate: SelectedEstimate): Promise<FarePolicy | null> {
-  const [row] = await sequelize.query<{
-    base_distance_meters: number;
-    base_fare: string;
-    per_km: string;
-    per_minute: string;
-    waiting_free_minutes: number;
-    waiting_charge_per_minute: string;
-    pickup_charge: string;
-    cancellation_fees: Record<string, string>;
-    currency: string;
-  }>(
-    `SELECT f.base_distance_meters, f.base_fare::text, f.per_km::text, f.per_minute::text, f.waiting_free_minutes,
-            f.waiting_charge_per_minute::text, f.pickup_charge::text, f.cancellation_fees, f.currency
+/** The fare policy an estimate was priced with (the night window read in `timeZone`). */
+export async function findEstimatePolicy(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  estimate: SelectedEstimate,
+  timeZone: string,
+): Promise<FarePolicy | null> {
+  const [row] = await sequelize.query<FarePolicyRow>(
+    `SELECT ${farePolicyColumns}
        FROM ${BPP_SCHEMA}.search_request s
        JOIN ${BPP_SCHEMA}.fare_policy f ON f.merchant_operating_city_id = s.merchant_operating_city_id AND f.vehicle_variant = $2
       WHERE s.id = $1`,
     { type: QueryTypes.SELECT, bind: [estimate.searchRequestId, estimate.variant], transaction },
   );
-  if (!row) return null;
-  return {
-    currency: row.currency.trim(),
-    baseDistanceMeters: row.base_distance_meters,
-    baseFare: row.base_fare,
-    perKmFare: row.per_km,
-    perMinuteFare: row.per_minute,
-    nightShift: null,
-    waitingFreeMinutes: row.waiting_free_minutes,
-    waitingPerMinuteFare: row.waiting_charge_per_minute,
-    pickupCharge: row.pickup_charge,
-    cancellationFees: row.cancellation_fees,
-  };
+  return row ? toFarePolicy(row, timeZone) : null;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { NIGHT_SHIFT_TIME_ZONE } from '../bpp-settings.js';
 import type { Sequelize } from 'sequelize';
 import type { Logger } from '../../infra/logging/logger.js';
 import type { RequestHandler } from '../../protocol/handlers.js';
@@ -35,7 +36,7 @@ export function createInitHandler(deps: BookingHandlerDeps): RequestHandler {
     if (allocation?.status !== 'ASSIGNED') return { error: { code: BOOKING_ERRORS.driverNotAssigned, message: 'no driver assigned to the selected ride yet' } };
     const existing = await lockBookingOf(deps.sequelize, transaction, allocation.id);
     if (existing && existing.status !== 'NEW') return { error: { code: BOOKING_ERRORS.businessError, message: `the order is ${existing.status} already` } };
-    const policy = await findEstimatePolicy(deps.sequelize, transaction, estimate);
+    const policy = await findEstimatePolicy(deps.sequelize, transaction, estimate, NIGHT_SHIFT_TIME_ZONE);
     if (!policy) throw new Error(`no fare policy for estimate ${estimate.id}`);
 
     const bookingId = existing?.id ?? randomUUID();

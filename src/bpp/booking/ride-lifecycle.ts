@@ -7,7 +7,7 @@ import { findEstimate, type SelectedEstimate } from '../allocation/allocation-da
 import { compare, finalFare, formatMoney, parseMoney, subtract, traveledDistance, type FareBreakup, type FarePolicy } from '../domain/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
 import { buildConfirmOrder, buildRideOrder, type RideMoveState } from './booking-order.js';
-import { findAssignedDriver, lockBookingOf } from './booking-store.js';
+import { findAssignedDriver, findEstimatePolicy, lockBookingOf } from './booking-store.js';
 
 export type RideMove = 'arrived' | 'start' | 'end';
 export type RideStatus = 'NEW' | 'ARRIVED' | 'INPROGRESS' | 'COMPLETED' | 'CANCELLED';
@@ -68,53 +68,10 @@ const lockRideSql = `
    WHERE r.id = $1 AND r.driver_id = $2
      FOR UPDATE OF r`;
 
-const policySql = `
-  SELECT f.base_distance_meters, f.base_fare::text, f.per_km::text, f.per_minute::text, f.night_shift_start::text,
-         f.night_shift_end::text, f.night_shift_multiplier::text, f.waiting_free_minutes,
-         f.waiting_charge_per_minute::text, f.pickup_charge::text, f.cancellation_fees, f.currency
-    FROM ${BPP_SCHEMA}.search_request s
-    JOIN ${BPP_SCHEMA}.fare_policy f ON f.merchant_operating_city_id = s.merchant_operating_city_id AND f.vehicle_variant = $2
-   WHERE s.id = $1`;
-
-interface PolicyRow {
-  base_distance_meters: number;
-  base_fare: string;
-  per_km: string;
-  per_minute: string;
-  night_shift_start: string | null;
-  night_shift_end: string | null;
-  night_shift_multiplier: string;
-  waiting_free_minutes: number;
-  waiting_charge_per_minute: string;
-  pickup_charge: string;
-  cancellation_fees: Record<string, string>;
-  currency: string;
-}
-
 async function loadPolicy(deps: RideLifecycleDeps, transaction: Transaction, estimate: SelectedEstimate): Promise<FarePolicy> {
-  const [row] = await deps.sequelize.query<PolicyRow>(policySql, {
-    type: QueryTypes.SELECT,
-    bind: [estimate.searchRequestId, estimate.variant],
-    transaction,
-  });
-  if (!row) throw new Error(`no fare policy for estimate ${estimate.id}`);
-  const nightStart = row.night_shift_start;
-  const nightEnd = row.night_shift_end;
-  return {
-    currency: row.currency.trim(),
-    baseDistanceMeters: row.base_distance_meters,
-    baseFare: row.base_fare,
-    perKmFare: row.per_km,
-    perMinuteFare: row.per_minute,
-    nightShift:
-      nightStart && nightEnd
-        ? { start: nightStart.slice(0, 5), end: nightEnd.slice(0, 5), timeZone: deps.nightShiftTimeZone, multiplier: row.night_shift_multiplier }
-        : null,
-    waitingFreeMinutes: row.waiting_free_minutes,
-    waitingPerMinuteFare: row.waiting_charge_per_minute,
-    pickupCharge: row.pickup_charge,
-    cancellationFees: row.cancellation_fees,
-  };
+  const policy = await findEstimatePolicy(deps.sequelize, transaction, estimate, deps.nightShiftTimeZone);
+  if (!policy) throw new Error(`no fare policy for estimate ${estimate.id}`);
+  return policy;
 }
 
 /**

@@ -1,13 +1,10 @@
+import { BOOKING_QUOTE_TTL_SECONDS, NIGHT_SHIFT_TIME_ZONE } from '../bpp-settings.js';
 import { formatMoney } from '../domain/index.js';
 import { moveRide, type MovedRide, type RideMove } from '../booking/index.js';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
 import type { DriverAuth } from './driver-auth.js';
 import { DRIVER_APP_TAG, DRIVER_SECURITY, isUuid, type DriverAppDeps } from './driver-app-deps.js';
 
-/** How long the quote in a pushed order stays valid, as on_confirm's. */
-const RIDE_QUOTE_TTL_SECONDS = 300;
-/** Every ONDC:TRV10 city is in India; night-shift clock times are read in IST. */
-const NIGHT_SHIFT_TIME_ZONE = 'Asia/Kolkata';
 
 const rideStartSchema = {
   $id: 'beckn-ride/bpp/ride-start',
@@ -51,7 +48,7 @@ export function rideRoutes(deps: DriverAppDeps, auth: DriverAuth): RouteSpec[] {
     sequelize: deps.sequelize,
     sender: deps.sender,
     driverLocations: deps.driverLocations,
-    quoteTtlSeconds: RIDE_QUOTE_TTL_SECONDS,
+    quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS,
     nightShiftTimeZone: NIGHT_SHIFT_TIME_ZONE,
     now: deps.now ?? Date.now,
   };

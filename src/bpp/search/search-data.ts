@@ -1,6 +1,7 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { FarePolicy, LatLon } from '../domain/index.js';
 import { BPP_SCHEMA, type VehicleCategory, type VehicleVariant } from '../models/index.js';
+import { farePolicyColumns, toFarePolicy, type FarePolicyRow } from '../fare-policy-row.js';
 
 export interface ServingCity {
   merchantId: string;
@@ -49,32 +50,16 @@ const pickupGateSql = `
    LIMIT 1`;
 
 const offersSql = `
-  SELECT v.variant, v.category, d.id AS driver_id,
-         f.base_distance_meters, f.base_fare::text, f.per_km::text, f.per_minute::text,
-         f.night_shift_start::text, f.night_shift_end::text, f.night_shift_multiplier::text,
-         f.waiting_free_minutes, f.waiting_charge_per_minute::text, f.pickup_charge::text,
-         f.cancellation_fees, f.currency
+  SELECT v.variant, v.category, d.id AS driver_id, ${farePolicyColumns}
     FROM ${BPP_SCHEMA}.driver d
     JOIN ${BPP_SCHEMA}.vehicle v ON v.driver_id = d.id
     JOIN ${BPP_SCHEMA}.fare_policy f ON f.vehicle_variant = v.variant AND f.merchant_operating_city_id = $3
    WHERE d.id = ANY($1::uuid[]) AND d.merchant_id = $2 AND d.status = 'ONLINE'`;
 
-interface OfferRow {
+interface OfferRow extends FarePolicyRow {
   variant: VehicleVariant;
   category: VehicleCategory;
   driver_id: string;
-  base_distance_meters: number;
-  base_fare: string;
-  per_km: string;
-  per_minute: string;
-  night_shift_start: string | null;
-  night_shift_end: string | null;
-  night_shift_multiplier: string;
-  waiting_free_minutes: number;
-  waiting_charge_per_minute: string;
-  pickup_charge: string;
-  cancellation_fees: Record<string, string>;
-  currency: string;
 }
 
 export async function findServingCity(
@@ -127,22 +112,3 @@ export async function findVariantOffers(
   return [...byVariant.values()].sort((a, b) => a.variant.localeCompare(b.variant));
 }
 
-function toFarePolicy(row: OfferRow, timeZone: string): FarePolicy {
-  // Postgres TIME text is HH:MM:SS; the night window is kept to the minute.
-  const nightShift =
-    row.night_shift_start === null || row.night_shift_end === null
-      ? null
-      : { start: row.night_shift_start.slice(0, 5), end: row.night_shift_end.slice(0, 5), timeZone, multiplier: row.night_shift_multiplier };
-  return {
-    currency: row.currency.trim(),
-    baseDistanceMeters: row.base_distance_meters,
-    baseFare: row.base_fare,
-    perKmFare: row.per_km,
-    perMinuteFare: row.per_minute,
-    nightShift,
-    waitingFreeMinutes: row.waiting_free_minutes,
-    waitingPerMinuteFare: row.waiting_charge_per_minute,
-    pickupCharge: row.pickup_charge,
-    cancellationFees: row.cancellation_fees,
-  };
-}
