@@ -37,6 +37,7 @@ function collectRoutes(ctx: AppContext): RouteSpec[] {
     ...ctx.auditRoutes,
     ...ctx.operatorRoutes,
     ...ctx.driverRoutes,
+    ...ctx.riderRoutes,
   ];
 }
 

@@ -17,6 +17,7 @@ import { auditRoutes, createClickHouseAuditStore, createFileAuditStore, loadPiiR
 import { messageTopicSpec } from './audit/write/index.js';
 import type { RouteSpec } from './infra/http/index.js';
 import { buildBecknNetwork, type BecknNetwork } from './beckn-network.js';
+import { bapSettingsOf, riderRoutes, type BapDeps } from './bap/index.js';
 import { defineBppModels, driverRoutes, haversineRoutePlanner, operatorRoutes, type BppModels, type RoutePlanner } from './bpp/index.js';
 import { createMemoryDriverLocationStore, createRedisDriverLocationStore, type DriverLocationStore } from './infra/geo/index.js';
 import { createFieldCipher } from './infra/crypto/field-cipher.js';
@@ -51,6 +52,10 @@ export interface AppContext {
   operatorRoutes: RouteSpec[];
   /** The driver app's API and the operator's driver-token routes. */
   driverRoutes: RouteSpec[];
+  /** The rider app's API and the operator's rider registration (empty unless this process plays the BAP). */
+  riderRoutes: RouteSpec[];
+  /** What the rider side's handlers and routes are built from. */
+  bap: BapDeps;
   /** The provider side's models (tables from migrations). */
   bppModels: BppModels;
   /** Drivers' live positions and ride trails: Redis GEO when Redis is configured, in memory otherwise. */
@@ -90,9 +95,26 @@ async function buildPostgres(config: Config, logger: Logger, teardown: Teardown)
     teardown.add('embedded-postgres', () => embedded.close());
     url = embedded.url;
   }
-  const sequelize = createSequelize({ url, logger, poolMax: config.postgres.poolMax, applicationName: 'beckn-ride' });
+  if (config.postgres.kind === 'url') {
+    const sequelize = createSequelize({ url, logger, poolMax: config.postgres.poolMax, applicationName: 'beckn-ride' });
+    teardown.add('postgres', () => sequelize.close());
+    if (config.migrateOnStart) await runMigrations({ sequelize, logger });
+    return sequelize;
+  }
+  // The embedded server runs one PGlite session for every connection and
+  // interleaves the extended-protocol messages of concurrent connections
+  // outside transactions, so the service talks to it over one connection.
+  // Migrations need two (one holds their lock) and run before anything else.
+  if (config.migrateOnStart) {
+    const migrator = createSequelize({ url, logger, poolMax: 2, applicationName: 'beckn-ride-migrate' });
+    try {
+      await runMigrations({ sequelize: migrator, logger });
+    } finally {
+      await migrator.close();
+    }
+  }
+  const sequelize = createSequelize({ url, logger, poolMax: 1, applicationName: 'beckn-ride' });
   teardown.add('postgres', () => sequelize.close());
-  if (config.migrateOnStart) await runMigrations({ sequelize, logger });
   return sequelize;
 }
 
@@ -196,6 +218,17 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       sender: beckn.protocol.sender,
     });
 
+    const bap: BapDeps = {
+      sequelize,
+      cipher,
+      correlation,
+      sender: beckn.protocol.sender,
+      adminToken: config.secrets.adminToken,
+      settings: bapSettingsOf(config),
+      logger,
+    };
+    const rider = config.beckn.roles.includes('bap') ? riderRoutes(bap) : [];
+
     const readiness: Record<string, ReadinessCheck> = {
       postgres: () => checkPostgres(sequelize),
       correlation_store: () => correlation.ping(),
@@ -219,6 +252,8 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       auditRoutes: audit,
       operatorRoutes: providerOperatorRoutes,
       driverRoutes: providerDriverRoutes,
+      riderRoutes: rider,
+      bap,
       bppModels,
       driverLocations,
       routePlanner,

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, readEnv, type LoadedConfig } from './config/index.js';
 import type { AppContext } from './context.js';
+import { seedDemoNetwork } from './demo/demo-network.js';
 import { createLogger } from './infra/logging/logger.js';
 import { startServer } from './server.js';
 import { version } from './version.js';
@@ -56,7 +57,6 @@ export async function runProcess(beforeStart?: (ctx: AppContext) => void): Promi
   const base = process.env.PUBLIC_URL ? config.http.publicUrl : `http://${config.http.host}:${running.port}`;
   logger.info({ port: running.port, profile: config.profile, version }, 'listening');
   process.stdout.write(banner(running.ctx, base));
-
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -73,4 +73,17 @@ export async function runProcess(beforeStart?: (ctx: AppContext) => void): Promi
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  if (config.demoNetwork && config.beckn.roles.includes('bpp')) {
+    // Reached over loopback: the seeding goes through the operator and driver APIs like any operator tool.
+    void seedDemoNetwork({
+      baseUrl: `http://127.0.0.1:${running.port}`,
+      adminToken: config.secrets.adminToken,
+      bppSubscriberId: config.beckn.subscriberIds.bpp,
+      dataDir: config.dataDir,
+      logger,
+    }).then(
+      () => process.stdout.write('Demo operator and simulated drivers are ready: try `npm run demo`.\n'),
+      (error: unknown) => logger.error({ err: error }, 'the demo network could not be seeded'),
+    );
+  }
 }

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { buildApp } from './app.js';
+import { registerBap } from './bap/index.js';
 import { registerBpp } from './bpp/index.js';
 import type { Config } from './config/index.js';
 import { createContext, type AppContext } from './context.js';
@@ -24,6 +25,7 @@ export async function startServer(config: Config, logger: Logger, beforeStart?: 
   const { app } = buildApp(ctx);
   beforeStart?.(ctx);
   registerBpp(ctx);
+  registerBap(ctx, ctx.bap);
   ctx.start();
   const { server, port } = await listen(app, config.http.port, config.http.host);
   return {

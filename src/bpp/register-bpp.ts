@@ -4,15 +4,18 @@ import type { DriverLocationStore } from '../infra/geo/index.js';
 import type { Logger } from '../infra/logging/logger.js';
 import type { Scheduler } from '../infra/scheduler/index.js';
 import type { HandlerRegistry } from '../protocol/handlers.js';
+import type { MessageSender } from '../protocol/index.js';
 import type { RoutePlanner } from './domain/index.js';
-import { ALLOCATION_TIMEOUT_JOB, createAllocationTimeoutJob, createSelectHandler } from './allocation/index.js';
-import { createConfirmHandler, createInitHandler } from './booking/index.js';
+import { ALLOCATION_BATCH_JOB, createAllocationBatchJob, createSelectHandler } from './allocation/index.js';
+import { createCancelHandler, createConfirmHandler, createInitHandler } from './booking/index.js';
+import { createUndeliveredConfirmListener } from './booking/undelivered-confirm.js';
+import { createRatingHandler, createStatusHandler, createSupportHandler, createTrackHandler, createUpdateHandler } from './aftercare/index.js';
 import { createSearchHandler } from './search/index.js';
 
 /** What the provider side's handlers need from the application context. */
 export interface BppRuntime {
   config: { beckn: { roles: readonly string[]; subscriberIds: { bpp: string } } };
-  beckn: { protocol: { handlers: HandlerRegistry } };
+  beckn: { protocol: { handlers: HandlerRegistry; sender: MessageSender } };
   sequelize: Sequelize;
   driverLocations: DriverLocationStore;
   routePlanner: RoutePlanner;
@@ -22,16 +25,21 @@ export interface BppRuntime {
 
 /** Tuning a caller (a test) may override. */
 export interface BppOptions {
-  /** How long a ride offer stays open before the allocation fails. */
+  /** How long the offers of a batch stay open before the next batch is offered. */
   offerExpiryMs?: number;
+  /** How many drivers one batch offers the ride to. */
+  batchSize?: number;
+  /** The longest allocation window (a select's shorter ttl shortens it); then the select is answered with 90203. */
+  allocationWindowMs?: number;
 }
 
 /** Drivers within this distance of the pickup count as available for a search. */
 const SEARCH_RADIUS_METERS = 5_000;
 const NEARBY_DRIVER_LIMIT = 200;
-/** A select offers the ride to at most this many of the nearest eligible drivers at once. */
-const MAX_OFFERS_PER_ALLOCATION = 5;
+/** A select offers the ride to this many eligible drivers at a time. */
+const ALLOCATION_BATCH_SIZE = 3;
 const OFFER_EXPIRY_MS = 20_000;
+const ALLOCATION_WINDOW_MS = 60_000;
 
 /**
  * Registers the provider side's Beckn request handlers when this process plays
@@ -49,16 +57,27 @@ export function registerBpp(ctx: BppRuntime, options: BppOptions = {}): void {
         driverLocations: ctx.driverLocations,
         scheduler: ctx.scheduler,
         offerRadiusMeters: SEARCH_RADIUS_METERS,
-        maxOffers: MAX_OFFERS_PER_ALLOCATION,
+        batchSize: options.batchSize ?? ALLOCATION_BATCH_SIZE,
         offerExpiryMs: options.offerExpiryMs ?? OFFER_EXPIRY_MS,
+        allocationWindowMs: options.allocationWindowMs ?? ALLOCATION_WINDOW_MS,
+        quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS,
         logger: ctx.logger,
       }),
     );
-    ctx.scheduler.register(ALLOCATION_TIMEOUT_JOB, createAllocationTimeoutJob({ sequelize: ctx.sequelize, logger: ctx.logger }));
+    const { sequelize, driverLocations, scheduler, logger } = ctx;
+    ctx.scheduler.register(ALLOCATION_BATCH_JOB, createAllocationBatchJob({ sequelize, driverLocations, scheduler, logger, sender: ctx.beckn.protocol.sender }));
   }
   const bookingDeps = { sequelize: ctx.sequelize, quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS, logger: ctx.logger };
   if (!handlers.request('init')) handlers.onRequest('init', createInitHandler(bookingDeps));
   if (!handlers.request('confirm')) handlers.onRequest('confirm', createConfirmHandler(bookingDeps));
+  if (!handlers.deadLetter('on_confirm')) handlers.onDeadLetter('on_confirm', createUndeliveredConfirmListener(bookingDeps));
+  if (!handlers.request('cancel')) handlers.onRequest('cancel', createCancelHandler({ ...bookingDeps, nightShiftTimeZone: NIGHT_SHIFT_TIME_ZONE }));
+  const aftercareDeps = { ...bookingDeps, driverLocations: ctx.driverLocations, routePlanner: ctx.routePlanner, nightShiftTimeZone: NIGHT_SHIFT_TIME_ZONE };
+  if (!handlers.request('status')) handlers.onRequest('status', createStatusHandler(aftercareDeps));
+  if (!handlers.request('track')) handlers.onRequest('track', createTrackHandler(aftercareDeps));
+  if (!handlers.request('rating')) handlers.onRequest('rating', createRatingHandler(aftercareDeps));
+  if (!handlers.request('support')) handlers.onRequest('support', createSupportHandler(aftercareDeps));
+  if (!handlers.request('update')) handlers.onRequest('update', createUpdateHandler(aftercareDeps));
   if (handlers.request('search')) return;
   handlers.onRequest(
     'search',

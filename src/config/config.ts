@@ -45,6 +45,8 @@ export interface Config {
   secrets: Secrets;
   beckn: BecknConfig;
   audit: AuditConfig;
+  /** Seed the demo operator and simulated drivers at start. */
+  demoNetwork: boolean;
 }
 
 export interface AuditConfig {
@@ -81,4 +83,6 @@ export interface BecknConfig {
   delivery: { timeoutMs: number; maxAttempts: number; baseBackoffMs: number; maxBackoffMs: number; pollIntervalMs: number; concurrency: number };
   handlerLeaseMs: number;
   messageLogFile: string;
+  /** The rider side's search settings. */
+  bap: { cityCode: string; searchTtl: string; searchBppUris: readonly string[] };
 }

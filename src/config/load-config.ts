@@ -100,6 +100,11 @@ function becknConfig(env: TypedEnv, dataDir: string, cwd: string, problems: stri
       concurrency: num(env, 'DELIVERY_CONCURRENCY'),
     },
     handlerLeaseMs: num(env, 'HANDLER_LEASE_MS'),
+    bap: {
+      cityCode: str(env, 'BAP_CITY_CODE'),
+      searchTtl: str(env, 'BAP_SEARCH_TTL'),
+      searchBppUris: env.BAP_SEARCH_BPP_URIS === undefined ? [] : str(env, 'BAP_SEARCH_BPP_URIS').split(','),
+    },
     messageLogFile: env.MESSAGE_LOG_FILE === undefined ? resolve(dataDir, 'message-log.jsonl') : resolve(cwd, str(env, 'MESSAGE_LOG_FILE')),
   };
 }
@@ -178,6 +183,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
       readinessTimeoutMs: num(env, 'READINESS_TIMEOUT_MS'),
     },
     logLevel: str(env, 'LOG_LEVEL') as LevelWithSilent,
+    demoNetwork: env.DEMO_NETWORK === undefined ? profile === 'embedded' : env.DEMO_NETWORK === true,
     dataDir,
     postgres:
       env.DATABASE_URL === undefined

@@ -1,4 +1,5 @@
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 function isAlive(pid: number): boolean {
   try {
@@ -18,6 +19,7 @@ function isAlive(pid: number): boolean {
 export function lockDataDir(dataDir: string): () => void {
   const lockFile = `${dataDir}.lock`;
   const mine = String(process.pid);
+  mkdirSync(dirname(lockFile), { recursive: true });
   try {
     writeFileSync(lockFile, mine, { flag: 'wx' });
   } catch (error) {

@@ -74,6 +74,7 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
     signers[role] = createSigner({ subscriberId, uniqueKeyId: settings.uniqueKeyId, privateKey: settings.signingPrivateKey }, { ttlSeconds: settings.signatureTtlSeconds });
   }
 
+  const handlers = new HandlerRegistry();
   const { delivery } = settings;
   const outbox = createOutbox({ sequelize: deps.sequelize, logger, clock, defaultMaxAttempts: delivery.maxAttempts });
   const deliveryWorker = createDeliveryWorker({
@@ -83,6 +84,7 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
     messageLog: deps.messageLog,
     logger,
     clock,
+    deadLetterListener: (action) => handlers.deadLetter(action),
     options: {
       pollIntervalMs: delivery.pollIntervalMs,
       concurrency: delivery.concurrency,
@@ -95,7 +97,6 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
   deps.metrics.trackDepth('outbox', async () => (await outbox.depth()).pending);
   const wakeDelivery = () => void deliveryWorker.deliverNow();
 
-  const handlers = new HandlerRegistry();
   const sender = createMessageSender({
     outbox,
     validator: deps.validator,
@@ -139,7 +140,7 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
     routes.push(becknRoute('/beckn/bpp/:action', null, role, inboundDeps, 'Beckn requests to this BPP (search … support)'));
   }
   if (enabled.has('bap')) {
-    const role = consumerRole({ inbox, correlation: deps.correlation, wake: wakeInbox });
+    const role = consumerRole({ inbox, correlation: deps.correlation, handlers, sequelize: deps.sequelize, wake: wakeInbox });
     routes.push(becknRoute('/beckn/bap/:action', null, role, inboundDeps, 'Beckn callbacks to this BAP (on_search … on_support)'));
   }
   if (enabled.has('gateway')) {

@@ -24,6 +24,9 @@ export const policyBody = {
   currency: 'INR',
 };
 
+/** The support contact the merchant registers, which on_support answers with. */
+export const merchantSupport = { phone: '+918068870525', email: 'support@booking-cabs.example', url: 'https://booking-cabs.example/help' };
+
 export const bapPayment = {
   collected_by: 'BAP',
   type: 'ON-FULFILLMENT',
@@ -58,6 +61,7 @@ export async function startBookingFlow() {
   const merchant = await operator('POST', '/provider/merchants', {
     name: 'Booking Cabs',
     subscriber_id: net.ourBpp.id,
+    support: merchantSupport,
     cities: [{ city_code: 'std:080', currency: 'INR' }],
   });
   const merchantId = merchant.id as string;
@@ -86,7 +90,11 @@ export async function startBookingFlow() {
   };
 
   /** Sends a signed request from the fake BAP and returns our BPP's callback, checked for its signature and schema. */
-  const send = async (action: 'search' | 'select' | 'init' | 'confirm', context: Record<string, unknown>, message: unknown): Promise<ReceivedMessage> => {
+  const send = async (
+    action: 'search' | 'select' | 'init' | 'confirm' | 'cancel' | 'status' | 'track' | 'rating' | 'support' | 'update',
+    context: Record<string, unknown>,
+    message: unknown,
+  ): Promise<ReceivedMessage> => {
     const body: { context: Record<string, unknown>; message: unknown } = {
       context: { domain: 'ONDC:TRV10', action, version: '2.0.1', location: { city: { code: 'std:080' }, country: { code: 'IND' } }, ...context },
       message,
@@ -98,8 +106,36 @@ export async function startBookingFlow() {
     return callback;
   };
 
-  /** search and select a sedan from `pickup`; the item, its price and the transaction. */
-  const selectSedan = async (pickup: LatLon): Promise<Selection> => {
+  const rows = <T extends object>(sql: string, bind: unknown[]) => net.app.ctx.sequelize.query<T>(sql, { type: QueryTypes.SELECT, bind });
+
+  /** Polls `probe` until it gives a value (the BPP works asynchronously after its ACK). */
+  const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      assert.ok(Date.now() < deadline, `${what} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  /** The driver's open offer for the ride of `itemId`, once the select has offered it. */
+  const offerFor = (driver: { token: string }, itemId: string) =>
+    eventually(`an offer of ${itemId}`, async () => {
+      const [allocation] = await rows<{ id: string }>('SELECT id FROM atlas_driver_offer_bpp.allocation WHERE estimate_id = $1', [itemId]);
+      if (!allocation) return undefined;
+      const offers = (await call('GET', '/driver/ride-offers', undefined, driver.token)).body.offers as { id: string; allocation_id: string }[];
+      return offers.find((offer) => offer.allocation_id === allocation.id);
+    });
+
+  /**
+   * search and select a sedan from `pickup`. With `accepting`, that driver
+   * accepts the offer and the select's on_select (checked for signature and
+   * schema, naming the driver) is the selection's `selected` order. Without,
+   * the select is left looking for a driver (its allocation exists, the
+   * offers are out) and `selected` is the on_search view of the item.
+   */
+  const selectSedan = async (pickup: LatLon, accepting?: { token: string }): Promise<Selection> => {
     const context = net.toOurBpp();
     const transactionId = context.transaction_id as string;
     const onSearch = await send('search', context, {
@@ -113,9 +149,31 @@ export async function startBookingFlow() {
       (i: { fulfillment_ids: string[] }) => provider.fulfillments.find((f: { id: string }) => f.id === i.fulfillment_ids[0]).vehicle.variant === 'SEDAN',
     );
     assert.ok(item, 'on_search offers a sedan');
-    const onSelect = await send('select', net.toOurBpp({ transaction_id: transactionId }), { order: { provider: { id: provider.id }, items: [{ id: item.id }] } });
+    const selection = { itemId: item.id as string, price: item.price, providerId: provider.id as string, transactionId };
+    const selectContext = net.toOurBpp({ transaction_id: transactionId });
+    const answer = await net.bap.post(`${net.ourBpp.url}/select`, {
+      context: { domain: 'ONDC:TRV10', action: 'select', version: '2.0.1', location: { city: { code: 'std:080' }, country: { code: 'IND' } }, ...selectContext },
+      message: { order: { provider: { id: provider.id }, items: [{ id: item.id }] } },
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    if (!accepting) {
+      // The select was handled once its allocation exists (offers out) or it was answered (no driver at all).
+      await eventually('the select handled', async () => {
+        const [allocation] = await rows<{ id: string }>('SELECT id FROM atlas_driver_offer_bpp.allocation WHERE estimate_id = $1', [selection.itemId]);
+        return allocation ?? net.bap.received.find((m) => m.body.context.message_id === selectContext.message_id);
+      });
+      const fulfillment = provider.fulfillments.find((f: { id: string }) => f.id === item.fulfillment_ids[0]);
+      return { ...selection, selected: { provider: { id: provider.id }, items: [item], fulfillments: [fulfillment] } };
+    }
+    const offer = await offerFor(accepting, selection.itemId);
+    const accepted = await call('POST', `/driver/ride-offers/${offer.id}/accept`, undefined, accepting.token);
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+    const onSelect = await net.bap.waitFor((m) => m.body.context.message_id === selectContext.message_id, 30_000);
+    checkCallback(onSelect, 'on_select');
     assert.equal(onSelect.body.error, undefined);
-    return { itemId: item.id as string, price: item.price, providerId: provider.id as string, transactionId, selected: (onSelect.body.message as any).order };
+    const selected = (onSelect.body.message as any).order;
+    assert.ok(selected.fulfillments[0].agent?.person?.name, 'on_select names the driver');
+    return { ...selection, selected };
   };
 
   const draftOrder = (s: { itemId: string; providerId: string; selected: any }, payment: Record<string, unknown>) => ({
@@ -135,15 +193,12 @@ export async function startBookingFlow() {
     },
   });
 
-  const rows = <T extends object>(sql: string, bind: unknown[]) => net.app.ctx.sequelize.query<T>(sql, { type: QueryTypes.SELECT, bind });
-
   /** A sedan driver near `pickup` accepts, and the BAP inits and confirms: the confirmed order, its ride and driver. */
   const confirmedRide = async (pickup: LatLon) => {
     const driver = await addSedan({ lat: pickup.lat + 0.001, lon: pickup.lon + 0.001 });
-    const selection = await selectSedan(pickup);
-    const [offer] = (await call('GET', '/driver/ride-offers', undefined, driver.token)).body.offers;
-    assert.ok(offer);
-    assert.equal((await call('POST', `/driver/ride-offers/${offer.id}/accept`, undefined, driver.token)).status, 200);
+    const selection = await selectSedan(pickup, driver);
+    assert.equal(selection.selected.fulfillments[0].agent.person.name, 'Ravi Kumar');
+    assert.deepEqual(selection.selected.fulfillments[0].vehicle, { category: 'CAB', variant: 'SEDAN', registration: driver.registration });
     const onInit = await send('init', net.toOurBpp({ transaction_id: selection.transactionId }), draftOrder(selection, bapPayment));
     const draft = (onInit.body.message as any).order;
     const onConfirm = await send('confirm', net.toOurBpp({ transaction_id: selection.transactionId }), draftOrder(selection, { ...draft.payments[0] }));

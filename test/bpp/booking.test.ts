@@ -6,7 +6,6 @@ describe('BPP init -> on_init and confirm -> on_confirm', function () {
   this.timeout(180_000);
   let flow: BookingFlow;
   let merchantId = '';
-  const call: BookingFlow['call'] = (...args) => flow.call(...args);
   const addSedan: BookingFlow['addSedan'] = (...args) => flow.addSedan(...args);
   const send: BookingFlow['send'] = (...args) => flow.send(...args);
   const selectSedan: BookingFlow['selectSedan'] = (...args) => flow.selectSedan(...args);
@@ -24,10 +23,7 @@ describe('BPP init -> on_init and confirm -> on_confirm', function () {
 
   it('books the assigned driver: on_init with quote, payment and cancellation terms, on_confirm with driver, vehicle and OTP', async () => {
     const driver = await addSedan({ lat: 12.931, lon: 77.621 });
-    const selection = await selectSedan({ lat: 12.93, lon: 77.62 });
-    const [offer] = (await call('GET', '/driver/ride-offers', undefined, driver.token)).body.offers;
-    assert.ok(offer);
-    assert.equal((await call('POST', `/driver/ride-offers/${offer.id}/accept`, undefined, driver.token)).status, 200);
+    const selection = await selectSedan({ lat: 12.93, lon: 77.62 }, driver);
 
     const onInit = await send('init', net.toOurBpp({ transaction_id: selection.transactionId }), draftOrder(selection, bapPayment));
     assert.equal(onInit.body.error, undefined);

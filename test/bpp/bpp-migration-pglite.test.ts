@@ -39,6 +39,7 @@ describe('provider migration on embedded PGlite', function () {
       [
         'allocation',
         'booking',
+        'booking_cancellation',
         'booking_fare_line',
         'driver',
         'driver_token',
@@ -49,8 +50,10 @@ describe('provider migration on embedded PGlite', function () {
         'merchant',
         'merchant_operating_city',
         'ride',
+        'ride_drop_update',
         'ride_fare_line',
         'ride_offer',
+        'ride_rating',
         'search_request',
         'special_location',
         'special_location_priority',

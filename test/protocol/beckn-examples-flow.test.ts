@@ -27,6 +27,7 @@ describe('the official examples through real signed HTTP', function () {
 
   before(async () => {
     net = await startBecknHarness({
+      riderSide: false,
       beforeStart: (ctx) => {
         for (const action of ['search', 'select', 'init', 'confirm', 'status', 'track', 'cancel', 'update', 'rating', 'support'] as const) {
           ctx.beckn.protocol.handlers.onRequest(action, async (request) => exampleReply(action, String(request.context.domain)));

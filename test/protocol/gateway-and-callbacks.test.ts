@@ -19,6 +19,7 @@ describe('gateway fan-out and callback correlation at the BAP', function () {
 
   before(async () => {
     net = await startBecknHarness({
+      riderSide: false,
       beforeStart: (ctx) => {
         ctx.beckn.protocol.handlers.onRequest('search', async () => {
           ourBppSearches += 1;

@@ -1,3 +1,4 @@
+import { registerBap } from '../../src/bap/index.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,14 @@ export interface BecknHarness {
  * plus a fake BAP and a fake BPP with their own keys and HTTP servers.
  */
 export async function startBecknHarness(
-  options: { env?: RawEnv; extraParticipants?: FakeParticipant[]; beforeStart?: (ctx: AppContext) => void; withKafka?: boolean } = {},
+  options: {
+    env?: RawEnv;
+    extraParticipants?: FakeParticipant[];
+    beforeStart?: (ctx: AppContext) => void;
+    withKafka?: boolean;
+    /** false: no rider-side callback handlers, so callbacks to our BAP only go through the protocol layer (and the inbox). */
+    riderSide?: boolean;
+  } = {},
 ): Promise<BecknHarness> {
   const bap = await startFakeParticipant('BAP', 'rider-app');
   const bpp = await startFakeParticipant('BPP', 'cab-co');
@@ -56,7 +64,10 @@ export async function startBecknHarness(
     ...options.env,
   });
   if (!options.withKafka) delete env.KAFKA_BROKERS;
-  const app = await startTestApp(env, {}, undefined, options.beforeStart);
+  const app = await startTestApp(env, {}, undefined, (ctx) => {
+    options.beforeStart?.(ctx);
+    if (options.riderSide !== false) registerBap(ctx, ctx.bap);
+  });
   const { subscriberIds } = app.ctx.config.beckn;
   const ourBpp = { id: subscriberIds.bpp, url: `${base}/beckn/bpp` };
   const ourBap = { id: subscriberIds.bap, url: `${base}/beckn/bap` };

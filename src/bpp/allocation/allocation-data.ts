@@ -1,4 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { DriverLocationStore } from '../../infra/geo/index.js';
 import { formatMoney, parseMoney } from '../domain/index.js';
 import { BPP_SCHEMA, type VehicleCategory, type VehicleVariant } from '../models/index.js';
 
@@ -7,6 +8,8 @@ export interface SelectedEstimate {
   id: string;
   searchRequestId: string;
   merchantId: string;
+  /** The operating city the search was priced in. */
+  cityId: string;
   variant: VehicleVariant;
   category: VehicleCategory;
   currency: string;
@@ -20,7 +23,7 @@ export interface SelectedEstimate {
 }
 
 const estimateSql = `
-  SELECT e.id, e.search_request_id, s.merchant_id, e.vehicle_variant, e.vehicle_category, e.currency,
+  SELECT e.id, e.search_request_id, s.merchant_id, s.merchant_operating_city_id, e.vehicle_variant, e.vehicle_category, e.currency,
          trim_scale(e.value)::text AS value, trim_scale(e.minimum_value)::text AS minimum_value,
          trim_scale(e.maximum_value)::text AS maximum_value,
          s.from_lat, s.from_lon, s.to_lat, s.to_lon, s.pickup_gate_name
@@ -35,6 +38,7 @@ interface EstimateRow {
   id: string;
   search_request_id: string;
   merchant_id: string;
+  merchant_operating_city_id: string;
   vehicle_variant: VehicleVariant;
   vehicle_category: VehicleCategory;
   currency: string;
@@ -63,6 +67,7 @@ export async function findEstimate(sequelize: Sequelize, transaction: Transactio
     id: row.id,
     searchRequestId: row.search_request_id,
     merchantId: row.merchant_id,
+    cityId: row.merchant_operating_city_id,
     variant: row.vehicle_variant,
     category: row.vehicle_category,
     currency,
@@ -76,28 +81,147 @@ export async function findEstimate(sequelize: Sequelize, transaction: Transactio
   };
 }
 
-const candidatesSql = `
-  SELECT d.id
-    FROM ${BPP_SCHEMA}.driver d JOIN ${BPP_SCHEMA}.vehicle v ON v.driver_id = d.id
-   WHERE d.id = ANY($1::uuid[]) AND d.merchant_id = $2 AND d.status = 'ONLINE' AND v.variant = $3`;
+/** A driver a batch offers the ride to. */
+export interface Candidate {
+  driverId: string;
+  distanceMeters: number;
+  /** The pickup priority of the special-location queue the driver waits in, or null when in none. */
+  queuePriority: number | null;
+}
 
 /**
- * The nearby drivers (ordered nearest first) who may get an offer: online
- * (so not on a ride), of the merchant, driving the estimate's variant.
+ * Online drivers of the merchant driving the estimate's variant, who have no
+ * offer of this allocation yet (declined, expired or still open alike).
  */
-export async function findCandidates(
+const eligibleSql = `
+  SELECT d.id
+    FROM ${BPP_SCHEMA}.driver d JOIN ${BPP_SCHEMA}.vehicle v ON v.driver_id = d.id
+   WHERE d.id = ANY($1::uuid[]) AND d.merchant_id = $2 AND d.status = 'ONLINE' AND v.variant = $3
+     AND NOT EXISTS (SELECT 1 FROM ${BPP_SCHEMA}.ride_offer o WHERE o.allocation_id = $4::uuid AND o.driver_id = d.id)`;
+
+/** The rank of a queue whose category has no priority: after every configured one (at most 1000). */
+const UNRANKED_QUEUE = 1_000_000;
+
+/**
+ * The queues a pickup is served from: the gates drivers may queue up at
+ * (can_queue_up_on_gate, with a polygon) of the special location holding the
+ * pickup and of the locations it links. A driver whose position lies in such
+ * a gate's polygon waits in that queue; the queue's priority is the pickup
+ * priority of its location's category (lower goes first), and a queue whose
+ * category has no priority comes after those that have one.
+ */
+const queueLocationsSql = `
+  pickup_location AS (
+    SELECT id, linked_location_ids
+      FROM ${BPP_SCHEMA}.special_location
+     WHERE geom @> polygon(box(point($1, $2), point($1, $2)))
+       AND geom @> point($1, $2)
+       AND merchant_operating_city_id = $3
+  ), queue_location AS (
+    SELECT DISTINCT s.id, s.category
+      FROM ${BPP_SCHEMA}.special_location s JOIN pickup_location p ON s.id = p.id OR s.id::text = ANY(p.linked_location_ids)
+     WHERE s.merchant_operating_city_id = $3
+  )`;
+
+const queuePrioritySql = `
+  WITH ${queueLocationsSql}
+  SELECT d.driver_id::text AS driver_id, min(coalesce(pr.pickup_priority, ${UNRANKED_QUEUE})) AS priority
+    FROM unnest($4::uuid[], $5::double precision[], $6::double precision[]) AS d(driver_id, lon, lat)
+    JOIN ${BPP_SCHEMA}.gate_info g ON g.can_queue_up_on_gate AND g.geom IS NOT NULL AND g.geom @> point(d.lon, d.lat)
+    JOIN queue_location q ON q.id = g.special_location_id
+    LEFT JOIN ${BPP_SCHEMA}.special_location_priority pr
+           ON pr.merchant_id = $7 AND pr.merchant_operating_city_id = $3 AND pr.category = q.category
+   GROUP BY d.driver_id`;
+
+/** Nearby drivers looked up before filtering by variant, status and earlier offers. */
+const NEARBY_LOOKUP_LIMIT = 200;
+
+/**
+ * The next batch of an allocation: at most `size` eligible drivers within
+ * `radiusMeters` of the pickup. Drivers waiting in a special-location queue
+ * of the pickup come first, queue by queue in priority order, then everyone
+ * else; within each group the nearest first.
+ */
+export async function findBatch(
   sequelize: Sequelize,
   transaction: Transaction,
-  estimate: SelectedEstimate,
-  nearby: readonly { driverId: string; distanceMeters: number }[],
-  limit: number,
-): Promise<{ driverId: string; distanceMeters: number }[]> {
+  driverLocations: DriverLocationStore,
+  input: { estimate: SelectedEstimate; allocationId: string | null; size: number; radiusMeters: number },
+): Promise<Candidate[]> {
+  const { estimate } = input;
+  const nearby = await driverLocations.nearby(estimate.from, input.radiusMeters, { limit: NEARBY_LOOKUP_LIMIT });
   if (nearby.length === 0) return [];
-  const rows = await sequelize.query<{ id: string }>(candidatesSql, {
+  const rows = await sequelize.query<{ id: string }>(eligibleSql, {
     type: QueryTypes.SELECT,
-    bind: [nearby.map((d) => d.driverId), estimate.merchantId, estimate.variant],
+    bind: [nearby.map((d) => d.driverId), estimate.merchantId, estimate.variant, input.allocationId],
     transaction,
   });
-  const eligible = new Set(rows.map((row) => row.id));
-  return nearby.filter((d) => eligible.has(d.driverId)).slice(0, limit);
+  const eligibleIds = new Set(rows.map((row) => row.id));
+  const eligible = nearby.filter((d) => eligibleIds.has(d.driverId));
+  if (eligible.length === 0) return [];
+  const priorities = (await pickupHasQueues(sequelize, transaction, estimate))
+    ? await queuePriorities(sequelize, transaction, driverLocations, estimate, eligible.map((d) => d.driverId))
+    : new Map<string, number>();
+  const rank = (c: Candidate) => (c.queuePriority === null ? Number.POSITIVE_INFINITY : c.queuePriority);
+  return eligible
+    .map((d, position) => ({ candidate: { ...d, queuePriority: priorities.get(d.driverId) ?? null }, position }))
+    .sort((a, b) => rank(a.candidate) - rank(b.candidate) || a.position - b.position)
+    .slice(0, input.size)
+    .map(({ candidate }) => candidate);
+}
+
+/** Whether the pickup is served from any queue; most are not, and then no driver position is read. */
+async function pickupHasQueues(sequelize: Sequelize, transaction: Transaction, estimate: SelectedEstimate): Promise<boolean> {
+  const [row] = await sequelize.query<{ found: boolean }>(
+    `WITH ${queueLocationsSql}
+     SELECT EXISTS (
+       SELECT 1 FROM ${BPP_SCHEMA}.gate_info g JOIN queue_location q ON q.id = g.special_location_id
+        WHERE g.can_queue_up_on_gate AND g.geom IS NOT NULL
+     ) AS found`,
+    { type: QueryTypes.SELECT, bind: [estimate.from.lon, estimate.from.lat, estimate.cityId], transaction },
+  );
+  return row?.found === true;
+}
+
+async function queuePriorities(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  driverLocations: DriverLocationStore,
+  estimate: SelectedEstimate,
+  driverIds: readonly string[],
+): Promise<Map<string, number>> {
+  const positions = await Promise.all(driverIds.map(async (driverId) => ({ driverId, at: await driverLocations.last(driverId) })));
+  const located = positions.filter((p): p is { driverId: string; at: NonNullable<typeof p.at> } => p.at !== null);
+  if (located.length === 0) return new Map();
+  const rows = await sequelize.query<{ driver_id: string; priority: number }>(queuePrioritySql, {
+    type: QueryTypes.SELECT,
+    bind: [
+      estimate.from.lon,
+      estimate.from.lat,
+      estimate.cityId,
+      located.map((p) => p.driverId),
+      located.map((p) => p.at.lon),
+      located.map((p) => p.at.lat),
+      estimate.merchantId,
+    ],
+    transaction,
+  });
+  return new Map(rows.map((row) => [row.driver_id, Number(row.priority)]));
+}
+
+/** The driver and vehicle an accepted offer assigns, as on_select shows them. */
+export interface OfferedDriver {
+  name: string;
+  category: VehicleCategory;
+  variant: VehicleVariant;
+  registrationNo: string;
+}
+
+export async function findOfferedDriver(sequelize: Sequelize, transaction: Transaction, driverId: string): Promise<OfferedDriver | null> {
+  const [row] = await sequelize.query<{ name: string; category: VehicleCategory; variant: VehicleVariant; registration_no: string }>(
+    `SELECT d.name, v.category, v.variant, v.registration_no
+       FROM ${BPP_SCHEMA}.driver d JOIN ${BPP_SCHEMA}.vehicle v ON v.driver_id = d.id WHERE d.id = $1`,
+    { type: QueryTypes.SELECT, bind: [driverId], transaction },
+  );
+  return row ? { name: row.name, category: row.category, variant: row.variant, registrationNo: row.registration_no } : null;
 }

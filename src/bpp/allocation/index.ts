@@ -1,3 +1,11 @@
-export { createSelectHandler, SELECT_ERRORS, type SelectHandlerDeps } from './select-handler.js';
-export { createAllocationTimeoutJob, ALLOCATION_TIMEOUT_JOB, allocationTimeoutJobId } from './allocation-timeout.js';
-export { expireAllocation, type AllocationStatus } from './allocation-store.js';
+export { createSelectHandler, allocationWindowMs, type SelectHandlerDeps } from './select-handler.js';
+export {
+  ALLOCATION_BATCH_JOB,
+  SELECT_ERRORS,
+  advanceAllocation,
+  allocationCheckJobId,
+  createAllocationBatchJob,
+  type AllocationStep,
+  type AllocationStepDeps,
+} from './allocation-batches.js';
+export { lockAllocation, type AllocationStatus, type AllocationTuning, type LockedAllocation } from './allocation-store.js';

@@ -1,5 +1,5 @@
 import { add, formatMoney, parseMoney, type Money } from '../domain/index.js';
-import type { SelectedEstimate } from './allocation-data.js';
+import type { OfferedDriver, SelectedEstimate } from './allocation-data.js';
 
 const itemNames: Record<string, string> = {
   AUTO_RICKSHAW: 'Auto Ride',
@@ -44,11 +44,12 @@ export function foldQuoteBreakup(
 /**
  * The on_select message in the shape of the ONDC:TRV10 2.0.1 example: the
  * selected RIDE item priced as on_search priced it, its fulfillment (route
- * and the offered vehicle variant, no driver yet) and a quote whose breakup
- * is the estimate's, line by line. The quote is valid as long as the
- * allocation looks for a driver.
+ * and vehicle) and a quote whose breakup is the estimate's, line by line.
+ * Given the driver who accepted, the fulfillment names them (agent) and
+ * their vehicle (category, variant, registration), as on_confirm does; the
+ * driver's phone number is not shared. Without one it shows the variant.
  */
-export function buildSelectQuote(estimate: SelectedEstimate, quoteTtlSeconds: number): Record<string, unknown> {
+export function buildSelectQuote(estimate: SelectedEstimate, quoteTtlSeconds: number, driver?: OfferedDriver): Record<string, unknown> {
   const currency = estimate.currency;
   const gps = (p: { lat: number; lon: number }) => `${p.lat}, ${p.lon}`;
   const fulfillmentId = `F-${estimate.id}`;
@@ -79,7 +80,12 @@ export function buildSelectQuote(estimate: SelectedEstimate, quoteTtlSeconds: nu
             { type: 'START', location: { gps: gps(estimate.from), ...(gate ? { descriptor: { name: gate } } : {}) } },
             { type: 'END', location: { gps: gps(estimate.to) } },
           ],
-          vehicle: { category: estimate.category, variant: estimate.variant },
+          ...(driver
+            ? {
+                agent: { person: { name: driver.name } },
+                vehicle: { category: driver.category, variant: driver.variant, registration: driver.registrationNo },
+              }
+            : { vehicle: { category: estimate.category, variant: estimate.variant } }),
         },
       ],
       quote: {

@@ -117,3 +117,19 @@ export function buildRideOrder(
     },
   };
 }
+
+/**
+ * The confirmed order once cancelled, as on_status reports it: order
+ * CANCELLED, its fulfillment RIDE_CANCELLED, the quote as confirmed.
+ */
+export function buildCancelledOrder(confirmed: Record<string, unknown>, at: Date): Record<string, unknown> {
+  const order = (confirmed as { order: Order }).order;
+  return {
+    order: {
+      ...order,
+      status: 'CANCELLED',
+      fulfillments: order.fulfillments.map((fulfillment) => ({ ...fulfillment, state: { descriptor: { code: 'RIDE_CANCELLED' } } })),
+      updated_at: at.toISOString(),
+    },
+  };
+}

@@ -10,7 +10,7 @@ export interface DriverAppDeps {
   /** Its keyed hash is how a driver token is stored and looked up. */
   cipher: FieldCipher;
   driverLocations: DriverLocationStore;
-  /** Sends the unsolicited on_status that tells the BAP about each move of a ride. */
+  /** Sends the on_select of an accepted ride and the unsolicited on_status that tells the BAP about each move of a ride. */
   sender: MessageSender;
   /** Epoch milliseconds; decides which location fixes lie in the future. Defaults to Date.now. */
   now?: () => number;

@@ -1,4 +1,5 @@
 import { MAX_GEO_LATITUDE } from '../../infra/geo/index.js';
+import { driverReasonCodes } from '../booking/index.js';
 
 /** At most this many fixes per request: a phone that was offline for a while sends them in batches. */
 export const MAX_POINTS_PER_BATCH = 100;
@@ -39,4 +40,13 @@ export const driverLocationSchema = {
       },
     },
   },
+} as const;
+
+/** A driver cancels with one of the ONDC provider-side reasons (000 technical, 011 to 014). */
+export const rideCancelSchema = {
+  $id: 'beckn-ride/bpp/ride-cancel',
+  type: 'object',
+  required: ['reasonCode'],
+  additionalProperties: false,
+  properties: { reasonCode: { type: 'string', enum: driverReasonCodes } },
 } as const;

@@ -1,5 +1,9 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
+import { BOOKING_QUOTE_TTL_SECONDS } from '../bpp-settings.js';
+import { advanceAllocation, lockAllocation, type LockedAllocation } from '../allocation/index.js';
+import { findEstimate, findOfferedDriver } from '../allocation/allocation-data.js';
+import { buildSelectQuote } from '../allocation/select-quote.js';
 import { BPP_SCHEMA } from '../models/index.js';
 import type { DriverAuth } from './driver-auth.js';
 import { DRIVER_APP_TAG, DRIVER_SECURITY, isUuid, type DriverAppDeps } from './driver-app-deps.js';
@@ -32,11 +36,9 @@ interface OpenOfferRow {
 }
 
 interface LockedOffer {
-  allocation_id: string;
-  driver_id: string;
+  allocation: LockedAllocation;
   status: string;
   expired: boolean;
-  allocation_status: string;
 }
 
 /**
@@ -52,33 +54,32 @@ async function lockOffer(sequelize: Sequelize, transaction: Transaction, offerId
     transaction,
   });
   if (!target) throw new AppError('NOT_FOUND', `ride offer ${offerId} not found`);
-  const [allocation] = await sequelize.query<{ status: string }>(`SELECT status FROM ${BPP_SCHEMA}.allocation WHERE id = $1 FOR UPDATE`, {
-    type: QueryTypes.SELECT,
-    bind: [target.allocation_id],
-    transaction,
-  });
+  const allocation = await lockAllocation(sequelize, transaction, target.allocation_id);
   const [offer] = await sequelize.query<{ status: string; expired: boolean }>(
     `SELECT status, expires_at <= now() AS expired FROM ${BPP_SCHEMA}.ride_offer WHERE id = $1`,
     { type: QueryTypes.SELECT, bind: [offerId], transaction },
   );
   if (!allocation || !offer) throw new AppError('NOT_FOUND', `ride offer ${offerId} not found`);
-  return { allocation_id: target.allocation_id, driver_id: driverId, status: offer.status, expired: offer.expired, allocation_status: allocation.status };
+  return { allocation, status: offer.status, expired: offer.expired };
 }
 
 /** Only an open offer of a still-searching allocation can be answered; anything else is a 409 that changes nothing. */
 function requireOpen(offer: LockedOffer): void {
   if (offer.status !== 'OFFERED') throw new AppError('CONFLICT', `the ride offer is ${offer.status.toLowerCase()}`);
   if (offer.expired) throw new AppError('CONFLICT', 'the ride offer has expired');
-  if (offer.allocation_status !== 'SEARCHING') throw new AppError('CONFLICT', 'the ride is no longer looking for a driver');
+  if (offer.allocation.status !== 'SEARCHING') throw new AppError('CONFLICT', 'the ride is no longer looking for a driver');
 }
 
 /**
  * Accepting reserves the driver for the ride by moving them to ON_RIDE (they
  * get no other offers and cannot go offline) under the driver's row lock,
  * taken after the allocation's: the status routes lock only the driver, so
- * the two never wait on each other in opposite orders.
+ * the two never wait on each other in opposite orders. The same transaction
+ * queues the on_select that answers the select (its message_id) with the
+ * driver and vehicle, so the BAP hears of exactly the driver who won.
  */
-async function accept(sequelize: Sequelize, offerId: string, driverId: string): Promise<string> {
+async function accept(deps: DriverAppDeps, offerId: string, driverId: string): Promise<string> {
+  const { sequelize } = deps;
   return sequelize.transaction(async (transaction) => {
     const offer = await lockOffer(sequelize, transaction, offerId, driverId);
     requireOpen(offer);
@@ -88,22 +89,39 @@ async function accept(sequelize: Sequelize, offerId: string, driverId: string): 
       transaction,
     });
     if (driver?.status !== 'ONLINE') throw new AppError('CONFLICT', 'only an online driver who is not on a ride can accept');
+    const allocationId = offer.allocation.id;
     const run = (sql: string, bind: unknown[]) => sequelize.query(sql, { bind, transaction });
-    await run(`UPDATE ${BPP_SCHEMA}.allocation SET status = 'ASSIGNED', driver_id = $2, updated_at = now() WHERE id = $1`, [offer.allocation_id, driverId]);
+    await run(`UPDATE ${BPP_SCHEMA}.allocation SET status = 'ASSIGNED', driver_id = $2, updated_at = now() WHERE id = $1`, [allocationId, driverId]);
     await run(`UPDATE ${BPP_SCHEMA}.ride_offer SET status = 'ACCEPTED', updated_at = now() WHERE id = $1`, [offerId]);
     await run(`UPDATE ${BPP_SCHEMA}.ride_offer SET status = 'TAKEN', updated_at = now() WHERE allocation_id = $1 AND id <> $2 AND status = 'OFFERED'`, [
-      offer.allocation_id,
+      allocationId,
       offerId,
     ]);
     await run(`UPDATE ${BPP_SCHEMA}.driver SET status = 'ON_RIDE', updated_at = now() WHERE id = $1`, [driverId]);
-    return offer.allocation_id;
+
+    const context = offer.allocation.selectContext;
+    const estimate = await findEstimate(sequelize, transaction, offer.allocation.estimateId, context.bap_id ?? '');
+    const assigned = await findOfferedDriver(sequelize, transaction, driverId);
+    if (!estimate || !assigned) throw new Error(`allocation ${allocationId} lost its estimate or driver`);
+    const quote = buildSelectQuote(estimate, BOOKING_QUOTE_TTL_SECONDS, assigned);
+    await deps.sender.sendCallback({ action: 'on_select', context, reply: { message: quote } }, transaction);
+    return allocationId;
   });
 }
 
-async function decline(sequelize: Sequelize, offerId: string, driverId: string): Promise<void> {
+/**
+ * Declining may settle the current batch (every offer of it answered): the
+ * next batch is offered at once, in the same transaction, rather than when
+ * the batch would have expired. The allocation's pending check still runs
+ * and follows whatever batch is current by then.
+ */
+async function decline(deps: DriverAppDeps, offerId: string, driverId: string): Promise<void> {
+  const { sequelize } = deps;
   await sequelize.transaction(async (transaction) => {
-    requireOpen(await lockOffer(sequelize, transaction, offerId, driverId));
+    const offer = await lockOffer(sequelize, transaction, offerId, driverId);
+    requireOpen(offer);
     await sequelize.query(`UPDATE ${BPP_SCHEMA}.ride_offer SET status = 'DECLINED', updated_at = now() WHERE id = $1`, { bind: [offerId], transaction });
+    await advanceAllocation(deps, transaction, offer.allocation);
   });
 }
 
@@ -114,7 +132,8 @@ function offerIdParam(params: Record<string, string>): string {
 }
 
 /** The driver's side of allocation: open offers, and answering one. */
-export function rideOfferRoutes({ sequelize }: DriverAppDeps, auth: DriverAuth): RouteSpec[] {
+export function rideOfferRoutes(deps: DriverAppDeps, auth: DriverAuth): RouteSpec[] {
+  const { sequelize } = deps;
   return [
     {
       method: 'get',
@@ -145,7 +164,7 @@ export function rideOfferRoutes({ sequelize }: DriverAppDeps, auth: DriverAuth):
     {
       method: 'post',
       path: '/driver/ride-offers/:id/accept',
-      summary: 'Accepts an open ride offer; the first accept of a ride wins and the driver is reserved for it',
+      summary: 'Accepts an open ride offer; the first accept of a ride wins, the driver is reserved for it and the BAP gets on_select',
       tag: DRIVER_APP_TAG,
       security: DRIVER_SECURITY,
       authorize: (req) => auth.requireDriver(req),
@@ -157,21 +176,21 @@ export function rideOfferRoutes({ sequelize }: DriverAppDeps, auth: DriverAuth):
       handler: async ({ params, req }, res) => {
         const { driverId } = auth.driverOf(req);
         const offerId = offerIdParam(params);
-        const allocationId = await accept(sequelize, offerId, driverId);
+        const allocationId = await accept(deps, offerId, driverId);
         res.json({ id: offerId, allocation_id: allocationId, status: 'ACCEPTED' });
       },
     },
     {
       method: 'post',
       path: '/driver/ride-offers/:id/decline',
-      summary: 'Declines an open ride offer',
+      summary: 'Declines an open ride offer; when the whole batch declined, the next batch is offered',
       tag: DRIVER_APP_TAG,
       security: DRIVER_SECURITY,
       authorize: (req) => auth.requireDriver(req),
       responses: { 200: { description: 'Declined' }, 404: { description: 'No such offer for this driver' }, 409: { description: 'No longer open' } },
       handler: async ({ params, req }, res) => {
         const offerId = offerIdParam(params);
-        await decline(sequelize, offerId, auth.driverOf(req).driverId);
+        await decline(deps, offerId, auth.driverOf(req).driverId);
         res.json({ id: offerId, status: 'DECLINED' });
       },
     },

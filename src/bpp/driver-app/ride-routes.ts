@@ -1,9 +1,10 @@
 import { BOOKING_QUOTE_TTL_SECONDS, NIGHT_SHIFT_TIME_ZONE } from '../bpp-settings.js';
 import { formatMoney } from '../domain/index.js';
-import { moveRide, type MovedRide, type RideMove } from '../booking/index.js';
+import { cancelRideByDriver, moveRide, type MovedRide, type RideMove } from '../booking/index.js';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
 import type { DriverAuth } from './driver-auth.js';
 import { DRIVER_APP_TAG, DRIVER_SECURITY, isUuid, type DriverAppDeps } from './driver-app-deps.js';
+import { rideCancelSchema } from './driver-app-schemas.js';
 
 
 const rideStartSchema = {
@@ -80,5 +81,25 @@ export function rideRoutes(deps: DriverAppDeps, auth: DriverAuth): RouteSpec[] {
       responses: { 403: { description: 'The OTP does not match' } },
     }),
     route('end', 'Ends the ride: INPROGRESS -> COMPLETED with the final fare from its waypoints, pushed as RIDE_ENDED'),
+    {
+      method: 'post',
+      path: '/driver/rides/:id/cancel',
+      summary: 'Cancels the ride before it starts: the booking is cancelled (no fee for the rider), the driver is free, the BAP gets on_cancel',
+      tag: DRIVER_APP_TAG,
+      security: DRIVER_SECURITY,
+      authorize: (req) => auth.requireDriver(req),
+      request: { body: rideCancelSchema },
+      responses: {
+        200: { description: 'The cancelled ride' },
+        404: { description: 'No such ride of this driver' },
+        409: { description: 'The ride has started, ended or is cancelled already' },
+      },
+      handler: async ({ params, body, req }, res) => {
+        const { driverId } = auth.driverOf(req);
+        const { reasonCode } = body as { reasonCode: string };
+        const cancelled = await cancelRideByDriver(lifecycle, { rideId: rideIdParam(params), driverId, reasonCode });
+        res.json({ ride_id: cancelled.rideId, status: 'CANCELLED', fulfillment_state: 'RIDE_CANCELLED' });
+      },
+    },
   ];
 }

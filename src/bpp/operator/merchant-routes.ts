@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RouteSpec } from '../../infra/http/index.js';
+import { BPP_SCHEMA } from '../models/index.js';
 import { requireOperator } from './admin-auth.js';
 import { OPERATOR_TAG, translateDatabaseError, type OperatorDeps } from './operator-deps.js';
 import { createMerchantSchema } from './operator-schemas.js';
@@ -7,6 +8,7 @@ import { createMerchantSchema } from './operator-schemas.js';
 interface CreateMerchantBody {
   name: string;
   subscriber_id: string;
+  support?: { phone?: string; email?: string; url?: string };
   cities: { city_code: string; currency: string }[];
 }
 
@@ -32,6 +34,12 @@ export function merchantRoutes({ models, sequelize, adminToken }: OperatorDeps):
               cities.map((city) => ({ id: city.id, merchantId, cityCode: city.city_code, currency: city.currency })),
               { transaction },
             );
+            if (input.support) {
+              await sequelize.query(`UPDATE ${BPP_SCHEMA}.merchant SET support_phone = $2, support_email = $3, support_url = $4 WHERE id = $1`, {
+                bind: [merchantId, input.support.phone ?? null, input.support.email ?? null, input.support.url ?? null],
+                transaction,
+              });
+            }
           });
         } catch (error) {
           throw translateDatabaseError(
@@ -40,7 +48,7 @@ export function merchantRoutes({ models, sequelize, adminToken }: OperatorDeps):
             'merchant not found',
           );
         }
-        res.status(201).json({ id: merchantId, name: input.name, subscriber_id: input.subscriber_id, cities });
+        res.status(201).json({ id: merchantId, name: input.name, subscriber_id: input.subscriber_id, ...(input.support ? { support: input.support } : {}), cities });
       },
     },
   ];

@@ -40,6 +40,17 @@ export const createMerchantSchema = {
   properties: {
     name: text(200),
     subscriber_id: text(255),
+    /** How riders reach the operator's support: what on_support answers with. */
+    support: {
+      type: 'object',
+      minProperties: 1,
+      additionalProperties: false,
+      properties: {
+        phone: { type: 'string', pattern: '^\\+?[0-9][0-9 -]{5,19}$' },
+        email: { type: 'string', format: 'email', maxLength: 254 },
+        url: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2000 },
+      },
+    },
     cities: {
       type: 'array',
       minItems: 1,

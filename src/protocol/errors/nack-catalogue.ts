@@ -27,6 +27,12 @@ export type NackReason =
   | 'NO_PROVIDERS'
   | 'ACTION_NOT_SUPPORTED'
   | 'REGISTRY_UNAVAILABLE'
+  | 'OUT_OF_SEQUENCE'
+  | 'PROVIDER_MISMATCH'
+  | 'ITEM_MISMATCH'
+  | 'QUOTE_CHANGED'
+  | 'INVALID_RESPONSE'
+  | 'INVALID_ORDER_STATE'
   | 'INTERNAL';
 
 export type NackSide = 'bpp' | 'bap' | 'gateway';
@@ -67,6 +73,13 @@ export const nackCatalogue: Readonly<Record<NackReason, NackEntry>> = Object.fre
   RATE_LIMITED: { httpStatus: 429, type: 'POLICY-ERROR', codes: invalid },
   NO_PROVIDERS: { httpStatus: 400, type: 'DOMAIN-ERROR', codes: { bpp: '30001', bap: '20003', gateway: '10000' } },
   ACTION_NOT_SUPPORTED: { httpStatus: 400, type: 'DOMAIN-ERROR', codes: { bpp: '40001', bap: '21001', gateway: '10000' } },
+  // A callback that contradicts what this BAP sent or the state of its booking (ONDC 2xxxx buyer-side codes).
+  OUT_OF_SEQUENCE: { httpStatus: 400, type: 'DOMAIN-ERROR', codes: { bpp: '30000', bap: '20008', gateway: '10000' } },
+  PROVIDER_MISMATCH: { httpStatus: 400, type: 'DOMAIN-ERROR', codes: { bpp: '30001', bap: '20003', gateway: '10000' } },
+  ITEM_MISMATCH: { httpStatus: 400, type: 'DOMAIN-ERROR', codes: { bpp: '30004', bap: '20005', gateway: '10000' } },
+  QUOTE_CHANGED: { httpStatus: 400, type: 'DOMAIN-ERROR', codes: { bpp: '30000', bap: '21003', gateway: '10000' } },
+  INVALID_RESPONSE: { httpStatus: 400, type: 'DOMAIN-ERROR', codes: { bpp: '30000', bap: '20006', gateway: '10000' } },
+  INVALID_ORDER_STATE: { httpStatus: 400, type: 'DOMAIN-ERROR', codes: { bpp: '30000', bap: '20007', gateway: '10000' } },
   REGISTRY_UNAVAILABLE: { httpStatus: 500, type: 'CORE-ERROR', codes: internal },
   INTERNAL: { httpStatus: 500, type: 'CORE-ERROR', codes: internal },
 });

@@ -47,7 +47,7 @@ function accepted(entry: InboxEntry): AcceptedMessage {
  * Runs the domain handler of each accepted message. For a request, the
  * handler's answer is queued as the callback in the same transaction that
  * closes the inbox entry, so the callback is owed exactly when the entry is
- * done. A handler that keeps failing ends in an error callback (the BPP
+ * done (a handler that defers its answer leaves the callback to the domain). A handler that keeps failing ends in an error callback (the BPP
  * acknowledged, so it must still answer).
  */
 export function createInboxWorker(deps: InboxWorkerDeps) {
@@ -65,7 +65,10 @@ export function createInboxWorker(deps: InboxWorkerDeps) {
           const handler = deps.handlers.request(entry.action);
           if (!handler) throw new Error(`no handler for ${entry.action}`);
           const reply = await handler(message, transaction);
-          await deps.sender.sendCallback({ action: `on_${entry.action}` as `on_${string}` & BecknAction, context: message.context, reply }, transaction);
+          // A deferred reply's callback is queued by the domain later on.
+          if (!('deferred' in reply)) {
+            await deps.sender.sendCallback({ action: `on_${entry.action}` as `on_${string}` & BecknAction, context: message.context, reply }, transaction);
+          }
         } else {
           await deps.handlers.callback(entry.action)?.(message, transaction);
         }

@@ -7,7 +7,7 @@ import type { BecknHttpClient } from './beckn-http-client.js';
 import { classifyOutcome } from './delivery-verdict.js';
 import { withSignature, type SignedHeaders } from './outbound-headers.js';
 import { outboundRecord } from './outbound-record.js';
-import type { Outbox } from './outbox.js';
+import type { DeadLetterListener, Outbox } from './outbox.js';
 import type { OutboundRole, OutboxEntry } from './outbox-entry.js';
 
 export interface AttemptDependencies {
@@ -23,6 +23,8 @@ export interface AttemptDependencies {
   signatureTtlSeconds?: number;
   clock: () => Date;
   random: () => number;
+  /** The listener told of a dead entry of this action, run in the transaction that marks it dead. */
+  deadLetterListener?: (action: string) => DeadLetterListener | undefined;
 }
 
 function signEntry(entry: OutboxEntry, signer: Signer, deps: AttemptDependencies): SignedHeaders {
@@ -51,6 +53,9 @@ export async function attemptDelivery(entry: OutboxEntry, deps: AttemptDependenc
     attempt: entry.attempts,
   });
 
+  const markDead = (outcome: { reason: string; error: string; httpStatus: number | null }) =>
+    outbox.markDead(entry.id, owner, outcome, deps.deadLetterListener?.(entry.action));
+
   const signer = deps.signers[entry.role];
   let sent: SignedHeaders;
   try {
@@ -59,7 +64,7 @@ export async function attemptDelivery(entry: OutboxEntry, deps: AttemptDependenc
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log.error({ error: message }, 'outbound message cannot be signed; moved to dead letters');
-    await outbox.markDead(entry.id, owner, { reason: 'cannot sign', error: message, httpStatus: null });
+    await markDead({ reason: 'cannot sign', error: message, httpStatus: null });
     return;
   }
 
@@ -91,11 +96,11 @@ export async function attemptDelivery(entry: OutboxEntry, deps: AttemptDependenc
     await outbox.markDelivered(entry.id, owner, verdict.httpStatus);
   } else if (verdict.kind === 'dead') {
     log.warn({ reason: verdict.reason, error: verdict.error }, 'outbound message refused; moved to dead letters');
-    await outbox.markDead(entry.id, owner, verdict);
+    await markDead({ reason: verdict.reason, error: verdict.error, httpStatus: verdict.httpStatus });
   } else if (entry.attempts >= entry.maxAttempts) {
     const reason = `gave up after ${entry.attempts} attempts`;
     log.warn({ reason, error: verdict.error }, 'outbound message undeliverable; moved to dead letters');
-    await outbox.markDead(entry.id, owner, { reason, error: verdict.error, httpStatus: verdict.httpStatus });
+    await markDead({ reason, error: verdict.error, httpStatus: verdict.httpStatus });
   } else {
     const delayMs = fullJitterDelayMs(entry.attempts, deps.backoff, deps.random);
     const nextAttemptAt = new Date(deps.clock().getTime() + delayMs);

@@ -6,7 +6,7 @@ import type { MessageLog } from '../message-log/index.js';
 import type { Signer } from '../signing/index.js';
 import type { BecknHttpClient } from './beckn-http-client.js';
 import { attemptDelivery, type AttemptDependencies } from './deliver-entry.js';
-import type { Outbox } from './outbox.js';
+import type { DeadLetterListener, Outbox } from './outbox.js';
 import type { OutboundRole, OutboxEntry } from './outbox-entry.js';
 
 export interface DeliveryWorkerOptions {
@@ -38,6 +38,12 @@ export interface DeliveryWorkerDependencies {
   clock?: () => Date;
   /** Source of backoff jitter in [0, 1). */
   random?: () => number;
+  /**
+   * The listener of an action's dead letters, if any: it runs in the
+   * transaction that moves an entry of that action to the dead letters
+   * (refused, undeliverable after its attempts, or unsignable).
+   */
+  deadLetterListener?: (action: string) => DeadLetterListener | undefined;
   /** Told the outbox depth after every timed poll (for a gauge). */
   onDepth?: (depth: { pending: number; dead: number }) => void;
 }
@@ -81,6 +87,7 @@ export function createDeliveryWorker(dependencies: DeliveryWorkerDependencies): 
     ...(options.signatureTtlSeconds !== undefined ? { signatureTtlSeconds: options.signatureTtlSeconds } : {}),
     clock: dependencies.clock ?? (() => new Date()),
     random: dependencies.random ?? Math.random,
+    ...(dependencies.deadLetterListener ? { deadLetterListener: dependencies.deadLetterListener } : {}),
   };
 
   const inFlight = new Set<Promise<void>>();

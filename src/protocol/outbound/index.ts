@@ -13,5 +13,5 @@ export {
   type DeliveryWorkerDependencies,
   type DeliveryWorkerOptions,
 } from './delivery-worker.js';
-export { createOutbox, type Outbox, type OutboxOptions } from './outbox.js';
+export { createOutbox, type DeadLetterListener, type Outbox, type OutboxOptions } from './outbox.js';
 export type { OutboundRole, OutboxEntry, OutboxEntryInput, OutboxStatus } from './outbox-entry.js';

@@ -11,6 +11,9 @@ import {
   type OutboxRow,
 } from './outbox-entry.js';
 
+/** Reacts to an entry moved to the dead letters, inside the transaction that moves it. */
+export type DeadLetterListener = (entry: OutboxEntry, transaction: Transaction) => Promise<void>;
+
 export interface OutboxOptions {
   sequelize: Sequelize;
   logger: Logger;
@@ -37,7 +40,20 @@ export interface Outbox {
   /** The transitions below apply only while `owner` holds the lease; false when it does not. */
   markDelivered(id: string, owner: string, httpStatus: number): Promise<boolean>;
   reschedule(id: string, owner: string, outcome: { error: string; httpStatus: number | null; nextAttemptAt: Date }): Promise<boolean>;
-  markDead(id: string, owner: string, outcome: { reason: string; error: string; httpStatus: number | null }): Promise<boolean>;
+  /**
+   * With a `listener`, the entry is marked dead and the listener runs in one
+   * database transaction, so a crash cannot leave a dead entry whose reaction
+   * never ran: until that transaction commits the entry stays leased and
+   * pending, and is attempted again once the lease has passed. A listener
+   * that throws is rolled back and the entry is marked dead without it, the
+   * failure noted in `last_error` (an operator's `retryDead` runs it again).
+   */
+  markDead(
+    id: string,
+    owner: string,
+    outcome: { reason: string; error: string; httpStatus: number | null },
+    listener?: DeadLetterListener,
+  ): Promise<boolean>;
   get(id: string): Promise<OutboxEntry | null>;
   /** Most recently dead first. */
   deadLetters(limit: number): Promise<OutboxEntry[]>;
@@ -76,15 +92,17 @@ export function createOutbox(options: OutboxOptions): Outbox {
     sequelize.query<OutboxRow>(sql, { bind, type: QueryTypes.SELECT, ...(transaction ? { transaction } : {}) });
 
   /** Runs a lease-guarded transition and reports whether the row was ours to change. */
-  const transition = async (id: string, owner: string, set: string, bind: unknown[]): Promise<boolean> => {
-    const changed = await rows(
+  const transition = async (id: string, owner: string, set: string, bind: unknown[], transaction?: Transaction): Promise<OutboxRow | null> => {
+    const [changed] = await rows(
       `UPDATE ${table} SET ${set}, lease_owner = NULL, lease_until = NULL, updated_at = $3
-        WHERE id = $1 AND lease_owner = $2 AND status = 'pending' RETURNING id`,
+        WHERE id = $1 AND lease_owner = $2 AND status = 'pending' RETURNING *`,
       [id, owner, clock(), ...bind],
+      transaction,
     );
-    if (changed.length === 0) logger.warn({ outboxId: id, owner }, 'outbox entry no longer leased to this worker');
-    return changed.length > 0;
+    if (!changed) logger.warn({ outboxId: id, owner }, 'outbox entry no longer leased to this worker');
+    return changed ?? null;
   };
+  const dead = `status = 'dead', dead_reason = $4, last_error = $5, last_http_status = $6`;
 
   return {
     async enqueue(entry, { transaction } = {}) {
@@ -137,14 +155,26 @@ export function createOutbox(options: OutboxOptions): Outbox {
       return claimed.map(entryFromRow).sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime());
     },
 
-    markDelivered: (id, owner, httpStatus) =>
-      transition(id, owner, `status = 'delivered', delivered_at = $3, last_http_status = $4, last_error = NULL`, [httpStatus]),
+    markDelivered: async (id, owner, httpStatus) =>
+      (await transition(id, owner, `status = 'delivered', delivered_at = $3, last_http_status = $4, last_error = NULL`, [httpStatus])) !== null,
 
-    reschedule: (id, owner, { error, httpStatus, nextAttemptAt }) =>
-      transition(id, owner, 'next_attempt_at = $4, last_error = $5, last_http_status = $6', [nextAttemptAt, error, httpStatus]),
+    reschedule: async (id, owner, { error, httpStatus, nextAttemptAt }) =>
+      (await transition(id, owner, 'next_attempt_at = $4, last_error = $5, last_http_status = $6', [nextAttemptAt, error, httpStatus])) !== null,
 
-    markDead: (id, owner, { reason, error, httpStatus }) =>
-      transition(id, owner, `status = 'dead', dead_reason = $4, last_error = $5, last_http_status = $6`, [reason, error, httpStatus]),
+    async markDead(id, owner, { reason, error, httpStatus }, listener) {
+      if (!listener) return (await transition(id, owner, dead, [reason, error, httpStatus])) !== null;
+      try {
+        return await sequelize.transaction(async (transaction) => {
+          const row = await transition(id, owner, dead, [reason, error, httpStatus], transaction);
+          if (row) await listener(entryFromRow(row), transaction);
+          return row !== null;
+        });
+      } catch (failure) {
+        const message = failure instanceof Error ? failure.message : String(failure);
+        logger.error({ err: failure, outboxId: id }, 'dead-letter listener failed; the entry is moved to the dead letters without its reaction');
+        return (await transition(id, owner, dead, [reason, `${error}; dead-letter listener failed: ${message}`, httpStatus])) !== null;
+      }
+    },
 
     async get(id) {
       const [row] = await rows(`SELECT * FROM ${table} WHERE id = $1`, [id]);

@@ -32,6 +32,8 @@ export interface RequestInput {
   /** domain, location, version are required; transaction_id, bpp_id/bpp_uri and ttl are optional. */
   context: Pick<BecknContext, 'domain' | 'location' | 'version'> & Partial<Pick<BecknContext, 'transaction_id' | 'bpp_id' | 'bpp_uri' | 'ttl'>>;
   message: unknown;
+  /** A subscriber URL to send to instead of bpp_uri or the gateway (a search sent straight to a known BPP). */
+  targetUrl?: string;
 }
 
 export interface CallbackInput {
@@ -77,6 +79,14 @@ export function createMessageSender(deps: SenderDeps) {
   }
 
   return {
+    /**
+     * The gateway a search for this domain and city goes to. A caller about to
+     * send a search inside a transaction resolves it first: the lookup may
+     * read the registry's own tables, which must not happen while the
+     * caller's transaction holds the (embedded) database.
+     */
+    searchTarget: (context: Pick<BecknContext, 'domain' | 'location'>) => searchTarget(context as BecknContext),
+
     async sendRequest(input: RequestInput, transaction?: Transaction): Promise<{ transactionId: string; messageId: string }> {
       const now = deps.clock();
       const ttl = input.context.ttl ?? deps.defaultTtl;
@@ -94,7 +104,7 @@ export function createMessageSender(deps: SenderDeps) {
         ttl,
       };
       const body = encode(deps, input.action, { context, message: input.message });
-      const target = context.bpp_uri ?? (await searchTarget(context));
+      const target = input.targetUrl ?? context.bpp_uri ?? (await searchTarget(context));
       const transactionId = context.transaction_id as string;
       const messageId = context.message_id as string;
       await recordSentRequest(

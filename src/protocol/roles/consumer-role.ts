@@ -1,5 +1,7 @@
+import type { Sequelize } from 'sequelize';
 import type { CorrelationStore } from '../../infra/correlation/index.js';
 import { callbackChannel } from '../correlation/index.js';
+import type { HandlerRegistry } from '../handlers.js';
 import type { Inbox } from '../inbox/index.js';
 import type { InboundRole } from '../inbound/run-inbound.js';
 import {
@@ -18,20 +20,50 @@ import {
   verifySignature,
 } from '../inbound/steps/index.js';
 
+export interface ConsumerRoleDeps {
+  inbox: Inbox;
+  correlation: CorrelationStore;
+  handlers: HandlerRegistry;
+  sequelize: Sequelize;
+  wake: () => void;
+}
+
 /**
- * The BAP's inbound side: callbacks from BPPs. An accepted callback goes to
- * the inbox for the rider-side handler, and its arrival is announced to every
- * replica (a rider request may be waiting on another one).
+ * The BAP's inbound side: callbacks from BPPs. A callback with a rider-side
+ * handler is judged and applied in one database transaction before the ACK:
+ * a callback inconsistent with what we sent (the handler throws a NackError)
+ * is NACKed with the profile's code and changes nothing, and the NACK is in
+ * the message log for audit. A callback without a handler waits in the inbox.
+ * Either way its arrival is announced to every replica (a rider request may
+ * be waiting on another one).
  */
-export function consumerRole(deps: { inbox: Inbox; correlation: CorrelationStore; wake: () => void }): InboundRole {
+export function consumerRole(deps: ConsumerRoleDeps): InboundRole {
   return {
     role: 'bap',
     side: 'bap',
     steps: [acceptCallbacks, requireJson, verifySignature, rateLimit, parseBody, bindCallbackSigner, validateSchema, checkEnvelope, checkTimeWindow, checkAddressedToConsumer, checkBppUri, checkCallbackCorrelation, checkDuplicate],
     async accept(message) {
       const context = message.context ?? {};
-      await deps.inbox.accept('bap', message);
-      deps.wake();
+      const handler = deps.handlers.callback(message.action);
+      if (handler) {
+        await deps.sequelize.transaction((transaction) =>
+          handler(
+            {
+              action: message.action as never,
+              context,
+              message: message.envelope?.message,
+              error: message.envelope?.error,
+              sender: message.signer?.subscriberId ?? null,
+              receivedAt: message.startedAt,
+              attempt: 1,
+            },
+            transaction,
+          ),
+        );
+      } else {
+        await deps.inbox.accept('bap', message);
+        deps.wake();
+      }
       if (context.transaction_id) {
         await deps.correlation.publish(callbackChannel(context.transaction_id), JSON.stringify({ action: message.action, message_id: context.message_id ?? null }));
       }

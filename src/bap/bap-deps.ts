@@ -1,0 +1,71 @@
+import type { Sequelize } from 'sequelize';
+import type { CorrelationStore } from '../infra/correlation/index.js';
+import type { FieldCipher } from '../infra/crypto/field-cipher.js';
+import type { Logger } from '../infra/logging/logger.js';
+import type { MessageSender } from '../protocol/index.js';
+
+/** The rider side's tables live in the seed's rider-platform schema. */
+export const BAP_SCHEMA = 'atlas_app';
+
+export const RIDER_APP_TAG = 'Rider app';
+export const RIDER_SECURITY = 'riderToken';
+export const RIDER_ADMIN_TAG = 'Rider operator';
+
+/** Where and how the rider side talks Beckn (PROFILE.md: ONDC:TRV10 2.0.1 first). */
+export interface BapSettings {
+  domain: string;
+  version: string;
+  cityCode: string;
+  countryCode: string;
+  /** How long BPPs have to answer a search (ISO-8601 duration); later on_search is NACKed as late. */
+  searchTtl: string;
+  /** The ttl of every other request. */
+  requestTtl: string;
+  /** Search these BPP subscriber URLs directly; empty: through the gateway the registry names. */
+  searchBppUris: readonly string[];
+}
+
+export const defaultBapSettings: BapSettings = Object.freeze({
+  domain: 'ONDC:TRV10',
+  version: '2.0.1',
+  cityCode: 'std:080',
+  countryCode: 'IND',
+  searchTtl: 'PT30S',
+  requestTtl: 'PT30S',
+  searchBppUris: [],
+});
+
+/** The rider side's settings from the configuration. */
+export function bapSettingsOf(config: { beckn: { defaultTtl: string; bap: { cityCode: string; searchTtl: string; searchBppUris: readonly string[] } } }): BapSettings {
+  return {
+    ...defaultBapSettings,
+    cityCode: config.beckn.bap.cityCode,
+    searchTtl: config.beckn.bap.searchTtl,
+    requestTtl: config.beckn.defaultTtl,
+    searchBppUris: config.beckn.bap.searchBppUris,
+  };
+}
+
+/** What the rider side needs from the application context. */
+export interface BapDeps {
+  sequelize: Sequelize;
+  cipher: FieldCipher;
+  /** Shared across replicas: rider requests and event streams are woken through it. */
+  correlation: CorrelationStore;
+  sender: MessageSender;
+  /** config.secrets.adminToken: creating riders is the operator's business. */
+  adminToken: string;
+  settings: BapSettings;
+  logger: Logger;
+  now?: () => number;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return uuidPattern.test(value);
+}
+
+/** Channels on which a committed change is announced to every replica's waiting requests and event streams. */
+export const searchChannel = (searchId: string) => `bap:search:${searchId}`;
+export const bookingChannel = (bookingId: string) => `bap:booking:${bookingId}`;

@@ -1,0 +1,82 @@
+import type { CallbackFulfillment, CallbackOrder } from './order-checks.js';
+import type { SelectedQuote } from './booking-store.js';
+
+/**
+ * The payment this BAP proposes in init (ONDC:TRV10 2.0.1): the rider pays
+ * the driver at the end of the ride, the BAP collects and settles with the
+ * BPP within an hour of it.
+ */
+export const bapPaymentTerms: Readonly<Record<string, unknown>> = Object.freeze({
+  collected_by: 'BAP',
+  type: 'ON-FULFILLMENT',
+  status: 'NOT-PAID',
+  tags: [
+    {
+      descriptor: { code: 'SETTLEMENT_TERMS' },
+      display: false,
+      list: [
+        { descriptor: { code: 'SETTLEMENT_WINDOW' }, value: 'PT60M' },
+        { descriptor: { code: 'SETTLEMENT_BASIS' }, value: 'DELIVERY' },
+      ],
+    },
+  ],
+});
+
+export interface Rider {
+  name: string;
+  phone: string;
+}
+
+/** The quoted fulfillment: the one the quote names, else the first of its order. */
+function quotedFulfillment(quote: Pick<SelectedQuote, 'order_json' | 'fulfillment_id'>): CallbackFulfillment {
+  const fulfillments = ((quote.order_json ?? {}) as CallbackOrder).fulfillments ?? [];
+  return fulfillments.find((f) => f.id === quote.fulfillment_id) ?? fulfillments[0] ?? {};
+}
+
+/**
+ * The draft order of init, and of confirm with the payment the BPP agreed
+ * to in on_init: the selected provider and item, the rider (billing and
+ * fulfillment customer), the quoted route and the vehicle asked for.
+ */
+export function buildDraftOrder(
+  quote: Pick<SelectedQuote, 'order_json' | 'fulfillment_id' | 'provider_id' | 'item_id' | 'vehicle_category' | 'vehicle_variant'>,
+  rider: Rider,
+  payment: Record<string, unknown>,
+): { order: Record<string, unknown> } {
+  const fulfillment = quotedFulfillment(quote);
+  const stops = (fulfillment.stops ?? []).map(({ authorization: _authorization, ...stop }) => stop);
+  const category = fulfillment.vehicle?.category ?? quote.vehicle_category;
+  const variant = fulfillment.vehicle?.variant ?? quote.vehicle_variant;
+  return {
+    order: {
+      provider: { id: quote.provider_id },
+      items: [{ id: quote.item_id }],
+      billing: { name: rider.name },
+      fulfillments: [
+        {
+          id: quote.fulfillment_id ?? fulfillment.id,
+          customer: { person: { name: rider.name }, contact: { phone: rider.phone } },
+          stops,
+          vehicle: { category, ...(variant ? { variant } : {}) },
+        },
+      ],
+      payments: [payment],
+    },
+  };
+}
+
+/** The context of a request in a booking's transaction, addressed to the BPP that made the offer. */
+export function bookingContext(
+  settings: { version: string; countryCode: string; requestTtl: string },
+  at: { domain: string; city_code: string; transaction_id: string; bpp_id: string; bpp_uri: string },
+) {
+  return {
+    domain: at.domain,
+    version: settings.version,
+    location: { city: { code: at.city_code }, country: { code: settings.countryCode } },
+    transaction_id: at.transaction_id,
+    bpp_id: at.bpp_id,
+    bpp_uri: at.bpp_uri,
+    ttl: settings.requestTtl,
+  };
+}

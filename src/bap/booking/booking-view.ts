@@ -1,0 +1,109 @@
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { BAP_SCHEMA } from '../bap-deps.js';
+import { trimMoney } from '../search/search-store.js';
+import { bookingColumns, type BookingRow } from './booking-store.js';
+
+const S = BAP_SCHEMA;
+
+interface RideRow {
+  id: string;
+  state: string;
+  driver_name: string | null;
+  driver_phone: string | null;
+  vehicle_number: string | null;
+  vehicle_variant: string | null;
+  otp: string | null;
+  final_fare: string | null;
+  final_fare_breakup: unknown;
+  updated_at: Date;
+}
+
+interface CancellationRow {
+  source: string;
+  reason_code: string | null;
+  status: string;
+  fee: string | null;
+  currency: string | null;
+  updated_at: Date;
+}
+
+/** What the rider app sees of a booking: its state, fare, terms, ride (driver, vehicle, OTP, history), cancellation and error. */
+export interface BookingView {
+  id: string;
+  status: BookingRow['status'];
+  /** quoted: the quote the rider booked; confirmed: the fare the BPP confirmed; final: what the ended ride cost. */
+  fare: { quoted: string; confirmed: string | null; final: string | null };
+  currency: string;
+  bppOrderId: string | null;
+  paymentTerms: unknown;
+  cancellationTerms: unknown;
+  ride: {
+    state: string;
+    driver: { name: string | null; phone: string | null };
+    vehicle: { number: string | null; variant: string | null };
+    otp: string | null;
+    history: { state: string; at: string }[];
+    finalFare: string | null;
+    finalFareBreakup: unknown;
+  } | null;
+  cancellation: { source: string; reasonCode: string | null; status: string; fee: string | null; currency: string | null } | null;
+  error: { code: string; message: string | null } | null;
+  updatedAt: string;
+}
+
+const query = <T extends object>(sequelize: Sequelize, sql: string, bind: unknown[], transaction?: Transaction) =>
+  sequelize.query<T>(sql, { type: QueryTypes.SELECT, bind, ...(transaction ? { transaction } : {}) });
+
+/**
+ * A rider's booking as the rider app sees it, or null when it is not this
+ * rider's (or does not exist). `updatedAt` is the latest change of the
+ * booking, its ride or its cancellation: a stream can key its events on it.
+ */
+export async function readBookingView(sequelize: Sequelize, bookingId: string, personId: string, transaction?: Transaction): Promise<BookingView | null> {
+  const [booking] = await query<BookingRow>(sequelize, `SELECT ${bookingColumns} FROM ${S}.booking b WHERE b.id = $1 AND b.person_id = $2`, [bookingId, personId], transaction);
+  if (!booking) return null;
+  const [ride] = await query<RideRow>(
+    sequelize,
+    `SELECT id, state, driver_name, driver_phone, vehicle_number, vehicle_variant, otp, final_fare::text AS final_fare, final_fare_breakup, updated_at
+       FROM ${S}.ride WHERE booking_id = $1`,
+    [booking.id],
+    transaction,
+  );
+  const history = ride
+    ? await query<{ state: string; at: Date }>(sequelize, `SELECT state, at FROM ${S}.ride_state_event WHERE ride_id = $1 ORDER BY position`, [ride.id], transaction)
+    : [];
+  const [cancellation] = await query<CancellationRow>(
+    sequelize,
+    `SELECT source, reason_code, status, fee::text AS fee, currency, updated_at FROM ${S}.cancellation WHERE booking_id = $1`,
+    [booking.id],
+    transaction,
+  );
+  const changed = [booking.updated_at, ride?.updated_at, cancellation?.updated_at]
+    .filter((at): at is Date => at !== undefined && at !== null)
+    .map((at) => new Date(at).getTime());
+  return {
+    id: booking.id,
+    status: booking.status,
+    fare: { quoted: trimMoney(booking.quoted_fare), confirmed: trimMoney(booking.fare), final: trimMoney(ride?.final_fare ?? null) },
+    currency: booking.currency,
+    bppOrderId: booking.bpp_order_id,
+    paymentTerms: booking.payment_terms,
+    cancellationTerms: booking.cancellation_terms,
+    ride: ride
+      ? {
+          state: ride.state,
+          driver: { name: ride.driver_name, phone: ride.driver_phone },
+          vehicle: { number: ride.vehicle_number, variant: ride.vehicle_variant },
+          otp: ride.otp,
+          history: history.map((event) => ({ state: event.state, at: new Date(event.at).toISOString() })),
+          finalFare: trimMoney(ride.final_fare),
+          finalFareBreakup: ride.final_fare_breakup,
+        }
+      : null,
+    cancellation: cancellation
+      ? { source: cancellation.source, reasonCode: cancellation.reason_code, status: cancellation.status, fee: trimMoney(cancellation.fee), currency: cancellation.currency }
+      : null,
+    error: booking.error_code ? { code: booking.error_code, message: booking.error_message } : null,
+    updatedAt: new Date(Math.max(...changed)).toISOString(),
+  };
+}

@@ -1,0 +1,175 @@
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { CorrelationStore } from '../../infra/correlation/index.js';
+import type { Logger } from '../../infra/logging/logger.js';
+import { NackError } from '../../protocol/errors/index.js';
+import { BAP_SCHEMA, bookingChannel } from '../bap-deps.js';
+import { announce } from '../callback-record.js';
+
+/** The ride's states on the rider side, in the order a ride goes through them (ONDC:TRV10 fulfillment states). */
+export const RIDE_STATES = ['RIDE_ASSIGNED', 'RIDE_ENROUTE_PICKUP', 'RIDE_ARRIVED_PICKUP', 'RIDE_STARTED', 'RIDE_ENDED', 'RIDE_CANCELLED'] as const;
+export type RideState = (typeof RIDE_STATES)[number];
+
+const progress: readonly RideState[] = ['RIDE_ASSIGNED', 'RIDE_ENROUTE_PICKUP', 'RIDE_ARRIVED_PICKUP', 'RIDE_STARTED', 'RIDE_ENDED'];
+
+/** Beckn mobility (nic2004:60221) names of the same states (PROFILE.md, DIGEST.md 2.3). */
+const mobilityNames: Readonly<Record<string, RideState>> = {
+  DRIVER_EN_ROUTE: 'RIDE_ASSIGNED',
+  DRIVER_EN_ROUTE_TO_PICKUP: 'RIDE_ENROUTE_PICKUP',
+  DRIVER_AT_PICKUP: 'RIDE_ARRIVED_PICKUP',
+};
+
+/**
+ * A fulfillment state code as a ride state: ONDC codes as they are, the Beckn
+ * mobility names mapped. RIDE_CONFIRMED (booked, no driver yet) reads as the
+ * ride's first state, since our ride exists once a driver is assigned. Codes
+ * that are no ride state (PAYMENT_COLLECTED) give null.
+ */
+export function rideStateOf(code: unknown): RideState | null {
+  if (typeof code !== 'string') return null;
+  const upper = code.trim().toUpperCase();
+  if (upper === 'RIDE_CONFIRMED') return 'RIDE_ASSIGNED';
+  if ((RIDE_STATES as readonly string[]).includes(upper)) return upper as RideState;
+  return mobilityNames[upper] ?? null;
+}
+
+export type RideTransition =
+  | { kind: 'advance'; from: RideState; to: RideState }
+  | { kind: 'same'; state: RideState }
+  | { kind: 'refused'; from: RideState; to: RideState; reason: string };
+
+export function isFinal(state: RideState): boolean {
+  return state === 'RIDE_ENDED' || state === 'RIDE_CANCELLED';
+}
+
+/**
+ * The ride state machine. A ride moves forward (skipping states is allowed:
+ * a BPP need not report every one), may be cancelled in any state before it
+ * ends, and never moves back or out of RIDE_ENDED / RIDE_CANCELLED. The same
+ * state again is no change.
+ */
+export function nextRideState(current: RideState, incoming: RideState): RideTransition {
+  if (incoming === current) return { kind: 'same', state: current };
+  if (isFinal(current)) return { kind: 'refused', from: current, to: incoming, reason: `the ride is ${current} already` };
+  if (incoming === 'RIDE_CANCELLED') return { kind: 'advance', from: current, to: incoming };
+  if (progress.indexOf(incoming) < progress.indexOf(current)) {
+    return { kind: 'refused', from: current, to: incoming, reason: `the ride cannot go back from ${current} to ${incoming}` };
+  }
+  return { kind: 'advance', from: current, to: incoming };
+}
+
+/** What a callback tells about the ride besides its state. */
+export interface RideDetails {
+  driverName?: string | null;
+  driverPhone?: string | null;
+  vehicleNumber?: string | null;
+  vehicleVariant?: string | null;
+  otp?: string | null;
+  bppRideId?: string | null;
+}
+
+export interface FinalFare {
+  value: string;
+  currency: string;
+  breakup: unknown;
+}
+
+export interface RideChange {
+  bookingId: string;
+  state: RideState;
+  messageId: string;
+  at: Date;
+  details?: RideDetails;
+  /** The order's quote at RIDE_ENDED: the fare the rider pays, line by line. */
+  finalFare?: FinalFare | null;
+}
+
+export interface AppliedRideChange {
+  transition: RideTransition;
+  rideId: string;
+}
+
+interface LockedRide {
+  id: string;
+  state: RideState;
+  booking_status: string;
+}
+
+const lockSql = `
+  SELECT r.id, r.state, b.status AS booking_status
+    FROM ${BAP_SCHEMA}.ride r JOIN ${BAP_SCHEMA}.booking b ON b.id = r.booking_id
+   WHERE r.booking_id = $1
+     FOR UPDATE OF r`;
+
+const detailsSql = `
+  UPDATE ${BAP_SCHEMA}.ride SET
+    driver_name = COALESCE($2, driver_name),
+    driver_phone = COALESCE($3, driver_phone),
+    vehicle_number = COALESCE($4, vehicle_number),
+    vehicle_variant = COALESCE($5, vehicle_variant),
+    otp = COALESCE($6, otp),
+    bpp_ride_id = COALESCE($7, bpp_ride_id),
+    updated_at = now()
+  WHERE id = $1 AND (
+    driver_name IS DISTINCT FROM COALESCE($2, driver_name) OR driver_phone IS DISTINCT FROM COALESCE($3, driver_phone)
+    OR vehicle_number IS DISTINCT FROM COALESCE($4, vehicle_number) OR vehicle_variant IS DISTINCT FROM COALESCE($5, vehicle_variant)
+    OR otp IS DISTINCT FROM COALESCE($6, otp) OR bpp_ride_id IS DISTINCT FROM COALESCE($7, bpp_ride_id))`;
+
+/** Locks the booking's ride (and booking) for a change; null when the booking has no ride. */
+export async function lockRide(sequelize: Sequelize, transaction: Transaction, bookingId: string): Promise<LockedRide | null> {
+  const [row] = await sequelize.query<LockedRide>(lockSql, { type: QueryTypes.SELECT, bind: [bookingId], transaction });
+  return row ?? null;
+}
+
+/** Stores what the BPP said about the driver and vehicle; absent fields keep what we had, and a repeat changes nothing. */
+export async function updateRideDetails(sequelize: Sequelize, transaction: Transaction, rideId: string, details: RideDetails): Promise<void> {
+  const values = [details.driverName, details.driverPhone, details.vehicleNumber, details.vehicleVariant, details.otp, details.bppRideId];
+  if (values.every((value) => value === undefined || value === null)) return;
+  await sequelize.query(detailsSql, { bind: [rideId, ...values.map((value) => value ?? null)], transaction });
+}
+
+/**
+ * Applies a state the BPP reported to the booking's ride under its row lock:
+ * a new state appends to the ride's history and moves the booking with it
+ * (RIDE_ENDED: COMPLETED with the final fare; RIDE_CANCELLED: CANCELLED); the
+ * same state again changes only the details; an impossible move is NACKed
+ * with OUT_OF_SEQUENCE (20008) and, the transaction rolling back, changes
+ * nothing. Streams and waiting requests are woken after the commit.
+ */
+export async function applyRideChange(
+  deps: { sequelize: Sequelize; correlation: CorrelationStore; logger: Logger },
+  transaction: Transaction,
+  change: RideChange,
+): Promise<AppliedRideChange> {
+  const { sequelize } = deps;
+  const ride = await lockRide(sequelize, transaction, change.bookingId);
+  if (!ride) throw new NackError('INVALID_ORDER_STATE', 'the order has no ride yet: it was never confirmed', '/message/order/id');
+  const transition = nextRideState(ride.state, change.state);
+  if (transition.kind === 'refused') {
+    throw new NackError('OUT_OF_SEQUENCE', `${change.state} is out of sequence: ${transition.reason}`, '/message/order/fulfillments/0/state/descriptor/code');
+  }
+  await updateRideDetails(sequelize, transaction, ride.id, change.details ?? {});
+  if (transition.kind === 'advance') {
+    await sequelize.query(
+      `INSERT INTO ${BAP_SCHEMA}.ride_state_event (ride_id, position, state, message_id, at)
+       SELECT $1, COALESCE(max(position) + 1, 0), $2, $3, $4 FROM ${BAP_SCHEMA}.ride_state_event WHERE ride_id = $1`,
+      { bind: [ride.id, transition.to, change.messageId, change.at], transaction },
+    );
+    const fare = transition.to === 'RIDE_ENDED' ? (change.finalFare ?? null) : null;
+    await sequelize.query(
+      `UPDATE ${BAP_SCHEMA}.ride SET state = $2, final_fare = COALESCE($3, final_fare), final_fare_breakup = COALESCE($4::jsonb, final_fare_breakup), updated_at = now() WHERE id = $1`,
+      { bind: [ride.id, transition.to, fare?.value ?? null, fare ? JSON.stringify(fare.breakup ?? null) : null], transaction },
+    );
+    if (transition.to === 'RIDE_ENDED') {
+      await sequelize.query(`UPDATE ${BAP_SCHEMA}.booking SET status = 'COMPLETED', fare = COALESCE($2, fare), updated_at = now() WHERE id = $1`, {
+        bind: [change.bookingId, fare?.value ?? null],
+        transaction,
+      });
+    } else if (transition.to === 'RIDE_CANCELLED') {
+      await sequelize.query(`UPDATE ${BAP_SCHEMA}.booking SET status = 'CANCELLED', updated_at = now() WHERE id = $1`, { bind: [change.bookingId], transaction });
+    } else {
+      await sequelize.query(`UPDATE ${BAP_SCHEMA}.booking SET updated_at = now() WHERE id = $1`, { bind: [change.bookingId], transaction });
+    }
+  }
+  transaction.afterCommit(() => announce(deps, bookingChannel(change.bookingId)));
+  return { transition, rideId: ride.id };
+}

@@ -1,0 +1,141 @@
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { findEstimate } from '../allocation/allocation-data.js';
+import { buildCancelledOrder, buildConfirmOrder, buildRideOrder } from '../booking/booking-order.js';
+import { findAssignedDriver, lockBookingOf, type BookingStatus } from '../booking/booking-store.js';
+import type { RideStatus } from '../booking/ride-lifecycle.js';
+import { parseMoney, type FareBreakup, type FareLineCode } from '../domain/index.js';
+import { BPP_SCHEMA } from '../models/index.js';
+import { findDropUpdate, withDropUpdate } from './drop-store.js';
+
+/** A confirmed order (a booking with its ride) as the after-confirmation handlers see it. */
+export interface ConfirmedOrder {
+  bookingId: string;
+  bookingStatus: BookingStatus;
+  allocationId: string;
+  estimateId: string;
+  bapId: string;
+  merchantId: string;
+  ride: {
+    id: string;
+    status: RideStatus;
+    otp: string;
+    driverId: string;
+    startedAt: Date | null;
+    updatedAt: Date;
+  };
+}
+
+interface OrderRow {
+  booking_id: string;
+  booking_status: BookingStatus;
+  allocation_id: string;
+  estimate_id: string;
+  bap_id: string;
+  merchant_id: string;
+  ride_id: string;
+  ride_status: RideStatus;
+  otp: string;
+  driver_id: string;
+  started_at: Date | null;
+  ride_updated_at: Date;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const orderSql = (where: string, lock: boolean) => `
+  SELECT b.id AS booking_id, b.status AS booking_status, b.allocation_id, a.estimate_id, b.bap_id, s.merchant_id,
+         r.id AS ride_id, r.status AS ride_status, r.otp, r.driver_id, r.started_at, r.updated_at AS ride_updated_at
+    FROM ${BPP_SCHEMA}.booking b
+    JOIN ${BPP_SCHEMA}.ride r ON r.booking_id = b.id
+    JOIN ${BPP_SCHEMA}.allocation a ON a.id = b.allocation_id
+    JOIN ${BPP_SCHEMA}.estimate e ON e.id = a.estimate_id
+    JOIN ${BPP_SCHEMA}.search_request s ON s.id = e.search_request_id
+   WHERE ${where} AND b.bap_id = $2
+   ${lock ? 'FOR UPDATE OF r' : ''}`;
+
+/**
+ * The confirmed order named by `ref`: the order id (the booking id) or, when
+ * `fulfillments` is set, the order's fulfillment id as on_confirm sent it.
+ * Another BAP's order, or a booking never confirmed, is not found. `lock`
+ * takes the ride's row lock, as the driver's moves do, so a change made
+ * here and a move are serialised.
+ */
+export async function findConfirmedOrder(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  input: { ref: string; bapId: string; lock?: boolean; fulfillments?: boolean },
+): Promise<ConfirmedOrder | null> {
+  const fulfillmentEstimate = input.fulfillments && input.ref.startsWith('F-') ? input.ref.slice(2) : null;
+  const id = uuidPattern.test(input.ref) ? input.ref : fulfillmentEstimate && uuidPattern.test(fulfillmentEstimate) ? fulfillmentEstimate : null;
+  if (id === null) return null;
+  const where = id === input.ref ? 'b.id = $1' : 'a.estimate_id = $1';
+  const [row] = await sequelize.query<OrderRow>(orderSql(where, input.lock ?? false), { type: QueryTypes.SELECT, bind: [id, input.bapId], transaction });
+  if (!row) return null;
+  return {
+    bookingId: row.booking_id,
+    bookingStatus: row.booking_status,
+    allocationId: row.allocation_id,
+    estimateId: row.estimate_id,
+    bapId: row.bap_id,
+    merchantId: row.merchant_id,
+    ride: {
+      id: row.ride_id,
+      status: row.ride_status,
+      otp: row.otp,
+      driverId: row.driver_id,
+      startedAt: row.started_at,
+      updatedAt: row.ride_updated_at,
+    },
+  };
+}
+
+/** A cancelled booking or ride counts as cancelled whichever side recorded it first. */
+export function isCancelled(order: ConfirmedOrder): boolean {
+  return order.bookingStatus === 'CANCELLED' || order.ride.status === 'CANCELLED';
+}
+
+/** The final fare of an ended ride, as stored line by line when it ended. */
+async function storedFinalFare(sequelize: Sequelize, transaction: Transaction, rideId: string): Promise<FareBreakup> {
+  const rows = await sequelize.query<{ code: FareLineCode; title: string; amount: string; currency: string }>(
+    `SELECT code, title, trim_scale(amount)::text AS amount, currency FROM ${BPP_SCHEMA}.ride_fare_line WHERE ride_id = $1 ORDER BY position`,
+    { type: QueryTypes.SELECT, bind: [rideId], transaction },
+  );
+  const lines = rows.map((row) => ({ code: row.code, title: row.title, price: parseMoney(row.amount, row.currency.trim()) }));
+  const total = lines.find((line) => line.code === 'TOTAL');
+  if (!total) throw new Error(`ride ${rideId} ended without a stored final fare`);
+  return { lines, total: total.price };
+}
+
+/**
+ * The order as it stands, in the shape the lifecycle pushes use: RIDE_ASSIGNED
+ * (as confirmed), RIDE_ARRIVED_PICKUP, RIDE_STARTED, RIDE_ENDED with the final
+ * fare, or RIDE_CANCELLED. A drop changed by an update shows the new END stop
+ * and, until the ride ends, the recomputed quote.
+ */
+export async function buildCurrentOrder(
+  deps: { sequelize: Sequelize; quoteTtlSeconds: number },
+  transaction: Transaction,
+  order: ConfirmedOrder,
+): Promise<Record<string, unknown>> {
+  const { sequelize } = deps;
+  const estimate = await findEstimate(sequelize, transaction, order.estimateId, order.bapId);
+  const booking = await lockBookingOf(sequelize, transaction, order.allocationId);
+  const driver = await findAssignedDriver(sequelize, transaction, order.ride.driverId);
+  if (!estimate || !booking || !driver) throw new Error(`order ${order.bookingId} lost its estimate, booking or driver`);
+  const drop = await findDropUpdate(sequelize, transaction, order.ride.id);
+  const confirmed = buildConfirmOrder(withDropUpdate(estimate, drop), booking, driver, order.ride.otp, deps.quoteTtlSeconds);
+  const at = order.ride.updatedAt > booking.updatedAt ? order.ride.updatedAt : booking.updatedAt;
+  if (isCancelled(order)) return buildCancelledOrder(confirmed, at);
+  switch (order.ride.status) {
+    case 'NEW':
+      return confirmed;
+    case 'ARRIVED':
+      return buildRideOrder(confirmed, 'RIDE_ARRIVED_PICKUP', null, at);
+    case 'INPROGRESS':
+      return buildRideOrder(confirmed, 'RIDE_STARTED', null, at);
+    case 'COMPLETED':
+      return buildRideOrder(confirmed, 'RIDE_ENDED', await storedFinalFare(sequelize, transaction, order.ride.id), at);
+    default:
+      throw new Error(`ride ${order.ride.id} has an unknown status ${String(order.ride.status)}`);
+  }
+}

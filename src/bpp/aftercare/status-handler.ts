@@ -1,0 +1,20 @@
+import type { RequestHandler } from '../../protocol/handlers.js';
+import { type AftercareDeps, readOrderRef } from './aftercare-deps.js';
+import { AFTERCARE_ERRORS, domainCodes } from './aftercare-errors.js';
+import { buildCurrentOrder, findConfirmedOrder } from './order-lookup.js';
+
+/**
+ * status -> on_status: the order named by `order_id` (or `ref_id`) as it
+ * stands now, in the shape of the lifecycle's pushes. An order this BAP
+ * never confirmed is answered with an order-not-found error.
+ */
+export function createStatusHandler(deps: Pick<AftercareDeps, 'sequelize' | 'quoteTtlSeconds' | 'logger'>): RequestHandler {
+  return async (request, transaction) => {
+    const named = readOrderRef(request.message, ['order_id', 'ref_id']);
+    if (!named) return { error: { code: AFTERCARE_ERRORS.invalidRequest, message: 'the request names no order', paths: 'message.order_id' } };
+    const order = await findConfirmedOrder(deps.sequelize, transaction, { ref: named.ref, bapId: request.context.bap_id ?? '' });
+    if (!order) return { error: { code: domainCodes(request.context.domain).orderNotFound, message: `order ${named.ref} not found`, paths: named.path } };
+    deps.logger?.debug({ orderId: order.bookingId, ride: order.ride.status }, 'status answered');
+    return { message: await buildCurrentOrder(deps, transaction, order) };
+  };
+}

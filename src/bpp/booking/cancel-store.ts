@@ -1,0 +1,130 @@
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { formatMoney, parseMoney, type FulfillmentState, type Money } from '../domain/index.js';
+import { BPP_SCHEMA } from '../models/index.js';
+import type { BookingStatus } from './booking-store.js';
+import type { RideStatus } from './ride-lifecycle.js';
+
+export type CancellationSource = 'BY_RIDER' | 'BY_DRIVER' | 'BY_PROVIDER';
+
+/** A confirmed order (booking and ride, the ride row locked) with what a callback about it needs. */
+export interface LockedOrder {
+  bookingId: string;
+  bookingStatus: BookingStatus;
+  allocationId: string;
+  estimateId: string;
+  transactionId: string;
+  bapId: string;
+  bapUri: string;
+  domain: string;
+  cityCode: string;
+  rideId: string;
+  rideStatus: RideStatus;
+  driverId: string;
+  otp: string;
+}
+
+interface LockedOrderRow {
+  booking_id: string;
+  booking_status: BookingStatus;
+  allocation_id: string;
+  estimate_id: string;
+  transaction_id: string;
+  bap_id: string;
+  bap_uri: string;
+  domain: string;
+  city_code: string;
+  ride_id: string;
+  ride_status: RideStatus;
+  driver_id: string;
+  otp: string;
+}
+
+/** The ride is locked first, as the driver's moves lock it, so a cancel and a move never wait on each other crosswise. */
+const lockOrderSql = (where: string) => `
+  SELECT b.id AS booking_id, b.status AS booking_status, b.allocation_id, a.estimate_id, b.transaction_id, b.bap_id, b.bap_uri,
+         s.domain, c.city_code, r.id AS ride_id, r.status AS ride_status, r.driver_id, r.otp
+    FROM ${BPP_SCHEMA}.ride r
+    JOIN ${BPP_SCHEMA}.booking b ON b.id = r.booking_id
+    JOIN ${BPP_SCHEMA}.allocation a ON a.id = b.allocation_id
+    JOIN ${BPP_SCHEMA}.estimate e ON e.id = a.estimate_id
+    JOIN ${BPP_SCHEMA}.search_request s ON s.id = e.search_request_id
+    JOIN ${BPP_SCHEMA}.merchant_operating_city c ON c.id = s.merchant_operating_city_id
+   WHERE ${where}
+     FOR UPDATE OF r`;
+
+const toLockedOrder = (row: LockedOrderRow): LockedOrder => ({
+  bookingId: row.booking_id,
+  bookingStatus: row.booking_status,
+  allocationId: row.allocation_id,
+  estimateId: row.estimate_id,
+  transactionId: row.transaction_id,
+  bapId: row.bap_id,
+  bapUri: row.bap_uri,
+  domain: row.domain,
+  cityCode: row.city_code,
+  rideId: row.ride_id,
+  rideStatus: row.ride_status,
+  driverId: row.driver_id,
+  otp: row.otp,
+});
+
+async function lockOrder(sequelize: Sequelize, transaction: Transaction, where: string, bind: string[]): Promise<LockedOrder | null> {
+  const [row] = await sequelize.query<LockedOrderRow>(lockOrderSql(where), { type: QueryTypes.SELECT, bind, transaction });
+  return row ? toLockedOrder(row) : null;
+}
+
+/** The BAP's confirmed order `bookingId`; another BAP's order is reported as missing. */
+export function lockOrderOfBap(sequelize: Sequelize, transaction: Transaction, bookingId: string, bapId: string): Promise<LockedOrder | null> {
+  return lockOrder(sequelize, transaction, 'b.id = $1 AND b.bap_id = $2', [bookingId, bapId]);
+}
+
+/** The order of the driver's ride `rideId`; another driver's ride is reported as missing. */
+export function lockOrderOfDriver(sequelize: Sequelize, transaction: Transaction, rideId: string, driverId: string): Promise<LockedOrder | null> {
+  return lockOrder(sequelize, transaction, 'r.id = $1 AND r.driver_id = $2', [rideId, driverId]);
+}
+
+export interface Cancellation {
+  source: CancellationSource;
+  reasonCode: string;
+  fee: Money;
+  /** The state the ride was cancelled in, which priced the fee. */
+  fulfillmentState: FulfillmentState;
+  createdAt: Date;
+}
+
+export async function findCancellation(sequelize: Sequelize, transaction: Transaction, bookingId: string): Promise<Cancellation | null> {
+  const [row] = await sequelize.query<{ source: CancellationSource; reason_code: string; fee: string; currency: string; fulfillment_state: FulfillmentState; created_at: Date }>(
+    `SELECT source, reason_code, fee::text, currency, fulfillment_state, created_at FROM ${BPP_SCHEMA}.booking_cancellation WHERE booking_id = $1`,
+    { type: QueryTypes.SELECT, bind: [bookingId], transaction },
+  );
+  if (!row) return null;
+  const fee = parseMoney(row.fee, row.currency);
+  return { source: row.source, reasonCode: row.reason_code, fee, fulfillmentState: row.fulfillment_state, createdAt: row.created_at };
+}
+
+/**
+ * Cancels the order: booking and ride CANCELLED, the driver free again
+ * (ONLINE), and the cancellation recorded with the fee charged to the rider.
+ */
+export async function recordCancellation(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  order: LockedOrder,
+  cancellation: Omit<Cancellation, 'createdAt'>,
+): Promise<Cancellation> {
+  const run = (sql: string, bind: unknown[]) => sequelize.query(sql, { bind, transaction });
+  await run(`UPDATE ${BPP_SCHEMA}.booking SET status = 'CANCELLED', updated_at = now() WHERE id = $1`, [order.bookingId]);
+  await run(`UPDATE ${BPP_SCHEMA}.ride SET status = 'CANCELLED', updated_at = now() WHERE id = $1`, [order.rideId]);
+  await run(`UPDATE ${BPP_SCHEMA}.driver SET status = 'ONLINE', updated_at = now() WHERE id = $1 AND status = 'ON_RIDE'`, [order.driverId]);
+  const [row] = await sequelize.query<{ created_at: Date }>(
+    `INSERT INTO ${BPP_SCHEMA}.booking_cancellation (booking_id, source, reason_code, fee, currency, fulfillment_state)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at`,
+    {
+      type: QueryTypes.SELECT,
+      bind: [order.bookingId, cancellation.source, cancellation.reasonCode, formatMoney(cancellation.fee), cancellation.fee.currency, cancellation.fulfillmentState],
+      transaction,
+    },
+  );
+  if (!row) throw new Error(`cancellation of booking ${order.bookingId} returned no row`);
+  return { ...cancellation, createdAt: row.created_at };
+}

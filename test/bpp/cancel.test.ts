@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { LatLon } from '../../src/bpp/domain/index.js';
+import { policyBody, startBookingFlow, type BookingFlow, type Selection } from './booking-flow.js';
+
+/** Pickups more than the 5 km offer radius apart, so each test's drivers only see their own ride. */
+const pickups: Record<string, LatLon> = {
+  soft: { lat: 12.85, lon: 77.45 },
+  confirm: { lat: 12.85, lon: 77.55 },
+  arrived: { lat: 12.85, lon: 77.65 },
+  started: { lat: 12.95, lon: 77.45 },
+  errors: { lat: 12.95, lon: 77.55 },
+  driver: { lat: 12.95, lon: 77.65 },
+  driverStarted: { lat: 13.05, lon: 77.45 },
+};
+
+const money = (value: string) => Number(value).toFixed(2);
+
+describe('BPP cancel: the rider two-step cancel and the driver cancel', function () {
+  this.timeout(240_000);
+  let flow: BookingFlow;
+
+  before(async () => {
+    flow = await startBookingFlow();
+  });
+  after(async () => {
+    await flow?.close();
+  });
+
+  /** Sends cancel from the fake BAP; the on_cancel is checked for its signature and schema. */
+  const cancel = async (selection: Selection, orderId: string, code: 'SOFT_CANCEL' | 'CONFIRM_CANCEL', reason = '005') => {
+    const callback = await flow.send('cancel', flow.net.toOurBpp({ transaction_id: selection.transactionId }), {
+      order_id: orderId,
+      cancellation_reason_id: reason,
+      descriptor: { code, name: 'Ride Cancellation' },
+    });
+    return { callback, order: (callback.body.message as any)?.order, error: callback.body.error as { code: string; message: string } | undefined };
+  };
+
+  /** Booking, ride and driver status and the cancellation rows of an order. */
+  const stateOf = async (bookingId: string, rideId: string, driverId: string) => {
+    const status = async (table: string, id: string) =>
+      (await flow.rows<{ status: string }>(`SELECT status FROM atlas_driver_offer_bpp.${table} WHERE id = $1`, [id]))[0]?.status;
+    return {
+      booking: await status('booking', bookingId),
+      ride: await status('ride', rideId),
+      driver: await status('driver', driverId),
+      cancellations: await flow.rows<{ source: string; reason_code: string; fee: string; currency: string; fulfillment_state: string }>(
+        'SELECT source, reason_code, fee::text, currency, fulfillment_state FROM atlas_driver_offer_bpp.booking_cancellation WHERE booking_id = $1',
+        [bookingId],
+      ),
+    };
+  };
+
+  /** The quote of an on_cancel: the fee as price and CANCELLATION_CHARGES, the fare refunded, the lines summing to the price. */
+  const assertFeeQuote = (order: any, fare: string, fee: string) => {
+    assert.deepEqual(order.quote.price, { currency: 'INR', value: money(fee) });
+    const line = (title: string) => order.quote.breakup.find((l: { title: string }) => l.title === title)?.price.value;
+    assert.equal(line('CANCELLATION_CHARGES'), money(fee));
+    assert.equal(Number(line('REFUND')), -Number(fare));
+    const total = order.quote.breakup.reduce((sum: number, l: { price: { value: string } }) => sum + Number(l.price.value), 0);
+    assert.equal(total.toFixed(2), money(fee));
+  };
+
+  const move = (rideId: string, what: string, token: string, body?: unknown) => flow.call('POST', `/driver/rides/${rideId}/${what}`, body, token);
+
+  it('soft cancel quotes the RIDE_ASSIGNED fee from the fare policy and changes nothing', async () => {
+    const { driver, selection, order, ride } = await flow.confirmedRide(pickups.soft!);
+    const soft = await cancel(selection, order.id, 'SOFT_CANCEL');
+    assert.equal(soft.error, undefined, JSON.stringify(soft.error));
+    assert.equal(soft.order.id, order.id);
+    assert.equal(soft.order.status, 'SOFT_CANCEL');
+    assert.equal(soft.order.fulfillments[0].state.descriptor.code, 'RIDE_ASSIGNED');
+    assert.equal(soft.order.cancellation, undefined);
+    assertFeeQuote(soft.order, order.quote.price.value, policyBody.cancellation_fees.RIDE_ASSIGNED);
+    assert.deepEqual(await stateOf(order.id, ride.id, driver.id), { booking: 'CONFIRMED', ride: 'NEW', driver: 'ON_RIDE', cancellations: [] });
+  });
+
+  it('confirm cancel applies the fee, cancels booking and ride, frees the driver, and a repeat charges nothing more', async () => {
+    const { driver, selection, order, ride } = await flow.confirmedRide(pickups.confirm!);
+    const confirmed = await cancel(selection, order.id, 'CONFIRM_CANCEL', '001');
+    assert.equal(confirmed.error, undefined, JSON.stringify(confirmed.error));
+    assert.equal(confirmed.order.status, 'CANCELLED');
+    assert.equal(confirmed.order.fulfillments[0].state.descriptor.code, 'RIDE_CANCELLED');
+    assert.equal(confirmed.order.cancellation.cancelled_by, 'CONSUMER');
+    assert.equal(confirmed.order.cancellation.reason.descriptor.code, '001');
+    assertFeeQuote(confirmed.order, order.quote.price.value, policyBody.cancellation_fees.RIDE_ASSIGNED);
+
+    const after = await stateOf(order.id, ride.id, driver.id);
+    assert.deepEqual({ ...after, cancellations: undefined }, { booking: 'CANCELLED', ride: 'CANCELLED', driver: 'ONLINE', cancellations: undefined });
+    assert.equal(after.cancellations.length, 1);
+    const [row] = after.cancellations;
+    assert.deepEqual(
+      { ...row, fee: money(row!.fee) },
+      { source: 'BY_RIDER', reason_code: '001', fee: money(policyBody.cancellation_fees.RIDE_ASSIGNED), currency: 'INR', fulfillment_state: 'RIDE_ASSIGNED' },
+    );
+
+    const repeat = await cancel(selection, order.id, 'CONFIRM_CANCEL', '002');
+    assert.notEqual(repeat.callback.body.context.message_id, confirmed.callback.body.context.message_id);
+    assert.deepEqual(repeat.order, confirmed.order, 'a repeated cancel answers the same cancelled order');
+    assert.deepEqual(await stateOf(order.id, ride.id, driver.id), after, 'and changes nothing');
+    assert.equal((await move(ride.id, 'arrived', driver.token)).status, 409, 'a cancelled ride does not move');
+  });
+
+  it('after the driver arrives the fee is the RIDE_ARRIVED_PICKUP one', async () => {
+    const { driver, selection, order, ride } = await flow.confirmedRide(pickups.arrived!);
+    assert.equal((await move(ride.id, 'arrived', driver.token)).status, 200);
+    const fee = policyBody.cancellation_fees.RIDE_ARRIVED_PICKUP;
+
+    const soft = await cancel(selection, order.id, 'SOFT_CANCEL', '004');
+    assert.equal(soft.order.status, 'SOFT_CANCEL');
+    assert.equal(soft.order.fulfillments[0].state.descriptor.code, 'RIDE_ARRIVED_PICKUP');
+    assertFeeQuote(soft.order, order.quote.price.value, fee);
+    assert.equal((await stateOf(order.id, ride.id, driver.id)).ride, 'ARRIVED');
+
+    const confirmed = await cancel(selection, order.id, 'CONFIRM_CANCEL', '004');
+    assert.equal(confirmed.order.status, 'CANCELLED');
+    assertFeeQuote(confirmed.order, order.quote.price.value, fee);
+    const after = await stateOf(order.id, ride.id, driver.id);
+    assert.equal(after.ride, 'CANCELLED');
+    assert.equal(after.driver, 'ONLINE');
+    assert.equal(money(after.cancellations[0]!.fee), money(fee));
+    assert.equal(after.cancellations[0]!.fulfillment_state, 'RIDE_ARRIVED_PICKUP');
+  });
+
+  it('refuses to cancel a started ride with 50001 and changes nothing', async () => {
+    const { driver, selection, order, ride } = await flow.confirmedRide(pickups.started!);
+    assert.equal((await move(ride.id, 'arrived', driver.token)).status, 200);
+    assert.equal((await move(ride.id, 'start', driver.token, { otp: ride.otp })).status, 200);
+    for (const step of ['SOFT_CANCEL', 'CONFIRM_CANCEL'] as const) {
+      const refused = await cancel(selection, order.id, step);
+      assert.equal(refused.error?.code, '50001', JSON.stringify(refused.callback.body));
+      assert.equal(refused.callback.body.message, undefined);
+    }
+    assert.deepEqual(await stateOf(order.id, ride.id, driver.id), { booking: 'CONFIRMED', ride: 'INPROGRESS', driver: 'ON_RIDE', cancellations: [] });
+  });
+
+  it('answers an unknown order with 30018 (ONDC invalid order) and a reason only a driver gives with 30000, changing nothing', async () => {
+    const { driver, selection, order, ride } = await flow.confirmedRide(pickups.errors!);
+    for (const orderId of [randomUUID(), 'O1']) {
+      const unknown = await cancel(selection, orderId, 'CONFIRM_CANCEL');
+      assert.equal(unknown.error?.code, '30018', JSON.stringify(unknown.callback.body));
+    }
+    const driverReason = await cancel(selection, order.id, 'CONFIRM_CANCEL', '013');
+    assert.equal(driverReason.error?.code, '30000', JSON.stringify(driverReason.callback.body));
+
+    // A reason outside the ONDC list fails the cancel schema: NACKed, no callback.
+    const context = { domain: 'ONDC:TRV10', action: 'cancel', version: '2.0.1', location: { city: { code: 'std:080' }, country: { code: 'IND' } } };
+    const nacked = await flow.net.bap.post(`${flow.net.ourBpp.url}/cancel`, {
+      context: { ...context, ...flow.net.toOurBpp({ transaction_id: selection.transactionId }) },
+      message: { order_id: order.id, cancellation_reason_id: '999', descriptor: { code: 'CONFIRM_CANCEL' } },
+    });
+    assert.equal(nacked.status, 400, JSON.stringify(nacked.body));
+    assert.equal(nacked.body.error.code, '30000');
+    assert.match(String(nacked.body.error.paths), /cancellation_reason_id/);
+    assert.deepEqual(await stateOf(order.id, ride.id, driver.id), { booking: 'CONFIRMED', ride: 'NEW', driver: 'ON_RIDE', cancellations: [] });
+  });
+
+  it("lets only the ride's driver cancel it before it starts, and pushes on_cancel to the BAP", async () => {
+    const { driver, selection, order, ride } = await flow.confirmedRide(pickups.driver!);
+    const other = await flow.addSedan({ lat: 13.15, lon: 77.75 });
+    assert.equal((await move(ride.id, 'cancel', other.token, { reasonCode: '013' })).status, 404, "another driver's ride");
+    assert.equal((await move(ride.id, 'cancel', driver.token, { reasonCode: '005' })).status, 400, 'a rider reason');
+    assert.equal((await move(ride.id, 'cancel', driver.token, {})).status, 400, 'no reason');
+    assert.deepEqual(await stateOf(order.id, ride.id, driver.id), { booking: 'CONFIRMED', ride: 'NEW', driver: 'ON_RIDE', cancellations: [] });
+
+    const cancelled = await move(ride.id, 'cancel', driver.token, { reasonCode: '013' });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.deepEqual(cancelled.body, { ride_id: ride.id, status: 'CANCELLED', fulfillment_state: 'RIDE_CANCELLED' });
+
+    const pushed = await flow.net.bap.waitFor((m) => m.action === 'on_cancel' && m.body.context.transaction_id === selection.transactionId, 30_000);
+    flow.checkCallback(pushed, 'on_cancel');
+    const pushedOrder = (pushed.body.message as any).order;
+    assert.equal(pushedOrder.id, order.id);
+    assert.equal(pushedOrder.status, 'CANCELLED');
+    assert.equal(pushedOrder.fulfillments[0].state.descriptor.code, 'RIDE_CANCELLED');
+    assert.deepEqual({ by: pushedOrder.cancellation.cancelled_by, reason: pushedOrder.cancellation.reason.descriptor.code }, { by: 'PROVIDER', reason: '013' });
+    assertFeeQuote(pushedOrder, order.quote.price.value, '0');
+
+    const after = await stateOf(order.id, ride.id, driver.id);
+    assert.deepEqual(
+      { ...after, cancellations: after.cancellations.map((row) => ({ ...row, fee: money(row.fee) })) },
+      {
+        booking: 'CANCELLED',
+        ride: 'CANCELLED',
+        driver: 'ONLINE',
+        cancellations: [{ source: 'BY_DRIVER', reason_code: '013', fee: '0.00', currency: 'INR', fulfillment_state: 'RIDE_ASSIGNED' }],
+      },
+    );
+    assert.equal((await move(ride.id, 'cancel', driver.token, { reasonCode: '013' })).status, 409, 'cancelling twice');
+
+    const riderCancel = await cancel(selection, order.id, 'CONFIRM_CANCEL');
+    assert.equal(riderCancel.order.status, 'CANCELLED');
+    assertFeeQuote(riderCancel.order, order.quote.price.value, '0');
+    assert.equal((await stateOf(order.id, ride.id, driver.id)).cancellations.length, 1, 'the rider is not charged after a driver cancel');
+  });
+
+  it('refuses a driver cancel once the ride has started with 409', async () => {
+    const { driver, order, ride } = await flow.confirmedRide(pickups.driverStarted!);
+    assert.equal((await move(ride.id, 'arrived', driver.token)).status, 200);
+    assert.equal((await move(ride.id, 'start', driver.token, { otp: ride.otp })).status, 200);
+    assert.equal((await move(ride.id, 'cancel', driver.token, { reasonCode: '012' })).status, 409);
+    assert.deepEqual(await stateOf(order.id, ride.id, driver.id), { booking: 'CONFIRMED', ride: 'INPROGRESS', driver: 'ON_RIDE', cancellations: [] });
+  });
+});

@@ -1,0 +1,278 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createSigner } from '../../src/protocol/signing/index.js';
+import { readEvents } from '../bap/rider-api.js';
+import { policyBody } from '../bpp/booking-flow.js';
+import { freshServerDatabase, type FreshDatabase } from '../support/fresh-database.js';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { testServices, uniqueTestPrefix } from '../support/services.js';
+import { freePort, testSecrets } from '../support/test-app.js';
+
+/**
+ * The rider side and the provider side as separate processes, as two network
+ * participants would run them: a BPP process (also the network's registry and
+ * gateway) and two replicas of a BAP behind the same Postgres and Redis, each
+ * with its own subscriber id and key, talking signed HTTP through the
+ * registry, with the full profile's Kafka and ClickHouse. The registry names
+ * replica B as the BAP's URL, so every callback lands on B while the rider
+ * talks to A.
+ */
+describe('BAP and BPP as separate processes: whole rides over signed HTTP', function () {
+  this.timeout(600_000);
+
+  const pickup = { lat: 12.9352, lon: 77.6245 };
+  const drop = { lat: 12.9716, lon: 77.5946 };
+  let bpp: ServiceProcess;
+  let bapA: ServiceProcess;
+  let bapB: ServiceProcess;
+  let bppDb: FreshDatabase;
+  let bapDb: FreshDatabase;
+  let bppSql: pg.Client;
+  const bppSecrets = testSecrets();
+  const bapSecrets = testSecrets();
+  const suffix = randomUUID().slice(0, 8);
+  const bppId = `e2e-test.bpp.${suffix}`;
+  const bapId = `e2e-test.bap.${suffix}`;
+  let merchantId: string;
+  let riderToken: string;
+
+  const serviceEnv = () => ({
+    LOG_LEVEL: 'warn',
+    REDIS_URL: testServices.redisUrl,
+    KAFKA_BROKERS: testServices.kafkaBrokers.join(','),
+    CLICKHOUSE_URL: testServices.clickhouseUrl,
+    CLICKHOUSE_DATABASE: testServices.clickhouseDatabase,
+    DEMO_NETWORK: 'false',
+    DELIVERY_BASE_BACKOFF_MS: '50',
+    DELIVERY_MAX_BACKOFF_MS: '500',
+    DELIVERY_POLL_INTERVAL_MS: '50',
+  });
+
+  const call = async (service: ServiceProcess, method: string, path: string, token: string, body?: unknown) => {
+    const response = await fetch(service.baseUrl + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+  const ok = async (service: ServiceProcess, method: string, path: string, token: string, body?: unknown) => {
+    const answer = await call(service, method, path, token, body);
+    assert.ok(answer.status >= 200 && answer.status < 300, `${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  };
+  const operator = (method: string, path: string, body?: unknown) => ok(bpp, method, path, bppSecrets.ADMIN_TOKEN, body);
+  const until = async <T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  const bppRow = async (sql: string, bind: unknown[]) => (await bppSql.query(sql, bind)).rows[0];
+
+  before(async () => {
+    bppDb = await freshServerDatabase('e2e_bpp');
+    bapDb = await freshServerDatabase('e2e_bap');
+    const [bppPort, bapAPort, bapBPort] = [await freePort(), await freePort(), await freePort()];
+    const dir = mkdtempSync(join(tmpdir(), 'beckn-ride-test-e2e-'));
+    const seedFile = join(dir, 'registry-seed.json');
+    const bapPublicKey = createSigner({ subscriberId: bapId, uniqueKeyId: 'e2e-bap-key', privateKey: bapSecrets.SIGNING_PRIVATE_KEY }).publicKey;
+    writeFileSync(
+      seedFile,
+      JSON.stringify([
+        {
+          subscriber_id: bapId,
+          unique_key_id: 'e2e-bap-key',
+          type: 'BAP',
+          subscriber_url: `http://127.0.0.1:${bapBPort}/beckn/bap`,
+          signing_public_key: bapPublicKey,
+          valid_from: new Date(Date.now() - 3_600_000).toISOString(),
+          valid_until: new Date(Date.now() + 86_400_000).toISOString(),
+          status: 'SUBSCRIBED',
+        },
+      ]),
+    );
+    bpp = await startServiceProcess({
+      ...serviceEnv(),
+      ...bppSecrets,
+      ROLES: 'registry,gateway,bpp',
+      PORT: String(bppPort),
+      DATA_DIR: join(dir, 'bpp'),
+      DATABASE_URL: bppDb.url,
+      REDIS_KEY_PREFIX: uniqueTestPrefix('e2e-bpp'),
+      BPP_SUBSCRIBER_ID: bppId,
+      GATEWAY_SUBSCRIBER_ID: `e2e-test.gateway.${suffix}`,
+      REGISTRY_SEED_FILE: seedFile,
+    });
+    const bapEnv = {
+      ...serviceEnv(),
+      ...bapSecrets,
+      ROLES: 'bap',
+      REGISTRY_URL: `${bpp.baseUrl}/registry`,
+      DATABASE_URL: bapDb.url,
+      REDIS_KEY_PREFIX: uniqueTestPrefix('e2e-bap'),
+      BAP_SUBSCRIBER_ID: bapId,
+      UNIQUE_KEY_ID: 'e2e-bap-key',
+      PUBLIC_URL: `http://127.0.0.1:${bapBPort}`,
+    };
+    // Both replicas announce B's URL (the registry's), so each is reached at its own port here.
+    bapB = { ...(await startServiceProcess({ ...bapEnv, PORT: String(bapBPort), DATA_DIR: join(dir, 'bap-b') })), baseUrl: `http://127.0.0.1:${bapBPort}` };
+    bapA = { ...(await startServiceProcess({ ...bapEnv, PORT: String(bapAPort), DATA_DIR: join(dir, 'bap-a') })), baseUrl: `http://127.0.0.1:${bapAPort}` };
+    bppSql = new pg.Client({ connectionString: bppDb.url });
+    await bppSql.connect();
+
+    const merchant = await operator('POST', '/provider/merchants', { name: 'E2E Cabs', subscriber_id: bppId, cities: [{ city_code: 'std:080', currency: 'INR' }] });
+    merchantId = merchant.id;
+    await operator('PUT', `/provider/fare-policies/${merchant.cities[0].id}/SEDAN`, policyBody);
+    riderToken = (await ok(bapA, 'POST', '/admin/riders', bapSecrets.ADMIN_TOKEN, { name: 'Asha Rao', mobile_number: `+9198${String(Date.now()).slice(-8)}` })).token;
+  });
+
+  after(async () => {
+    await bppSql?.end().catch(() => undefined);
+    for (const service of [bapA, bapB, bpp]) {
+      if (!service) continue;
+      service.child.kill('SIGTERM');
+      await service.exited;
+    }
+    await bppDb?.dispose();
+    await bapDb?.dispose();
+  });
+
+  /** A sedan driver online next to the pickup; returns its token. */
+  const sedanDriver = async () => {
+    const stamp = String(Date.now()).slice(-8);
+    const driver = await operator('POST', '/provider/drivers', { merchant_id: merchantId, name: 'Ravi Kumar', mobile_number: `+9197${stamp}` });
+    await operator('POST', '/provider/vehicles', { driver_id: driver.id, registration_no: `KA05E${stamp.slice(-5)}`, category: 'CAB', variant: 'SEDAN', capacity: 4 });
+    const { token } = await operator('POST', `/provider/drivers/${driver.id}/tokens`);
+    await ok(bpp, 'POST', '/driver/status', token, { online: true });
+    await ok(bpp, 'POST', '/driver/location', token, { points: [{ lat: pickup.lat + 0.0005, lon: pickup.lon + 0.0005, ts: Date.now() }] });
+    return { id: driver.id as string, token: token as string };
+  };
+
+  /** Search on replica A, watching A's event stream while the on_search lands on B; select; the driver accepts; book. */
+  const confirmedBooking = async (driver: { token: string }) => {
+    const search = await ok(bapA, 'POST', '/rider/searches', riderToken, { pickup, drop });
+    const events = readEvents(`${bapA.baseUrl}/rider/searches/${search.searchId}/events`, riderToken);
+    const estimate = (await events.next((e) => e.event === 'estimate' && e.data.vehicle?.variant === 'SEDAN', 30_000)).data;
+    events.close();
+    assert.equal(estimate.bppId, bppId);
+    const { quoteId } = await ok(bapA, 'POST', `/rider/estimates/${estimate.id}/select`, riderToken, {});
+    const offer = await until('the ride offer', async () => (await ok(bpp, 'GET', '/driver/ride-offers', driver.token)).offers[0]);
+    await ok(bpp, 'POST', `/driver/ride-offers/${offer.id}/accept`, driver.token);
+    await until('the quote', async () => {
+      const { quotes } = await ok(bapA, 'GET', `/rider/searches/${search.searchId}/quotes`, riderToken);
+      return (quotes as any[]).find((q) => q.id === quoteId && q.status === 'RECEIVED');
+    });
+    const { bookingId } = await ok(bapA, 'POST', `/rider/quotes/${quoteId}/book`, riderToken, {});
+    const booking = await until('the confirmed booking', async () => {
+      const view = await ok(bapA, 'GET', `/rider/bookings/${bookingId}`, riderToken);
+      return view.status === 'CONFIRMED' ? view : null;
+    });
+    const bppBooking = await bppRow(
+      `SELECT b.id, b.status, r.id AS ride_id, r.status AS ride_status, r.otp FROM atlas_driver_offer_bpp.booking b
+         JOIN atlas_driver_offer_bpp.ride r ON r.booking_id = b.id WHERE b.id = $1`,
+      [booking.bppOrderId],
+    );
+    return { search, bookingId: bookingId as string, booking, bppBooking, transactionId: search.transactionId as string };
+  };
+
+  /** The BAP's view (read on replica B, which applied the callbacks) once it reaches `state`. */
+  const riderSees = (bookingId: string, predicate: (view: any) => boolean, what: string) =>
+    until(what, async () => {
+      const view = await ok(bapB, 'GET', `/rider/bookings/${bookingId}`, riderToken);
+      return predicate(view) ? view : null;
+    });
+
+  it('completes a ride: both sides agree at every step, and the callbacks all landed on replica B', async () => {
+    const driver = await sedanDriver();
+    const { bookingId, booking, bppBooking, transactionId } = await confirmedBooking(driver);
+    assert.equal(bppBooking.status, 'CONFIRMED');
+    assert.equal(bppBooking.ride_status, 'NEW');
+    assert.equal(booking.ride.state, 'RIDE_ASSIGNED');
+    assert.equal(booking.ride.otp, bppBooking.otp, 'the rider holds the OTP the BPP generated');
+    const rideId = bppBooking.ride_id as string;
+    const move = (what: string, body?: unknown) => ok(bpp, 'POST', `/driver/rides/${rideId}/${what}`, driver.token, body);
+    const bppRide = async () => bppRow('SELECT status, final_fare::text AS final_fare FROM atlas_driver_offer_bpp.ride WHERE id = $1', [rideId]);
+
+    await move('arrived');
+    await riderSees(bookingId, (v) => v.ride?.state === 'RIDE_ARRIVED_PICKUP', 'arrival at the BAP');
+    assert.equal((await bppRide()).status, 'ARRIVED');
+
+    const wrong = await call(bpp, 'POST', `/driver/rides/${rideId}/start`, driver.token, { otp: String((Number(booking.ride.otp) + 1) % 10_000).padStart(4, '0') });
+    assert.equal(wrong.status, 403);
+    await move('start', { otp: booking.ride.otp });
+    await riderSees(bookingId, (v) => v.ride?.state === 'RIDE_STARTED', 'the start at the BAP');
+    assert.equal((await bppRide()).status, 'INPROGRESS');
+
+    const now = Date.now();
+    const points = Array.from({ length: 9 }, (_, i) => ({ lat: pickup.lat + ((drop.lat - pickup.lat) * i) / 8, lon: pickup.lon + ((drop.lon - pickup.lon) * i) / 8, ts: now + i * 10 }));
+    await ok(bpp, 'POST', '/driver/location', driver.token, { points });
+    await move('end');
+    const ended = await riderSees(bookingId, (v) => v.status === 'COMPLETED', 'the end at the BAP');
+    const bppEnded = await bppRide();
+    assert.equal(bppEnded.status, 'COMPLETED');
+    assert.equal(ended.ride.state, 'RIDE_ENDED');
+    assert.equal(Number(ended.fare.final), Number(bppEnded.final_fare), 'the rider is shown the fare the BPP computed');
+    assert.deepEqual(
+      ended.ride.history.map((h: { state: string }) => h.state),
+      ['RIDE_ASSIGNED', 'RIDE_ARRIVED_PICKUP', 'RIDE_STARTED', 'RIDE_ENDED'],
+    );
+
+    await ok(bapA, 'POST', `/rider/bookings/${bookingId}/rating`, riderToken, { value: 5, comment: 'great' });
+    await until('the rating at the BPP', async () => (await bppRow('SELECT value FROM atlas_driver_offer_bpp.ride_rating WHERE ride_id = $1', [rideId]))?.value === 5);
+
+    // Replica B took every callback; A took none, yet A's stream and reads followed them.
+    const callbacksOn = async (service: ServiceProcess) => {
+      const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
+      return text.split('\n').filter((line) => line.startsWith('beckn_ride_http_requests_total') && line.includes('route="/beckn/bap/:action"'));
+    };
+    assert.deepEqual(await callbacksOn(bapA), []);
+    assert.ok((await callbacksOn(bapB)).some((line) => line.includes('action="on_search"')));
+    assert.ok(transactionId);
+  });
+
+  it('a rider cancels after the driver arrived: the fee is shown first, then charged; both sides agree', async () => {
+    const driver = await sedanDriver();
+    const { bookingId, bppBooking } = await confirmedBooking(driver);
+    await ok(bpp, 'POST', `/driver/rides/${bppBooking.ride_id}/arrived`, driver.token);
+    await riderSees(bookingId, (v) => v.ride?.state === 'RIDE_ARRIVED_PICKUP', 'arrival at the BAP');
+
+    const soft = await ok(bapA, 'POST', `/rider/bookings/${bookingId}/cancel`, riderToken, { reasonCode: '001', confirm: false });
+    assert.equal(Number(soft.fee?.value ?? soft.fee), Number(policyBody.cancellation_fees.RIDE_ARRIVED_PICKUP));
+    assert.equal((await bppRow('SELECT status FROM atlas_driver_offer_bpp.booking WHERE id = $1', [bppBooking.id])).status, 'CONFIRMED', 'a soft cancel changes nothing');
+
+    await ok(bapA, 'POST', `/rider/bookings/${bookingId}/cancel`, riderToken, { reasonCode: '001', confirm: true });
+    const cancelled = await riderSees(bookingId, (v) => v.status === 'CANCELLED', 'the cancellation at the BAP');
+    assert.equal(cancelled.ride.state, 'RIDE_CANCELLED');
+    const bppSide = await bppRow(
+      `SELECT b.status, r.status AS ride_status, c.fee::text AS fee, c.source FROM atlas_driver_offer_bpp.booking b
+         JOIN atlas_driver_offer_bpp.ride r ON r.booking_id = b.id
+         JOIN atlas_driver_offer_bpp.booking_cancellation c ON c.booking_id = b.id WHERE b.id = $1`,
+      [bppBooking.id],
+    );
+    assert.deepEqual([bppSide.status, bppSide.ride_status, bppSide.source], ['CANCELLED', 'CANCELLED', 'BY_RIDER']);
+    assert.equal(Number(bppSide.fee), Number(policyBody.cancellation_fees.RIDE_ARRIVED_PICKUP));
+    assert.equal(Number(cancelled.cancellation.fee?.value ?? cancelled.cancellation.fee), Number(bppSide.fee));
+  });
+
+  it('a driver cancels: the BAP learns it unsolicited and both sides show the booking cancelled by the driver', async () => {
+    const driver = await sedanDriver();
+    const { bookingId, bppBooking } = await confirmedBooking(driver);
+    await ok(bpp, 'POST', `/driver/rides/${bppBooking.ride_id}/cancel`, driver.token, { reasonCode: '011' });
+    const cancelled = await riderSees(bookingId, (v) => v.status === 'CANCELLED', 'the driver cancellation at the BAP');
+    assert.equal(cancelled.ride.state, 'RIDE_CANCELLED');
+    assert.equal(cancelled.cancellation.source, 'BY_DRIVER');
+    const bppSide = await bppRow(
+      `SELECT b.status, c.source FROM atlas_driver_offer_bpp.booking b JOIN atlas_driver_offer_bpp.booking_cancellation c ON c.booking_id = b.id WHERE b.id = $1`,
+      [bppBooking.id],
+    );
+    assert.deepEqual([bppSide.status, bppSide.source], ['CANCELLED', 'BY_DRIVER']);
+  });
+});
