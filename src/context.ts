@@ -223,6 +223,7 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       cipher,
       correlation,
       sender: beckn.protocol.sender,
+      scheduler,
       adminToken: config.secrets.adminToken,
       settings: bapSettingsOf(config),
       logger,

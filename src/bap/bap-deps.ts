@@ -2,6 +2,7 @@ import type { Sequelize } from 'sequelize';
 import type { CorrelationStore } from '../infra/correlation/index.js';
 import type { FieldCipher } from '../infra/crypto/field-cipher.js';
 import type { Logger } from '../infra/logging/logger.js';
+import type { Scheduler } from '../infra/scheduler/index.js';
 import type { MessageSender } from '../protocol/index.js';
 
 /** The rider side's tables live in the seed's rider-platform schema. */
@@ -53,6 +54,8 @@ export interface BapDeps {
   /** Shared across replicas: rider requests and event streams are woken through it. */
   correlation: CorrelationStore;
   sender: MessageSender;
+  /** Ends the wait for an answer that never comes (answer-timeout.ts). */
+  scheduler: Scheduler;
   /** config.secrets.adminToken: creating riders is the operator's business. */
   adminToken: string;
   settings: BapSettings;

@@ -3,6 +3,7 @@ import type { HandlerRegistry } from '../protocol/handlers.js';
 import { riderAdminRoutes } from './admin-routes.js';
 import type { BapDeps } from './bap-deps.js';
 import { createRiderAuth } from './rider-auth.js';
+import { ANSWER_TIMEOUT_JOB, createAnswerTimeoutJob } from './booking/answer-timeout.js';
 import { bookingRoutes } from './booking/booking-routes.js';
 import { createOnConfirmHandler } from './booking/on-confirm.js';
 import { createOnInitHandler } from './booking/on-init.js';
@@ -18,9 +19,13 @@ export function riderRoutes(deps: BapDeps): RouteSpec[] {
   return [...riderAdminRoutes(deps, auth), ...searchRoutes(deps, auth), ...bookingRoutes(deps, auth), ...rideRoutes(deps, auth)];
 }
 
+/** Schedulers the answer timeout job is registered with (registerBap may run twice on one context). */
+const answerTimeoutsOn = new WeakSet<object>();
+
 /**
- * Registers the rider side's callback handlers when this process plays the
- * BAP role. A callback whose handler the caller registered already (a test's
+ * Registers the rider side's callback handlers, and the job that ends a wait
+ * for an answer that never comes, when this process plays the BAP role. A
+ * callback whose handler the caller registered already (a test's
  * `beforeStart`) keeps it.
  */
 export function registerBap(ctx: { config: { beckn: { roles: readonly string[] } }; beckn: { protocol: { handlers: HandlerRegistry } } }, deps: BapDeps): void {
@@ -35,6 +40,10 @@ export function registerBap(ctx: { config: { beckn: { roles: readonly string[] }
   register('on_confirm', () => createOnConfirmHandler(deps));
   for (const action of ['select', 'init', 'confirm'] as const) {
     if (!handlers.deadLetter(action)) handlers.onDeadLetter(action, createUndeliveredRequestListener(deps));
+  }
+  if (!answerTimeoutsOn.has(deps.scheduler)) {
+    answerTimeoutsOn.add(deps.scheduler);
+    deps.scheduler.register(ANSWER_TIMEOUT_JOB, createAnswerTimeoutJob(deps));
   }
   register('on_status', () => createOrderUpdateHandler(deps));
   register('on_update', () => createOrderUpdateHandler(deps));

@@ -18,13 +18,16 @@ export interface StreamView {
 }
 
 const HEARTBEAT_MS = 15_000;
+/** Looked at again this often even without a notification, so a lost pub/sub message only delays an event. */
+const SAFETY_REFRESH_MS = 5_000;
 
 /**
  * A server-sent event stream over state kept in Postgres. Every replica
  * announces committed changes on a Redis channel; on each announcement (and
  * once at the start, after subscribing so nothing falls between) the stream
- * re-reads the view and sends what it has not sent yet. A client that
- * reconnects gets the whole view again, so it never misses an event.
+ * re-reads the view and sends what it has not sent yet; it also looks every
+ * few seconds, so a notification lost on the way costs a delay, not an
+ * event. A client that reconnects gets the whole view again.
  */
 export async function streamView(
   deps: { correlation: CorrelationStore; logger: Logger },
@@ -51,6 +54,7 @@ export async function streamView(
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
+    clearInterval(safety);
     if (recheck) clearTimeout(recheck);
     void unsubscribe?.().catch((error: unknown) => deps.logger.warn({ err: error, channel }, 'could not unsubscribe an event stream'));
     res.end();
@@ -96,6 +100,7 @@ export async function streamView(
   const heartbeat = setInterval(() => {
     if (!closed) res.write(': keep-alive\n\n');
   }, HEARTBEAT_MS);
+  const safety = setInterval(() => void refresh(), SAFETY_REFRESH_MS);
   req.on('close', close);
 
   unsubscribe = await deps.correlation.subscribe(channel, () => void refresh());

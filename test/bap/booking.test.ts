@@ -82,6 +82,25 @@ describe('BAP booking: select an estimate, receive the quote, book it (init, con
     assert.equal(request.body.context.bap_id, flow.net.ourBap.id);
     assert.equal(request.body.context.bpp_id, flow.net.bpp.subscriberId);
   };
+  /** A search the fake BPP answers with the ONDC example's estimates (X16), and its auto estimate once our BAP shows it. */
+  const searchedFake = async (pickup: { lat: number; lon: number }) => {
+    const { searchId, transactionId } = await search(pickup, { lat: 12.95, lon: 77.58 });
+    const searched = await sentToFake('search', transactionId);
+    assert.equal((await fromFakeBpp('on_search', answer(searched, 'on_search', 'X16'))).status, 200);
+    const auto = await eventually('the auto estimate', async () => {
+      const view = await call('GET', `/rider/searches/${searchId}`);
+      return (view.body.estimates as any[]).find((e) => e.bppId === flow.net.bpp.subscriberId && e.itemId === 'I1');
+    });
+    return { searchId, transactionId, auto };
+  };
+  /** The fake BPP's auto estimate selected, and quoted by its on_select (X17). */
+  const quotedByFake = async (pickup: { lat: number; lon: number }) => {
+    const { transactionId, auto } = await searchedFake(pickup);
+    const { quoteId } = (await call('POST', `/rider/estimates/${auto.id}/select`)).body;
+    const select = await sentToFake('select', transactionId);
+    assert.equal((await fromFakeBpp('on_select', answer(select, 'on_select', 'X17', (b) => (b.message.order.quote.ttl = 'PT300S')))).status, 200);
+    return { transactionId, quoteId: quoteId as string };
+  };
 
   before(async () => {
     flow = await startBookingFlow();
@@ -232,16 +251,7 @@ describe('BAP booking: select an estimate, receive the quote, book it (init, con
   });
 
   it('books through init and confirm: a raised on_init and an on_confirm we never asked for are NACKed; the consistent ones confirm', async () => {
-    const { searchId, transactionId } = await search({ lat: 12.91, lon: 77.61 }, { lat: 12.95, lon: 77.58 });
-    const searched = await sentToFake('search', transactionId);
-    assert.equal((await fromFakeBpp('on_search', answer(searched, 'on_search', 'X16'))).status, 200);
-    const auto = await eventually('the auto estimate', async () => {
-      const view = await call('GET', `/rider/searches/${searchId}`);
-      return (view.body.estimates as any[]).find((e) => e.bppId === flow.net.bpp.subscriberId && e.itemId === 'I1');
-    });
-    const { quoteId } = (await call('POST', `/rider/estimates/${auto.id}/select`)).body;
-    const select = await sentToFake('select', transactionId);
-    assert.equal((await fromFakeBpp('on_select', answer(select, 'on_select', 'X17', (b) => (b.message.order.quote.ttl = 'PT300S')))).status, 200);
+    const { transactionId, quoteId } = await quotedByFake({ lat: 12.91, lon: 77.61 });
 
     const booked = await call('POST', `/rider/quotes/${quoteId}/book`);
     assert.equal(booked.status, 202, JSON.stringify(booked.body));
@@ -297,16 +307,7 @@ describe('BAP booking: select an estimate, receive the quote, book it (init, con
   });
 
   it('fails the booking with the BPP code when on_init is an error', async () => {
-    const { searchId, transactionId } = await search({ lat: 12.92, lon: 77.62 }, { lat: 12.95, lon: 77.58 });
-    const searched = await sentToFake('search', transactionId);
-    assert.equal((await fromFakeBpp('on_search', answer(searched, 'on_search', 'X16'))).status, 200);
-    const auto = await eventually('the auto estimate', async () => {
-      const view = await call('GET', `/rider/searches/${searchId}`);
-      return (view.body.estimates as any[]).find((e) => e.bppId === flow.net.bpp.subscriberId && e.itemId === 'I1');
-    });
-    const { quoteId } = (await call('POST', `/rider/estimates/${auto.id}/select`)).body;
-    const select = await sentToFake('select', transactionId);
-    assert.equal((await fromFakeBpp('on_select', answer(select, 'on_select', 'X17', (b) => (b.message.order.quote.ttl = 'PT300S')))).status, 200);
+    const { transactionId, quoteId } = await quotedByFake({ lat: 12.92, lon: 77.62 });
     const { bookingId } = (await call('POST', `/rider/quotes/${quoteId}/book`)).body;
     const init = await sentToFake('init', transactionId);
     const failed = await fromFakeBpp('on_init', {
@@ -324,13 +325,7 @@ describe('BAP booking: select an estimate, receive the quote, book it (init, con
   it('fails the quote, or the booking, whose select or init the BPP refuses with a NACK', async () => {
     const refuse = new Set(['select', 'init']);
     const nack = (code: string) => ({ status: 400, body: { message: { ack: { status: 'NACK' } }, error: { type: 'DOMAIN-ERROR', code, message: 'refused' } } });
-    const { searchId, transactionId } = await search({ lat: 12.93, lon: 77.63 }, { lat: 12.95, lon: 77.58 });
-    const searched = await sentToFake('search', transactionId);
-    assert.equal((await fromFakeBpp('on_search', answer(searched, 'on_search', 'X16'))).status, 200);
-    const auto = await eventually('the auto estimate', async () => {
-      const view = await call('GET', `/rider/searches/${searchId}`);
-      return (view.body.estimates as any[]).find((e) => e.bppId === flow.net.bpp.subscriberId && e.itemId === 'I1');
-    });
+    const { searchId, transactionId, auto } = await searchedFake({ lat: 12.93, lon: 77.63 });
     try {
       flow.net.bpp.respond = (m) => (refuse.has(m.action) && m.body.context.transaction_id === transactionId ? nack('30004') : { status: 200, body: { message: { ack: { status: 'ACK' } } } });
       const refused = (await call('POST', `/rider/estimates/${auto.id}/select`)).body.quoteId;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
-import type { LatLon } from '../../src/bpp/domain/index.js';
+import type { FarePolicy, LatLon } from '../../src/bpp/domain/index.js';
 import { registerBpp } from '../../src/bpp/index.js';
 import { createBecknValidator, type BecknAction, type BecknValidator } from '../../src/protocol/schemas/index.js';
 import { parseAuthorizationHeader, verifyParsedAuthorization } from '../../src/protocol/signing/index.js';
@@ -24,6 +24,20 @@ export const policyBody = {
   currency: 'INR',
 };
 
+/** The sedan policy of the booking flow, as the fare calculator reads it (no night shift). */
+export const policy: FarePolicy = {
+  currency: policyBody.currency,
+  baseDistanceMeters: policyBody.base_distance_meters,
+  baseFare: policyBody.base_fare,
+  perKmFare: policyBody.per_km,
+  perMinuteFare: policyBody.per_minute,
+  nightShift: null,
+  waitingFreeMinutes: policyBody.waiting_free_minutes,
+  waitingPerMinuteFare: policyBody.waiting_charge_per_minute,
+  pickupCharge: policyBody.pickup_charge,
+  cancellationFees: policyBody.cancellation_fees,
+};
+
 /** The support contact the merchant registers, which on_support answers with. */
 export const merchantSupport = { phone: '+918068870525', email: 'support@booking-cabs.example', url: 'https://booking-cabs.example/help' };
 
@@ -42,7 +56,19 @@ export interface Selection {
   selected: any;
 }
 
-export async function startBookingFlow() {
+/** The domains our BPP answers, with the context.version each is spoken at (PROFILE.md). */
+export const flowProfiles = {
+  'ONDC:TRV10': { domain: 'ONDC:TRV10', version: '2.0.1' },
+  'nic2004:60221': { domain: 'nic2004:60221', version: '1.1.0' },
+} as const;
+export type FlowDomain = keyof typeof flowProfiles;
+
+/** `domain` picks the profile of every request the fake BAP sends (ONDC:TRV10 by default). */
+export async function startBookingFlow(options: { domain?: FlowDomain } = {}) {
+  const profile = flowProfiles[options.domain ?? 'ONDC:TRV10'];
+  // The Beckn mobility examples write their stops in lowercase.
+  const stopType = (type: 'START' | 'END') => (profile.domain === 'nic2004:60221' ? type.toLowerCase() : type);
+  const contextOf = (action: string) => ({ ...profile, action, location: { city: { code: 'std:080' }, country: { code: 'IND' } } });
   const validator: BecknValidator = createBecknValidator();
   const net: BecknHarness = await startBecknHarness({ beforeStart: (ctx) => registerBpp(ctx) });
 
@@ -96,7 +122,7 @@ export async function startBookingFlow() {
     message: unknown,
   ): Promise<ReceivedMessage> => {
     const body: { context: Record<string, unknown>; message: unknown } = {
-      context: { domain: 'ONDC:TRV10', action, version: '2.0.1', location: { city: { code: 'std:080' }, country: { code: 'IND' } }, ...context },
+      context: { ...contextOf(action), ...context },
       message,
     };
     const answer = await net.bap.post(`${net.ourBpp.url}/${action}`, body);
@@ -140,7 +166,7 @@ export async function startBookingFlow() {
     const transactionId = context.transaction_id as string;
     const onSearch = await send('search', context, {
       intent: {
-        fulfillment: { stops: [{ type: 'START', location: { gps: gps(pickup) } }, { type: 'END', location: { gps: gps(drop) } }] },
+        fulfillment: { stops: [{ type: stopType('START'), location: { gps: gps(pickup) } }, { type: stopType('END'), location: { gps: gps(drop) } }] },
         payment: { collected_by: 'BAP' },
       },
     });
@@ -152,7 +178,7 @@ export async function startBookingFlow() {
     const selection = { itemId: item.id as string, price: item.price, providerId: provider.id as string, transactionId };
     const selectContext = net.toOurBpp({ transaction_id: transactionId });
     const answer = await net.bap.post(`${net.ourBpp.url}/select`, {
-      context: { domain: 'ONDC:TRV10', action: 'select', version: '2.0.1', location: { city: { code: 'std:080' }, country: { code: 'IND' } }, ...selectContext },
+      context: { ...contextOf('select'), ...selectContext },
       message: { order: { provider: { id: provider.id }, items: [{ id: item.id }] } },
     });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
@@ -208,7 +234,7 @@ export async function startBookingFlow() {
     return { driver, selection, order, ride };
   };
 
-  return { net, validator, merchantId, call, operator, addSedan, checkCallback, send, selectSedan, draftOrder, rows, confirmedRide, close: () => net.close() };
+  return { net, validator, domain: profile.domain, merchantId, call, operator, addSedan, checkCallback, send, selectSedan, draftOrder, rows, confirmedRide, close: () => net.close() };
 }
 
 export type BookingFlow = Awaited<ReturnType<typeof startBookingFlow>>;

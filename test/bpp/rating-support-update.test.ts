@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { estimateFare, formatMoney, type FarePolicy, type LatLon } from '../../src/bpp/domain/index.js';
 import type { ReceivedMessage } from '../support/fake-participant.js';
-import { bapPayment, gps, merchantSupport, policyBody, startBookingFlow, type BookingFlow } from './booking-flow.js';
+import { bapPayment, gps, merchantSupport, policy as flowPolicy, startBookingFlow, type BookingFlow } from './booking-flow.js';
 
 /** Pickups more than the 5 km offer radius apart, so each test's drivers only see their own ride. */
 const pickups: Record<string, LatLon> = {
@@ -11,21 +11,11 @@ const pickups: Record<string, LatLon> = {
   support: { lat: 12.85, lon: 77.65 },
   update: { lat: 12.95, lon: 77.45 },
   updateEnded: { lat: 12.95, lon: 77.55 },
+  updateCancelled: { lat: 12.95, lon: 77.65 },
 };
 
 /** The sedan policy of the booking flow, as the fare calculator reads it; no pickup charge away from special locations. */
-const policy: FarePolicy = {
-  currency: policyBody.currency,
-  baseDistanceMeters: policyBody.base_distance_meters,
-  baseFare: policyBody.base_fare,
-  perKmFare: policyBody.per_km,
-  perMinuteFare: policyBody.per_minute,
-  nightShift: null,
-  waitingFreeMinutes: policyBody.waiting_free_minutes,
-  waitingPerMinuteFare: policyBody.waiting_charge_per_minute,
-  pickupCharge: '0',
-  cancellationFees: policyBody.cancellation_fees,
-};
+const policy: FarePolicy = { ...flowPolicy, pickupCharge: '0' };
 
 type Driver = { id: string; token: string };
 
@@ -49,6 +39,15 @@ describe('BPP rating, support and update after confirmation', function () {
   };
   const orderOf = (callback: ReceivedMessage) => {
     assert.equal(callback.body.error, undefined, JSON.stringify(callback.body.error));
+    return (callback.body.message as any).order;
+  };
+  /** The unsolicited on_status of the transaction in `state`, checked for its signature and schema. */
+  const pushed = async (transactionId: string, state: string) => {
+    const callback = await flow.net.bap.waitFor(
+      (m) => m.action === 'on_status' && m.body.context.transaction_id === transactionId && (m.body.message as any)?.order?.fulfillments?.[0]?.state?.descriptor?.code === state,
+      30_000,
+    );
+    flow.checkCallback(callback, 'on_status');
     return (callback.body.message as any).order;
   };
   const move = async (driver: Driver, rideId: string, what: string, body?: unknown) => {
@@ -224,6 +223,53 @@ describe('BPP rating, support and update after confirmation', function () {
     const again = orderOf(await ask('update', selection.transactionId, dropUpdate(closer, 'fulfillments', [{ type: 'start', location: { gps: gps(pickup) } }])));
     assert.equal(again.fulfillments[0].stops.find((s: { type: string }) => s.type === 'END').location.gps, gps(closer));
     assert.ok(Number(again.quote.price.value) < Number(updated.quote.price.value), 'a nearer drop costs less');
+
+    // The driver's later moves push the order with the new drop and its quote; status answers the same.
+    const endGps = (o: any) => o.fulfillments[0].stops.find((s: { type: string }) => s.type === 'END').location.gps as string;
+    await move(driver, ride.id, 'start', { otp: ride.otp });
+    const started = await pushed(selection.transactionId, 'RIDE_STARTED');
+    assert.equal(endGps(started), gps(closer), 'the RIDE_STARTED push shows the updated drop');
+    assert.deepEqual(started.quote, again.quote, 'and the quote recomputed for it');
+    const startedStatus = orderOf(await ask('status', selection.transactionId, { order_id: order.id }));
+    assert.equal(endGps(startedStatus), gps(closer));
+    assert.deepEqual(startedStatus.fulfillments, started.fulfillments, 'status answers the order as the push carried it');
+
+    // The final fare still comes from the ride's waypoints, not from the updated estimate.
+    await move(driver, ride.id, 'end');
+    const ended = await pushed(selection.transactionId, 'RIDE_ENDED');
+    assert.equal(endGps(ended), gps(closer), 'the RIDE_ENDED push shows the updated drop');
+    const [fare] = await flow.rows<{ final_fare: string }>('SELECT final_fare::text FROM atlas_driver_offer_bpp.ride WHERE id = $1', [ride.id]);
+    assert.equal(Number(ended.quote.price.value), Number(fare?.final_fare), 'the pushed quote is the final fare');
+    assert.notEqual(ended.quote.price.value, again.quote.price.value, 'not the estimate for the updated drop');
+    const endedStatus = orderOf(await ask('status', selection.transactionId, { order_id: order.id }));
+    assert.equal(endGps(endedStatus), gps(closer));
+    assert.deepEqual(endedStatus.quote, ended.quote);
+  });
+
+  it('shows the updated drop in the on_cancel of a later cancel', async () => {
+    const pickup = pickups.updateCancelled!;
+    const { selection, order } = await flow.confirmedRide(pickup);
+    const newDrop = { lat: pickup.lat + 0.05, lon: pickup.lon - 0.01 };
+    const updated = orderOf(
+      await ask('update', selection.transactionId, {
+        update_target: 'fulfillment',
+        order: { id: order.id, fulfillments: [{ id: order.fulfillments[0].id, stops: [{ type: 'END', location: { gps: gps(newDrop) } }] }] },
+      }),
+    );
+    const cancelled = orderOf(
+      await flow.send('cancel', flow.net.toOurBpp({ transaction_id: selection.transactionId }), {
+        order_id: order.id,
+        cancellation_reason_id: '005',
+        descriptor: { code: 'CONFIRM_CANCEL', name: 'Ride Cancellation' },
+      }),
+    );
+    assert.equal(cancelled.status, 'CANCELLED');
+    const end = cancelled.fulfillments[0].stops.find((s: { type: string }) => s.type === 'END');
+    assert.equal(end.location.gps, gps(newDrop), 'on_cancel shows the updated drop');
+    const refund = cancelled.quote.breakup.find((line: { title: string }) => line.title === 'REFUND');
+    assert.equal(Number(refund.price.value), -Number(updated.quote.price.value), 'the refund is of the quote the rider was last told');
+    const status = orderOf(await ask('status', selection.transactionId, { order_id: order.id }));
+    assert.deepEqual(status, cancelled, 'status of the cancelled order answers as on_cancel did');
   });
 
   it('refuses to update the drop once the ride has ended', async () => {

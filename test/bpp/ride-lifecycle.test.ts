@@ -1,20 +1,7 @@
 import assert from 'node:assert/strict';
-import { finalFare, formatMoney, traveledDistance, type FarePolicy } from '../../src/bpp/domain/index.js';
+import { finalFare, formatMoney, traveledDistance } from '../../src/bpp/domain/index.js';
 import type { ReceivedMessage } from '../support/fake-participant.js';
-import { policyBody, startBookingFlow, type BookingFlow } from './booking-flow.js';
-
-const policy: FarePolicy = {
-  currency: policyBody.currency,
-  baseDistanceMeters: policyBody.base_distance_meters,
-  baseFare: policyBody.base_fare,
-  perKmFare: policyBody.per_km,
-  perMinuteFare: policyBody.per_minute,
-  nightShift: null,
-  waitingFreeMinutes: policyBody.waiting_free_minutes,
-  waitingPerMinuteFare: policyBody.waiting_charge_per_minute,
-  pickupCharge: policyBody.pickup_charge,
-  cancellationFees: policyBody.cancellation_fees,
-};
+import { policy, startBookingFlow, type BookingFlow } from './booking-flow.js';
 
 describe('BPP ride lifecycle: driver moves pushed to the BAP as on_status', function () {
   this.timeout(240_000);

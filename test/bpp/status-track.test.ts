@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { LatLon } from '../../src/bpp/domain/index.js';
 import type { ReceivedMessage } from '../support/fake-participant.js';
-import { startBookingFlow, type BookingFlow } from './booking-flow.js';
+import { policyBody, startBookingFlow, type BookingFlow } from './booking-flow.js';
 
 /** Pickups more than the 5 km offer radius apart, so each test's drivers only see their own ride. */
 const pickups: Record<string, LatLon> = {
@@ -78,7 +78,7 @@ describe('BPP status and track: the order and its driver as they stand', functio
     assert.deepEqual(ended.fulfillments, push.fulfillments);
   });
 
-  it('answers status of a cancelled order as CANCELLED / RIDE_CANCELLED', async () => {
+  it('answers status of a cancelled order as CANCELLED / RIDE_CANCELLED, as on_cancel answered it', async () => {
     const { selection, order } = await flow.confirmedRide(pickups.cancelled!);
     const cancelled = await flow.send('cancel', flow.net.toOurBpp({ transaction_id: selection.transactionId }), {
       order_id: order.id,
@@ -86,10 +86,21 @@ describe('BPP status and track: the order and its driver as they stand', functio
       descriptor: { code: 'CONFIRM_CANCEL', name: 'Ride Cancellation' },
     });
     assert.equal(cancelled.body.error, undefined, JSON.stringify(cancelled.body.error));
+    const onCancel = (cancelled.body.message as any).order;
     const status = orderOf(await ask('status', selection.transactionId, { order_id: order.id }));
     assert.equal(status.id, order.id);
     assert.equal(status.status, 'CANCELLED');
     assert.equal(stateOf(status), 'RIDE_CANCELLED');
+    // The cancellation, not the confirmed fare: the fee as the price, the fare refunded, who cancelled and why.
+    assert.notDeepEqual(status.quote, order.quote);
+    assert.equal(status.quote.price.currency, 'INR');
+    assert.equal(Number(status.quote.price.value), Number(policyBody.cancellation_fees.RIDE_ASSIGNED), 'the RIDE_ASSIGNED fee of the fare policy');
+    const titles = status.quote.breakup.map((line: { title: string }) => line.title);
+    assert.deepEqual(titles.slice(-2), ['CANCELLATION_CHARGES', 'REFUND']);
+    assert.equal(Number(status.quote.breakup.at(-1).price.value), -Number(order.quote.price.value), 'the fare refunded');
+    assert.equal(status.cancellation.cancelled_by, 'CONSUMER');
+    assert.equal(status.cancellation.reason.descriptor.code, '005');
+    assert.deepEqual(status, onCancel, 'status answers the order exactly as on_cancel did');
 
     const track = await ask('track', selection.transactionId, { order_id: order.id });
     assert.deepEqual(track.body.message, { tracking: { status: 'inactive' } });

@@ -16,18 +16,16 @@ import {
   type OutboxEntry,
   type OutboxEntryInput,
 } from '../../src/protocol/outbound/index.js';
-import { createSigner, generateSigningKeyPair, type Signer } from '../../src/protocol/signing/index.js';
+import type { Signer } from '../../src/protocol/signing/index.js';
 import { deferred, waitUntil } from '../contracts/wait-until.js';
 import { freshServerDatabase, type FreshDatabase } from '../support/fresh-database.js';
 import { uniqueTestName } from '../support/services.js';
-import { ack, becknBody, closedPortUrl, nack, startReceiver, type Receiver } from './outbound-fixtures.js';
+import { ack, becknBody, closedPortUrl, keysOf, nack, signerFor, startReceiver, type Receiver } from './outbound-fixtures.js';
 
 const logger = createLogger('silent');
-const signerFor = (subscriberId: string) =>
-  createSigner({ subscriberId, uniqueKeyId: `${subscriberId}-k1`, privateKey: generateSigningKeyPair().privateKeySeed });
 const bpp = signerFor('bpp.dead-letter.test');
 const bap = signerFor('bap.dead-letter.test');
-const keys = new Map([bpp, bap].map((signer) => [signer.subscriberId, signer.publicKey]));
+const keys = keysOf([bpp, bap]);
 
 /** What a listener saw: the entry, and the entry's row as read inside the listener's own transaction. */
 interface Heard {

@@ -1,10 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  createSigner,
+  generateSigningKeyPair,
   parseAuthorizationHeader,
   verifyParsedAuthorization,
   type SignatureVerdict,
+  type Signer,
 } from '../../src/protocol/signing/index.js';
+
+/** A signer for `subscriberId` with a fresh key. */
+export const signerFor = (subscriberId: string): Signer =>
+  createSigner({ subscriberId, uniqueKeyId: `${subscriberId}-k1`, privateKey: generateSigningKeyPair().privateKeySeed });
+
+/** The signers' public keys by subscriber id, as a receiver checks signatures against them. */
+export const keysOf = (signers: Signer[]): Map<string, string> => new Map(signers.map((signer) => [signer.subscriberId, signer.publicKey]));
 
 /** What the receiver does with the n-th (1-based) request it gets. */
 export type Answer = { status: number; body: unknown } | 'hang';

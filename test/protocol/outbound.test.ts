@@ -17,19 +17,17 @@ import {
   type OutboxEntry,
   type OutboxEntryInput,
 } from '../../src/protocol/outbound/index.js';
-import { createSigner, generateSigningKeyPair, type AuthorizationParams } from '../../src/protocol/signing/index.js';
+import type { AuthorizationParams } from '../../src/protocol/signing/index.js';
 import { waitUntil } from '../contracts/wait-until.js';
 import { embeddedBackend, serverBackend, type FreshDatabase, type PostgresBackend } from '../infra/postgres-backends.js';
 import { uniqueTestName } from '../support/services.js';
-import { ack, becknBody, closedPortUrl, nack, startReceiver, type Received, type Receiver } from './outbound-fixtures.js';
+import { ack, becknBody, closedPortUrl, keysOf, nack, signerFor, startReceiver, type Received, type Receiver } from './outbound-fixtures.js';
 
 const logger = createLogger('silent');
-const signerFor = (subscriberId: string) =>
-  createSigner({ subscriberId, uniqueKeyId: `${subscriberId}-k1`, privateKey: generateSigningKeyPair().privateKeySeed });
 const bpp = signerFor('bpp.test.beckn-ride');
 const bap = signerFor('bap.test.beckn-ride');
 const gateway = signerFor('gateway.test.beckn-ride');
-const registry = new Map([bpp, bap, gateway].map((signer) => [signer.subscriberId, signer.publicKey]));
+const registry = keysOf([bpp, bap, gateway]);
 
 /** The receiver found the signature header present and valid; returns its parameters. */
 function assertValid(verdict: Received['authorization']): AuthorizationParams {

@@ -1,3 +1,5 @@
+import { fromDomainState } from '../../protocol/vocabulary/index.js';
+
 /**
  * Fulfillment states in the ONDC vocabulary PROFILE.md makes canonical, in
  * ride order. nic2004:60221 (Beckn mobility) names map onto them as in
@@ -15,19 +17,12 @@ const rideOrder = [
 
 export type FulfillmentState = (typeof rideOrder)[number] | 'RIDE_CANCELLED';
 
-const aliases: Record<string, FulfillmentState> = {
-  DRIVER_EN_ROUTE: 'RIDE_ASSIGNED',
-  DRIVER_EN_ROUTE_TO_PICKUP: 'RIDE_ENROUTE_PICKUP',
-  DRIVER_AT_PICKUP: 'RIDE_ARRIVED_PICKUP',
-};
-
 const rank = new Map<string, number>(rideOrder.map((state, index) => [state, index]));
 
 /** The canonical state of a code from either vocabulary; null for an unknown code. */
 export function canonicalState(code: string): FulfillmentState | null {
-  const alias = aliases[code];
-  if (alias !== undefined) return alias;
-  return code === 'RIDE_CANCELLED' || rank.has(code) ? (code as FulfillmentState) : null;
+  if (code === 'PAYMENT_COLLECTED') return code;
+  return fromDomainState(undefined, code);
 }
 
 /**

@@ -5,6 +5,7 @@ import { RIDER_APP_TAG, RIDER_SECURITY, isUuid, type BapDeps } from '../bap-deps
 import { runIdempotent } from '../idempotency.js';
 import type { RiderAuth } from '../rider-auth.js';
 import { findEstimateOf, findSearch, trimMoney } from '../search/search-store.js';
+import { scheduleAnswerTimeout } from './answer-timeout.js';
 import { bapPaymentTerms, bookingContext, buildDraftOrder } from './booking-order.js';
 import { findBookingOfQuote, findPerson, findQuoteOf, insertBooking, insertQuote, quotesOfSearch, type SelectedQuote } from './booking-store.js';
 import { readBookingView } from './booking-view.js';
@@ -66,6 +67,7 @@ export function bookingRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
           );
           const quoteId = randomUUID();
           await insertQuote(sequelize, transaction, { id: quoteId, estimateId: estimate.id, selectMessageId: sent.messageId });
+          await scheduleAnswerTimeout(deps, 'select', sent.messageId);
           return { status: 202, body: { quoteId } };
         });
       },
@@ -126,6 +128,7 @@ export function bookingRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
             currency: quote.currency,
             init_message_id: sent.messageId,
           });
+          await scheduleAnswerTimeout(deps, 'init', sent.messageId);
           return { status: 202, body: { bookingId } };
         });
       },

@@ -1,20 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { NackError } from '../../protocol/errors/index.js';
 import type { CallbackHandler } from '../../protocol/handlers.js';
+import { fromDomainState } from '../../protocol/vocabulary/index.js';
 import { bookingChannel } from '../bap-deps.js';
 import { announce, recordApplied } from '../callback-record.js';
-import { insertRide, lockBookingByMessage, updateBooking } from './booking-store.js';
+import { bookingAnswerOf } from './booking-answer.js';
+import { insertRide, updateBooking } from './booking-store.js';
 import type { BookingCallbackDeps } from './on-init.js';
-import { checkSameBpp } from './on-select.js';
-import { callbackErrorOf, checkedPrice, checkProviderAndItems, orderOf, text, type CallbackFulfillment } from './order-checks.js';
+import { text, type CallbackFulfillment } from './order-checks.js';
 
 /** Fulfillment states a ride can be in when its booking is confirmed; RIDE_CONFIRMED (no driver named yet) starts as assigned. */
 const confirmedStates = new Set(['RIDE_ASSIGNED', 'RIDE_ENROUTE_PICKUP', 'RIDE_ARRIVED_PICKUP', 'RIDE_STARTED']);
 
-function rideStateOf(fulfillment: CallbackFulfillment | undefined): string {
+/** Read in either vocabulary (nic2004:60221 confirms with DRIVER_EN_ROUTE). */
+function rideStateOf(domain: string | undefined, fulfillment: CallbackFulfillment | undefined): string {
   const code = fulfillment?.state?.descriptor?.code;
-  if (code === undefined || code === 'RIDE_CONFIRMED') return 'RIDE_ASSIGNED';
-  if (typeof code === 'string' && confirmedStates.has(code)) return code;
+  if (code === undefined) return 'RIDE_ASSIGNED';
+  const state = fromDomainState(domain, code);
+  if (state === 'RIDE_CONFIRMED') return 'RIDE_ASSIGNED';
+  if (state !== null && confirmedStates.has(state)) return state;
   throw new NackError('INVALID_ORDER_STATE', `a booking cannot be confirmed with its ride ${String(code)}`, '/message/order/fulfillments/0/state/descriptor/code');
 }
 
@@ -33,23 +37,13 @@ function otpOf(fulfillment: CallbackFulfillment | undefined): string | null {
  */
 export function createOnConfirmHandler(deps: BookingCallbackDeps): CallbackHandler {
   return async (callback, transaction) => {
-    const booking = await lockBookingByMessage(deps.sequelize, transaction, 'confirm_message_id', callback.context.message_id ?? '');
-    if (!booking) throw new NackError('OUT_OF_SEQUENCE', 'on_confirm answers no confirm of this BAP', '/context/message_id');
-    if (booking.status !== 'CONFIRMING') throw new NackError('INVALID_ORDER_STATE', `the booking is ${booking.status}, not waiting for on_confirm`, '/context/message_id');
-    checkSameBpp(callback, booking.bpp_id);
-
-    if (callback.error) {
-      const error = callbackErrorOf(callback.error);
-      await updateBooking(deps.sequelize, transaction, booking.id, { status: 'FAILED', error_code: error.code, error_message: error.message });
-      await recordApplied(deps.sequelize, transaction, callback, `booking ${booking.id} failed: ${error.code}`);
-    } else {
-      const order = orderOf(callback.message);
-      checkProviderAndItems(order, { providerId: booking.provider_id, itemId: booking.item_id });
-      const price = checkedPrice(order, { amount: booking.quoted_fare, currency: booking.currency, what: 'the quoted fare' });
+    const { booking, accepted } = await bookingAnswerOf(deps, transaction, callback, 'confirm');
+    if (accepted) {
+      const { order, price } = accepted;
       const orderId = text(order.id);
       if (orderId === null) throw new NackError('INVALID_RESPONSE', 'on_confirm must name the order (id)', '/message/order/id');
       const fulfillment = order.fulfillments?.find((f) => f.id === booking.fulfillment_id) ?? order.fulfillments?.[0];
-      const state = rideStateOf(fulfillment);
+      const state = rideStateOf(callback.context.domain, fulfillment);
       await updateBooking(deps.sequelize, transaction, booking.id, {
         status: 'CONFIRMED',
         bpp_order_id: orderId,

@@ -3,12 +3,12 @@ import type { CallbackHandler } from '../../protocol/handlers.js';
 import { OutgoingSchemaError } from '../../protocol/outgoing/message-sender.js';
 import { bookingChannel, type BapDeps } from '../bap-deps.js';
 import { announce, recordApplied } from '../callback-record.js';
+import { scheduleAnswerTimeout } from './answer-timeout.js';
+import { bookingAnswerOf } from './booking-answer.js';
 import { bookingContext, buildDraftOrder } from './booking-order.js';
-import { findPerson, findQuoteOf, lockBookingByMessage, updateBooking } from './booking-store.js';
-import { checkSameBpp } from './on-select.js';
-import { callbackErrorOf, checkedPrice, checkProviderAndItems, orderOf } from './order-checks.js';
+import { findPerson, findQuoteOf, updateBooking } from './booking-store.js';
 
-export type BookingCallbackDeps = Pick<BapDeps, 'sequelize' | 'cipher' | 'correlation' | 'sender' | 'settings' | 'logger'>;
+export type BookingCallbackDeps = Pick<BapDeps, 'sequelize' | 'cipher' | 'correlation' | 'sender' | 'scheduler' | 'settings' | 'logger'>;
 
 /**
  * on_init → confirm. The answer to this booking's init (by message_id), for
@@ -20,19 +20,9 @@ export type BookingCallbackDeps = Pick<BapDeps, 'sequelize' | 'cipher' | 'correl
  */
 export function createOnInitHandler(deps: BookingCallbackDeps): CallbackHandler {
   return async (callback, transaction) => {
-    const booking = await lockBookingByMessage(deps.sequelize, transaction, 'init_message_id', callback.context.message_id ?? '');
-    if (!booking) throw new NackError('OUT_OF_SEQUENCE', 'on_init answers no init of this BAP', '/context/message_id');
-    if (booking.status !== 'INITIATING') throw new NackError('INVALID_ORDER_STATE', `the booking is ${booking.status}, not waiting for on_init`, '/context/message_id');
-    checkSameBpp(callback, booking.bpp_id);
-
-    if (callback.error) {
-      const error = callbackErrorOf(callback.error);
-      await updateBooking(deps.sequelize, transaction, booking.id, { status: 'FAILED', error_code: error.code, error_message: error.message });
-      await recordApplied(deps.sequelize, transaction, callback, `booking ${booking.id} failed: ${error.code}`);
-    } else {
-      const order = orderOf(callback.message);
-      checkProviderAndItems(order, { providerId: booking.provider_id, itemId: booking.item_id });
-      const price = checkedPrice(order, { amount: booking.quoted_fare, currency: booking.currency, what: 'the quoted fare' });
+    const { booking, accepted } = await bookingAnswerOf(deps, transaction, callback, 'init');
+    if (accepted) {
+      const { order, price } = accepted;
       const payment = order.payments?.[0];
       if (!payment || typeof payment.id !== 'string' || payment.id.length === 0) {
         throw new NackError('INVALID_RESPONSE', 'on_init must name the payment (id) the confirm will carry', '/message/order/payments/0/id');
@@ -55,6 +45,7 @@ export function createOnInitHandler(deps: BookingCallbackDeps): CallbackHandler 
         cancellation_terms: order.cancellation_terms ?? null,
         confirm_message_id: sent.messageId,
       });
+      await scheduleAnswerTimeout(deps, 'confirm', sent.messageId);
       await recordApplied(deps.sequelize, transaction, callback, `booking ${booking.id} confirming`);
     }
     transaction.afterCommit(() => announce(deps, bookingChannel(booking.id)));

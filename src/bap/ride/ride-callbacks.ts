@@ -60,6 +60,28 @@ async function bookingOf(deps: RideCallbackDeps, transaction: Transaction, callb
   throw new NackError('UNKNOWN_TRANSACTION', `${callback.action} for a transaction in which this BAP booked nothing with ${bppId}`, '/context/transaction_id');
 }
 
+/** An error the BPP answered with: recorded, and handed to the rider request that asked. */
+async function keepError(deps: RideCallbackDeps, transaction: Transaction, callback: AcceptedMessage, bookingId: string, error: { code: string; message: string }): Promise<void> {
+  await recordApplied(deps.sequelize, transaction, callback, `error ${error.code}`);
+  keepReply(deps, transaction, bookingId, callback.context.message_id, { action: callback.action, error });
+}
+
+/**
+ * The booking and order an on_status, on_update or on_cancel carries; null
+ * when the BPP answered with an error, which is kept as the reply.
+ */
+async function orderCallbackOf(deps: RideCallbackDeps, transaction: Transaction, callback: AcceptedMessage): Promise<{ booking: RideBooking; order: OrderMessage } | null> {
+  const error = errorOf(callback);
+  const order = orderOf(callback);
+  const booking = await bookingOf(deps, transaction, callback, error ? null : (order?.id ?? null));
+  if (error) {
+    await keepError(deps, transaction, callback, booking.id, error);
+    return null;
+  }
+  if (!order) throw new NackError('INVALID_RESPONSE', `${callback.action} carries no order`, '/message/order');
+  return { booking, order };
+}
+
 /** The ride state an order reports: its fulfillment's state, or what the order status implies. */
 function reportedState(order: OrderMessage): RideState | null {
   const code = order.fulfillments?.[0]?.state?.descriptor?.code;
@@ -106,15 +128,9 @@ function atOf(order: OrderMessage, callback: AcceptedMessage): Date {
  */
 export function createOrderUpdateHandler(deps: RideCallbackDeps): CallbackHandler {
   return async (callback, transaction) => {
-    const error = errorOf(callback);
-    const order = orderOf(callback);
-    const booking = await bookingOf(deps, transaction, callback, error ? null : (order?.id ?? null));
-    if (error) {
-      await recordApplied(deps.sequelize, transaction, callback, `error ${error.code}`);
-      keepReply(deps, transaction, booking.id, callback.context.message_id, { action: callback.action, error });
-      return;
-    }
-    if (!order) throw new NackError('INVALID_RESPONSE', `${callback.action} carries no order`, '/message/order');
+    const answer = await orderCallbackOf(deps, transaction, callback);
+    if (!answer) return;
+    const { booking, order } = answer;
     if (booking.status === 'INITIATING' || booking.status === 'CONFIRMING' || booking.status === 'FAILED') {
       throw new NackError('INVALID_ORDER_STATE', `the booking is ${booking.status}: it has no ride to move`, '/message/order/id');
     }
@@ -173,15 +189,9 @@ function feeOf(order: OrderMessage): Price | null {
  */
 export function createOnCancelHandler(deps: RideCallbackDeps): CallbackHandler {
   return async (callback, transaction) => {
-    const error = errorOf(callback);
-    const order = orderOf(callback);
-    const booking = await bookingOf(deps, transaction, callback, error ? null : (order?.id ?? null));
-    if (error) {
-      await recordApplied(deps.sequelize, transaction, callback, `error ${error.code}`);
-      keepReply(deps, transaction, booking.id, callback.context.message_id, { action: callback.action, error });
-      return;
-    }
-    if (!order) throw new NackError('INVALID_RESPONSE', 'on_cancel carries no order', '/message/order');
+    const answer = await orderCallbackOf(deps, transaction, callback);
+    if (!answer) return;
+    const { booking, order } = answer;
     const status = (order.status ?? '').toUpperCase();
     const fee = feeOf(order);
     // Who cancelled: as the order says (CONSUMER or PROVIDER); else an answer to our cancel is the rider's, a push the driver's.
@@ -222,8 +232,7 @@ export function createOnTrackHandler(deps: RideCallbackDeps): CallbackHandler {
     const booking = await bookingOf(deps, transaction, callback);
     const error = errorOf(callback);
     if (error) {
-      await recordApplied(deps.sequelize, transaction, callback, `error ${error.code}`);
-      keepReply(deps, transaction, booking.id, callback.context.message_id, { action: callback.action, error });
+      await keepError(deps, transaction, callback, booking.id, error);
       return;
     }
     const tracking = (callback.message as { tracking?: { status?: string; location?: { gps?: string; updated_at?: string } } } | null)?.tracking;

@@ -2,6 +2,7 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { CorrelationStore } from '../../infra/correlation/index.js';
 import type { Logger } from '../../infra/logging/logger.js';
 import { NackError } from '../../protocol/errors/index.js';
+import { fromDomainState } from '../../protocol/vocabulary/index.js';
 import { BAP_SCHEMA, bookingChannel } from '../bap-deps.js';
 import { announce } from '../callback-record.js';
 
@@ -11,25 +12,17 @@ export type RideState = (typeof RIDE_STATES)[number];
 
 const progress: readonly RideState[] = ['RIDE_ASSIGNED', 'RIDE_ENROUTE_PICKUP', 'RIDE_ARRIVED_PICKUP', 'RIDE_STARTED', 'RIDE_ENDED'];
 
-/** Beckn mobility (nic2004:60221) names of the same states (PROFILE.md, DIGEST.md 2.3). */
-const mobilityNames: Readonly<Record<string, RideState>> = {
-  DRIVER_EN_ROUTE: 'RIDE_ASSIGNED',
-  DRIVER_EN_ROUTE_TO_PICKUP: 'RIDE_ENROUTE_PICKUP',
-  DRIVER_AT_PICKUP: 'RIDE_ARRIVED_PICKUP',
-};
-
 /**
  * A fulfillment state code as a ride state: ONDC codes as they are, the Beckn
- * mobility names mapped. RIDE_CONFIRMED (booked, no driver yet) reads as the
- * ride's first state, since our ride exists once a driver is assigned. Codes
- * that are no ride state (PAYMENT_COLLECTED) give null.
+ * mobility (nic2004:60221) names mapped (protocol vocabulary). RIDE_CONFIRMED
+ * (booked, no driver yet) reads as the ride's first state, since our ride
+ * exists once a driver is assigned. Codes that are no ride state
+ * (PAYMENT_COLLECTED) give null.
  */
 export function rideStateOf(code: unknown): RideState | null {
-  if (typeof code !== 'string') return null;
-  const upper = code.trim().toUpperCase();
-  if (upper === 'RIDE_CONFIRMED') return 'RIDE_ASSIGNED';
-  if ((RIDE_STATES as readonly string[]).includes(upper)) return upper as RideState;
-  return mobilityNames[upper] ?? null;
+  const state = fromDomainState(undefined, code);
+  if (state === 'RIDE_CONFIRMED') return 'RIDE_ASSIGNED';
+  return state;
 }
 
 export type RideTransition =

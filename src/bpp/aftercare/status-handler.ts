@@ -1,20 +1,29 @@
 import type { RequestHandler } from '../../protocol/handlers.js';
+import { buildCancelOrder, loadConfirmedOrder } from '../booking/cancel-order.js';
+import { findCancellation } from '../booking/cancel-store.js';
 import { type AftercareDeps, readOrderRef } from './aftercare-deps.js';
 import { AFTERCARE_ERRORS, domainCodes } from './aftercare-errors.js';
-import { buildCurrentOrder, findConfirmedOrder } from './order-lookup.js';
+import { buildCurrentOrder, findConfirmedOrder, isCancelled } from './order-lookup.js';
 
 /**
  * status -> on_status: the order named by `order_id` (or `ref_id`) as it
- * stands now, in the shape of the lifecycle's pushes. An order this BAP
- * never confirmed is answered with an order-not-found error.
+ * stands now, in the shape of the lifecycle's pushes; a cancelled order as
+ * on_cancel answered it. An order this BAP never confirmed is answered with
+ * an order-not-found error.
  */
-export function createStatusHandler(deps: Pick<AftercareDeps, 'sequelize' | 'quoteTtlSeconds' | 'logger'>): RequestHandler {
+export function createStatusHandler(deps: Pick<AftercareDeps, 'sequelize' | 'quoteTtlSeconds' | 'nightShiftTimeZone' | 'logger'>): RequestHandler {
   return async (request, transaction) => {
     const named = readOrderRef(request.message, ['order_id', 'ref_id']);
     if (!named) return { error: { code: AFTERCARE_ERRORS.invalidRequest, message: 'the request names no order', paths: 'message.order_id' } };
     const order = await findConfirmedOrder(deps.sequelize, transaction, { ref: named.ref, bapId: request.context.bap_id ?? '' });
     if (!order) return { error: { code: domainCodes(request.context.domain).orderNotFound, message: `order ${named.ref} not found`, paths: named.path } };
     deps.logger?.debug({ orderId: order.bookingId, ride: order.ride.status }, 'status answered');
+    const cancellation = isCancelled(order) ? await findCancellation(deps.sequelize, transaction, order.bookingId) : null;
+    if (cancellation) {
+      // A cancelled order is answered as on_cancel answered it: the fee charged, the refund, who cancelled and why.
+      const { confirmed } = await loadConfirmedOrder(deps, transaction, { ...order, rideId: order.ride.id, driverId: order.ride.driverId, otp: order.ride.otp });
+      return { message: buildCancelOrder(confirmed, { status: 'CANCELLED', state: 'RIDE_CANCELLED', fee: cancellation.fee, cancellation }) };
+    }
     return { message: await buildCurrentOrder(deps, transaction, order) };
   };
 }

@@ -3,6 +3,12 @@ import { buildSelectQuote, foldQuoteBreakup } from '../allocation/select-quote.j
 import type { SelectedEstimate } from '../allocation/allocation-data.js';
 import type { AssignedDriver, StoredBooking } from './booking-store.js';
 
+/*
+ * Orders are built in the ONDC:TRV10 names (fulfillment states, order status);
+ * the message sender writes them in the callback's domain vocabulary
+ * (src/protocol/vocabulary: nic2004:60221 says DRIVER_AT_PICKUP, COMPLETE ...).
+ */
+
 /** States a rider may cancel in once the order is confirmed, as the ONDC:TRV10 on_init example lists them. */
 const cancellableStates: readonly FulfillmentState[] = ['RIDE_ASSIGNED', 'RIDE_ENROUTE_PICKUP', 'RIDE_ARRIVED_PICKUP', 'RIDE_STARTED'];
 

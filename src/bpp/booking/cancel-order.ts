@@ -1,6 +1,7 @@
 import type { Sequelize, Transaction } from 'sequelize';
 import type { BecknContext } from '../../protocol/index.js';
 import { findEstimate } from '../allocation/allocation-data.js';
+import { findDropUpdate, withDropUpdate } from '../aftercare/drop-store.js';
 import { cancellationFee, formatMoney, parseMoney, subtract, zero, type FulfillmentState, type Money } from '../domain/index.js';
 import { buildConfirmOrder } from './booking-order.js';
 import { findAssignedDriver, findEstimatePolicy, lockBookingOf } from './booking-store.js';
@@ -26,14 +27,16 @@ type Order = Record<string, unknown> & { fulfillments: Record<string, unknown>[]
 export async function loadConfirmedOrder(
   deps: CancelOrderDeps,
   transaction: Transaction,
-  order: LockedOrder,
+  order: Pick<LockedOrder, 'bookingId' | 'allocationId' | 'estimateId' | 'bapId' | 'rideId' | 'driverId' | 'otp'>,
 ): Promise<{ confirmed: Order; feeIn: (state: FulfillmentState) => Money }> {
   const estimate = await findEstimate(deps.sequelize, transaction, order.estimateId, order.bapId);
   const booking = await lockBookingOf(deps.sequelize, transaction, order.allocationId);
   const driver = await findAssignedDriver(deps.sequelize, transaction, order.driverId);
   const policy = estimate ? await findEstimatePolicy(deps.sequelize, transaction, estimate, deps.nightShiftTimeZone) : null;
   if (!estimate || !booking || !driver || !policy) throw new Error(`order ${order.bookingId} lost its estimate, booking, driver or fare policy`);
-  const { order: confirmed } = buildConfirmOrder(estimate, booking, driver, order.otp, deps.quoteTtlSeconds) as { order: Order };
+  // A drop changed by an update shows as the END stop and the quote the rider was last told.
+  const drop = await findDropUpdate(deps.sequelize, transaction, order.rideId);
+  const { order: confirmed } = buildConfirmOrder(withDropUpdate(estimate, drop), booking, driver, order.otp, deps.quoteTtlSeconds) as { order: Order };
   return { confirmed, feeIn: (state) => cancellationFee(policy, state) ?? zero(policy.currency) };
 }
 

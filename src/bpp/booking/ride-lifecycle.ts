@@ -4,6 +4,7 @@ import { AppError } from '../../infra/http/index.js';
 import type { Logger } from '../../infra/logging/logger.js';
 import type { MessageSender } from '../../protocol/index.js';
 import { findEstimate, type SelectedEstimate } from '../allocation/allocation-data.js';
+import { findDropUpdate, withDropUpdate } from '../aftercare/drop-store.js';
 import { compare, finalFare, formatMoney, parseMoney, subtract, traveledDistance, type FareBreakup, type FarePolicy } from '../domain/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
 import { buildConfirmOrder, buildRideOrder, type RideMoveState } from './booking-order.js';
@@ -151,7 +152,9 @@ export async function moveRide(
       await storeEnd(deps, transaction, ride, ended.fare, ended.distanceMeters);
     }
 
-    const confirmed = buildConfirmOrder(estimate, booking, driver, ride.otp, deps.quoteTtlSeconds);
+    // A drop changed by an update shows as the END stop and the estimated quote; the final fare above comes from the waypoints.
+    const drop = await findDropUpdate(deps.sequelize, transaction, ride.id);
+    const confirmed = buildConfirmOrder(withDropUpdate(estimate, drop), booking, driver, ride.otp, deps.quoteTtlSeconds);
     const { messageId } = await deps.sender.sendCallback(
       {
         action: 'on_status',

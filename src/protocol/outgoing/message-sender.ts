@@ -8,6 +8,7 @@ import { parseIsoDuration } from '../inbound/iso-duration.js';
 import type { Outbox } from '../outbound/index.js';
 import type { RegistryClient } from '../registry-client/index.js';
 import type { BecknAction, BecknValidator } from '../schemas/index.js';
+import { orderMessageInDomain } from '../vocabulary/index.js';
 
 export interface Identity {
   subscriberId: string;
@@ -129,7 +130,9 @@ export function createMessageSender(deps: SenderDeps) {
         timestamp: deps.clock().toISOString(),
         ttl: request.ttl ?? deps.defaultTtl,
       };
-      const body = encode(deps, input.action, 'message' in input.reply ? { context, message: input.reply.message } : { context, error: input.reply.error });
+      // Orders are built in ONDC names; a callback speaks its own domain's (nic2004:60221: DRIVER_AT_PICKUP, COMPLETE ...).
+      const message = 'message' in input.reply ? orderMessageInDomain(context.domain, input.reply.message) : undefined;
+      const body = encode(deps, input.action, 'message' in input.reply ? { context, message } : { context, error: input.reply.error });
       if (!request.bap_uri) throw new Error('cannot call back: the request has no bap_uri');
       await deps.outbox.enqueue(
         { role: 'bpp', action: input.action, targetUrl: join(request.bap_uri, input.action), body, transactionId: context.transaction_id ?? null, messageId: context.message_id ?? null },
