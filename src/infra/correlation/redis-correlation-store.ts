@@ -52,6 +52,24 @@ export function createRedisCorrelationStore(options: RedisCorrelationStoreOption
     subscriber = connection;
     return connection;
   };
+  /**
+   * The subscriber connection, connected and past its ready check: a SUBSCRIBE
+   * sent while the ready check's INFO is still due would put the connection in
+   * subscriber mode first, fail the check and make ioredis reconnect.
+   */
+  let subscriberReady: Promise<Redis> | undefined;
+  const readySubscriber = (): Promise<Redis> => {
+    subscriberReady ??= (async () => {
+      const connection = subscriberConnection();
+      if (connection.status === 'wait') await connection.connect();
+      return connection;
+    })().catch((error: unknown) => {
+      // Not cached: the next subscribe tries to connect again.
+      subscriberReady = undefined;
+      throw error;
+    });
+    return subscriberReady;
+  };
 
   const release = async (name: string, subscription: ChannelSubscription, listener: Listener): Promise<void> => {
     subscription.listeners.delete(listener);
@@ -69,7 +87,7 @@ export function createRedisCorrelationStore(options: RedisCorrelationStoreOption
     const name = prefix + channel;
     let subscription = channels.get(name);
     if (!subscription) {
-      subscription = { listeners: new Set(), ready: subscriberConnection().subscribe(name) };
+      subscription = { listeners: new Set(), ready: readySubscriber().then((connection) => connection.subscribe(name)) };
       channels.set(name, subscription);
     }
     // A wrapper per call, so the same function subscribed twice is two subscriptions.
