@@ -4,12 +4,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { createKafka } from '../../src/infra/kafka/index.js';
 import { createSigner } from '../../src/protocol/signing/index.js';
+import { quiet } from '../audit/sink-support.js';
 import { readEvents } from '../bap/rider-api.js';
 import { policyBody } from '../bpp/booking-flow.js';
 import { freshServerDatabase, type FreshDatabase } from '../support/fresh-database.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import { testServices, uniqueTestPrefix } from '../support/services.js';
+import { testServices, uniqueTestName, uniqueTestPrefix } from '../support/services.js';
 import { freePort, testSecrets } from '../support/test-app.js';
 
 /**
@@ -39,6 +41,10 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
   const bapId = `e2e-test.bap.${suffix}`;
   let merchantId: string;
   let riderToken: string;
+  let sink: ServiceProcess;
+  // A topic and consumer group of this run: the timeline read back holds only these processes' records.
+  const topic = uniqueTestName('e2e_topic');
+  const sinkGroup = uniqueTestName('e2e_sink');
 
   const serviceEnv = () => ({
     LOG_LEVEL: 'warn',
@@ -47,6 +53,8 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
     CLICKHOUSE_URL: testServices.clickhouseUrl,
     CLICKHOUSE_DATABASE: testServices.clickhouseDatabase,
     DEMO_NETWORK: 'false',
+    KAFKA_MESSAGE_TOPIC: topic,
+    KAFKA_MESSAGE_TOPIC_PARTITIONS: '2',
     DELIVERY_BASE_BACKOFF_MS: '50',
     DELIVERY_MAX_BACKOFF_MS: '500',
     DELIVERY_POLL_INTERVAL_MS: '50',
@@ -125,6 +133,11 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
     // Both replicas announce B's URL (the registry's), so each is reached at its own port here.
     bapB = { ...(await startServiceProcess({ ...bapEnv, PORT: String(bapBPort), DATA_DIR: join(dir, 'bap-b') })), baseUrl: `http://127.0.0.1:${bapBPort}` };
     bapA = { ...(await startServiceProcess({ ...bapEnv, PORT: String(bapAPort), DATA_DIR: join(dir, 'bap-a') })), baseUrl: `http://127.0.0.1:${bapAPort}` };
+    sink = await startServiceProcess(
+      { ...serviceEnv(), ...testSecrets(), PORT: String(await freePort()), DATA_DIR: join(dir, 'sink'), AUDIT_SINK_GROUP: sinkGroup, AUDIT_SINK_BATCH_SIZE: '50' },
+      120_000,
+      'src/audit-sink.ts',
+    );
     bppSql = new pg.Client({ connectionString: bppDb.url });
     await bppSql.connect();
 
@@ -136,13 +149,18 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
 
   after(async () => {
     await bppSql?.end().catch(() => undefined);
-    for (const service of [bapA, bapB, bpp]) {
+    for (const service of [bapA, bapB, bpp, sink]) {
       if (!service) continue;
       service.child.kill('SIGTERM');
       await service.exited;
     }
     await bppDb?.dispose();
     await bapDb?.dispose();
+    const admin = createKafka({ brokers: testServices.kafkaBrokers, clientId: 'beckn-ride-test', logger: quiet }).admin();
+    await admin.connect();
+    await admin.deleteGroups([sinkGroup]).catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
   });
 
   /** A sedan driver online next to the pickup; returns its token. */
@@ -235,7 +253,22 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
     };
     assert.deepEqual(await callbacksOn(bapA), []);
     assert.ok((await callbacksOn(bapB)).some((line) => line.includes('action="on_search"')));
-    assert.ok(transactionId);
+
+    // Every process logged its side of each message to Kafka; the audit sink loaded them into ClickHouse,
+    // where the compliance API shows each exchange from both ends: sent by one participant, ACKed by the other.
+    const exchanges = ['search', 'on_search', 'select', 'on_select', 'init', 'on_init', 'confirm', 'on_confirm', 'on_status', 'rating', 'on_rating'];
+    const timeline = await until('the transaction in ClickHouse', async () => {
+      const answer = await call(bpp, 'GET', `/audit/transactions/${transactionId}`, bppSecrets.AUDITOR_TOKEN);
+      if (answer.status !== 200) return null;
+      const records = answer.body.records as { action: string; direction: string; role: string; ack: string | null; sender: string | null }[];
+      const complete = exchanges.every(
+        (action) => records.some((r) => r.action === action && r.direction === 'outbound' && r.ack === 'ACK') && records.some((r) => r.action === action && r.direction === 'inbound' && r.ack === 'ACK'),
+      );
+      return complete ? records : null;
+    });
+    const senders = new Set(timeline.filter((r) => r.direction === 'outbound').map((r) => r.sender));
+    assert.ok(senders.has(bapId) && senders.has(bppId), `both participants logged what they sent: ${[...senders].join(', ')}`);
+    assert.equal(timeline.filter((r) => r.ack === 'NACK').length, 0, 'nothing was refused');
   });
 
   it('a rider cancels after the driver arrived: the fee is shown first, then charged; both sides agree', async () => {
