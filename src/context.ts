@@ -216,6 +216,7 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       cipher,
       driverLocations,
       sender: beckn.protocol.sender,
+      scheduler,
     });
 
     const bap: BapDeps = {

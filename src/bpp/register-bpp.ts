@@ -7,7 +7,7 @@ import type { HandlerRegistry } from '../protocol/handlers.js';
 import type { MessageSender } from '../protocol/index.js';
 import type { RoutePlanner } from './domain/index.js';
 import { ALLOCATION_BATCH_JOB, createAllocationBatchJob, createSelectHandler } from './allocation/index.js';
-import { createCancelHandler, createConfirmHandler, createInitHandler } from './booking/index.js';
+import { createCancelHandler, createConfirmHandler, createInitHandler, reallocationEnd } from './booking/index.js';
 import { createUndeliveredConfirmListener } from './booking/undelivered-confirm.js';
 import { createRatingHandler, createStatusHandler, createSupportHandler, createTrackHandler, createUpdateHandler } from './aftercare/index.js';
 import { createSearchHandler } from './search/index.js';
@@ -65,7 +65,9 @@ export function registerBpp(ctx: BppRuntime, options: BppOptions = {}): void {
       }),
     );
     const { sequelize, driverLocations, scheduler, logger } = ctx;
-    ctx.scheduler.register(ALLOCATION_BATCH_JOB, createAllocationBatchJob({ sequelize, driverLocations, scheduler, logger, sender: ctx.beckn.protocol.sender }));
+    const sender = ctx.beckn.protocol.sender;
+    const reallocation = reallocationEnd({ sequelize, sender, quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS, nightShiftTimeZone: NIGHT_SHIFT_TIME_ZONE, logger });
+    ctx.scheduler.register(ALLOCATION_BATCH_JOB, createAllocationBatchJob({ sequelize, driverLocations, scheduler, logger, sender, reallocation }));
   }
   const bookingDeps = { sequelize: ctx.sequelize, quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS, logger: ctx.logger };
   if (!handlers.request('init')) handlers.onRequest('init', createInitHandler(bookingDeps));

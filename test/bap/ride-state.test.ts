@@ -29,6 +29,17 @@ describe('rider side: the ride state machine', () => {
     for (const state of RIDE_STATES) assert.deepEqual(nextRideState(state, state), { kind: 'same', state });
   });
 
+  it('lets the driver withdraw (RIDE_CONFIRMED) only before the pickup, and takes the next RIDE_ASSIGNED as a new driver', () => {
+    for (const from of ['RIDE_ASSIGNED', 'RIDE_ENROUTE_PICKUP'] as const) assert.deepEqual(nextRideState(from, 'RIDE_CONFIRMED'), { kind: 'withdrawn', from });
+    for (const from of ['RIDE_ARRIVED_PICKUP', 'RIDE_STARTED', 'RIDE_ENDED', 'RIDE_CANCELLED'] as const) {
+      assert.equal(nextRideState(from, 'RIDE_CONFIRMED').kind, 'refused', from);
+    }
+    assert.deepEqual(nextRideState('RIDE_ASSIGNED', 'RIDE_CONFIRMED', true), { kind: 'same', state: 'RIDE_ASSIGNED' }, 'withdrawn again');
+    assert.deepEqual(nextRideState('RIDE_ASSIGNED', 'RIDE_ASSIGNED', true), { kind: 'reassigned' });
+    assert.deepEqual(nextRideState('RIDE_ASSIGNED', 'RIDE_ASSIGNED'), { kind: 'same', state: 'RIDE_ASSIGNED' }, 'no withdrawal before: the same driver');
+    assert.equal(nextRideState('RIDE_ASSIGNED', 'RIDE_CANCELLED', true).kind, 'advance');
+  });
+
   it('reads ONDC codes and maps the Beckn mobility names', () => {
     assert.equal(rideStateOf('RIDE_ARRIVED_PICKUP'), 'RIDE_ARRIVED_PICKUP');
     assert.equal(rideStateOf('ride_started'), 'RIDE_STARTED');

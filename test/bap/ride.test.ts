@@ -313,6 +313,55 @@ describe('BAP ride: state machine over on_status, track, cancel, rating, support
     assert.deepEqual(await historyOf(bookingId), ['RIDE_ASSIGNED', 'RIDE_CANCELLED']);
     assert.equal((await api('POST', `/rider/bookings/${bookingId}/rating`, { value: 3 })).status, 409, 'a cancelled ride cannot be rated');
   });
+  it('follows a driver replaced before the pickup: the driver withdrawn, then the new driver and OTP; no withdrawal once at the pickup', async () => {
+    const { bookingId, ride, driver, pickup, transactionId } = await confirmedBooking();
+    const next = await flow.addSedan({ lat: pickup.lat - 0.001, lon: pickup.lon - 0.001 });
+    const first = (await api('GET', `/rider/bookings/${bookingId}`)).body;
+    assert.equal(first.ride.vehicle.number, driver.registration);
+    assert.equal(first.ride.otp, ride.otp);
+
+    assert.equal((await flow.call('POST', `/driver/rides/${ride.id}/cancel`, { reasonCode: '013' }, driver.token)).status, 200);
+    const waiting = await eventually('the driver withdrawn', async () => {
+      const { body } = await api('GET', `/rider/bookings/${bookingId}`);
+      return body.ride.history.at(-1)?.state === 'RIDE_CONFIRMED' ? body : undefined;
+    });
+    assert.equal(waiting.status, 'CONFIRMED');
+    assert.equal(waiting.cancellation, null);
+    assert.deepEqual(
+      { driver: waiting.ride.driver.name, vehicle: waiting.ride.vehicle.number, otp: waiting.ride.otp },
+      { driver: null, vehicle: null, otp: null },
+      'the rider no longer sees the driver who left',
+    );
+
+    const offer = await eventually('a ride offer for the next driver', async () => {
+      const { body } = await flow.call('GET', '/driver/ride-offers', undefined, next.token);
+      return (body.offers as { id: string }[])[0];
+    });
+    assert.equal((await flow.call('POST', `/driver/ride-offers/${offer.id}/accept`, undefined, next.token)).status, 200);
+    const [newRide] = await flow.rows<{ id: string; otp: string }>(
+      "SELECT id, otp FROM atlas_driver_offer_bpp.ride WHERE booking_id = $1 AND status <> 'CANCELLED'",
+      [first.bppOrderId],
+    );
+    assert.ok(newRide && newRide.id !== ride.id, 'a new ride at our BPP');
+    const reassigned = await eventually('the new driver shown', async () => {
+      const { body } = await api('GET', `/rider/bookings/${bookingId}`);
+      return body.ride.vehicle.number === next.registration ? body : undefined;
+    });
+    assert.equal(reassigned.status, 'CONFIRMED');
+    assert.equal(reassigned.ride.state, 'RIDE_ASSIGNED');
+    assert.equal(reassigned.ride.driver.name, 'Ravi Kumar');
+    assert.equal(reassigned.ride.otp, newRide.otp, 'the new OTP');
+    assert.deepEqual(await historyOf(bookingId), ['RIDE_ASSIGNED', 'RIDE_CONFIRMED', 'RIDE_ASSIGNED']);
+
+    // The new driver arrives; a withdrawal reported now is out of sequence (20008) and changes nothing.
+    assert.equal((await flow.call('POST', `/driver/rides/${newRide.id}/arrived`, undefined, next.token)).status, 200);
+    await eventually('the new driver at the pickup', async () => (await api('GET', `/rider/bookings/${bookingId}`)).body.ride.state === 'RIDE_ARRIVED_PICKUP');
+    const before = (await api('GET', `/rider/bookings/${bookingId}`)).body;
+    const late = await postAsOurBpp('on_status', again(await pushedOnStatus(transactionId, 'RIDE_CONFIRMED')));
+    assert.equal(late.body.error?.code, '20008', JSON.stringify(late.body));
+    assert.deepEqual((await api('GET', `/rider/bookings/${bookingId}`)).body, before);
+  });
+
   it('with another BPP: pushed states, skipped ones and a stale position when track is not answered', async () => {
     const examples = loadExamples().filter((e) => e.domain === 'ONDC:TRV10');
     const pick = (action: string, name: string) => {

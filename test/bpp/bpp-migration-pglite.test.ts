@@ -84,5 +84,17 @@ describe('provider migration on embedded PGlite', function () {
       );
     assert.deepEqual(await inside(0.5, 3), [{ n: 1 }]);
     assert.deepEqual(await inside(2, 3), [{ n: 0 }]);
+
+    // A booking may have several rides (drivers who cancelled, and the one who took over), at most one not CANCELLED.
+    const [live] = await db.query<{ indexdef: string }>(
+      `SELECT indexdef FROM pg_indexes WHERE schemaname = '${S}' AND indexname = 'ride_live_booking_idx'`,
+      { type: QueryTypes.SELECT },
+    );
+    assert.match(live?.indexdef ?? '', /UNIQUE INDEX .*\(booking_id\) WHERE \(status <> 'CANCELLED'::text\)/);
+    const rideConstraints = await db.query<{ conname: string }>(
+      `SELECT conname FROM pg_constraint WHERE conrelid = '${S}.ride'::regclass AND contype = 'u'`,
+      { type: QueryTypes.SELECT },
+    );
+    assert.deepEqual(rideConstraints, [], 'no UNIQUE (booking_id) left');
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { scheduleCheck } from '../../src/bpp/allocation/index.js';
 import type { LatLon } from '../../src/bpp/domain/index.js';
 import { policyBody, startBookingFlow, type BookingFlow, type Selection } from './booking-flow.js';
 
@@ -12,6 +13,10 @@ const pickups: Record<string, LatLon> = {
   errors: { lat: 12.95, lon: 77.55 },
   driver: { lat: 12.95, lon: 77.65 },
   driverStarted: { lat: 13.05, lon: 77.45 },
+  reallocated: { lat: 13.05, lon: 77.55 },
+  nobodyAccepts: { lat: 13.05, lon: 77.65 },
+  riderAbsent: { lat: 13.15, lon: 77.45 },
+  riderLeaves: { lat: 13.15, lon: 77.55 },
 };
 
 const money = (value: string) => Number(value).toFixed(2);
@@ -193,6 +198,200 @@ describe('BPP cancel: the rider two-step cancel and the driver cancel', function
     assert.equal(riderCancel.order.status, 'CANCELLED');
     assertFeeQuote(riderCancel.order, order.quote.price.value, '0');
     assert.equal((await stateOf(order.id, ride.id, driver.id)).cancellations.length, 1, 'the rider is not charged after a driver cancel');
+  });
+
+  /** The BPP's rides of a booking, oldest first. */
+  const ridesOf = (bookingId: string) =>
+    flow.rows<{ id: string; driver_id: string; otp: string; status: string }>(
+      'SELECT id, driver_id, otp, status FROM atlas_driver_offer_bpp.ride WHERE booking_id = $1 ORDER BY created_at',
+      [bookingId],
+    );
+  const allocationOf = async (bookingId: string) =>
+    (
+      await flow.rows<{ id: string; status: string; driver_id: string | null; round: number }>(
+        'SELECT a.id, a.status, a.driver_id, a.round FROM atlas_driver_offer_bpp.allocation a JOIN atlas_driver_offer_bpp.booking b ON b.allocation_id = a.id WHERE b.id = $1',
+        [bookingId],
+      )
+    )[0]!;
+  /** The driver's open offer of the allocation, once it is out. */
+  const openOfferOf = async (driver: { token: string }, allocationId: string) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { body } = await flow.call('GET', '/driver/ride-offers', undefined, driver.token);
+      const offer = (body.offers as { id: string; allocation_id: string }[]).find((o) => o.allocation_id === allocationId);
+      if (offer) return offer;
+      assert.ok(Date.now() < deadline, 'an offer within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  /** The unsolicited on_status of the transaction in `state`, checked for signature and schema. */
+  const pushedStatus = async (transactionId: string, state: string) => {
+    const pushed = await flow.net.bap.waitFor(
+      (m) => m.action === 'on_status' && m.body.context.transaction_id === transactionId && (m.body.message as any)?.order?.fulfillments?.[0]?.state?.descriptor?.code === state,
+      30_000,
+    );
+    flow.checkCallback(pushed, 'on_status');
+    return pushed;
+  };
+  /** A fulfillment with no driver: no agent, the vehicle as quoted, no OTP. */
+  const assertNoDriver = (fulfillment: any) => {
+    assert.equal(fulfillment.agent, undefined);
+    assert.deepEqual(fulfillment.vehicle, { category: 'CAB', variant: 'SEDAN' });
+    assert.ok(fulfillment.stops.every((stop: { authorization?: unknown }) => stop.authorization === undefined), 'no OTP');
+  };
+
+  it('offers the booking to another driver when the driver cancels before the pickup; the BAP hears RIDE_CONFIRMED, then RIDE_ASSIGNED with the new driver and OTP', async () => {
+    const { driver, selection, order, ride } = await flow.confirmedRide(pickups.reallocated!);
+    const next = await flow.addSedan({ lat: pickups.reallocated!.lat - 0.001, lon: pickups.reallocated!.lon - 0.001 });
+
+    const cancelled = await move(ride.id, 'cancel', driver.token, { reasonCode: '013' });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.deepEqual(cancelled.body, { ride_id: ride.id, status: 'CANCELLED', fulfillment_state: 'RIDE_CANCELLED' });
+
+    const withdrawn = await pushedStatus(selection.transactionId, 'RIDE_CONFIRMED');
+    const withdrawnOrder = (withdrawn.body.message as any).order;
+    assert.equal(withdrawnOrder.id, order.id, 'the same order');
+    assert.equal(withdrawnOrder.status, 'ACTIVE');
+    assertNoDriver(withdrawnOrder.fulfillments[0]);
+    assert.deepEqual(withdrawnOrder.quote, order.quote, 'the fare is unchanged');
+    assert.ok(!flow.net.bap.received.some((m) => m.action === 'on_cancel' && m.body.context.transaction_id === selection.transactionId), 'no on_cancel');
+
+    const allocation = await allocationOf(order.id);
+    assert.deepEqual({ ...allocation, id: undefined }, { id: undefined, status: 'SEARCHING', driver_id: null, round: 2 });
+    assert.deepEqual(await stateOf(order.id, ride.id, driver.id), { booking: 'CONFIRMED', ride: 'CANCELLED', driver: 'ONLINE', cancellations: [] });
+    const offer = await openOfferOf(next, allocation.id);
+    const { body: leftOffers } = await flow.call('GET', '/driver/ride-offers', undefined, driver.token);
+    assert.deepEqual(leftOffers.offers, [], 'the driver who cancelled is not offered the booking again');
+
+    // Asked meanwhile, the BPP answers the same: no driver yet.
+    const status = await flow.send('status', flow.net.toOurBpp({ transaction_id: selection.transactionId }), { order_id: order.id });
+    assert.equal((status.body.message as any).order.fulfillments[0].state.descriptor.code, 'RIDE_CONFIRMED');
+    assertNoDriver((status.body.message as any).order.fulfillments[0]);
+
+    const accepted = await flow.call('POST', `/driver/ride-offers/${offer.id}/accept`, undefined, next.token);
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+    const [oldRide, newRide, ...more] = await ridesOf(order.id);
+    assert.equal(more.length, 0);
+    assert.deepEqual({ id: oldRide!.id, status: oldRide!.status }, { id: ride.id, status: 'CANCELLED' });
+    assert.deepEqual({ driver: newRide!.driver_id, status: newRide!.status }, { driver: next.id, status: 'NEW' });
+    assert.notEqual(newRide!.id, ride.id);
+
+    const assigned = await pushedStatus(selection.transactionId, 'RIDE_ASSIGNED');
+    const assignedOrder = (assigned.body.message as any).order;
+    assert.equal(assignedOrder.id, order.id, 'the same order id');
+    assert.equal(assignedOrder.status, 'ACTIVE');
+    const fulfillment = assignedOrder.fulfillments[0];
+    assert.deepEqual(fulfillment.vehicle, { category: 'CAB', variant: 'SEDAN', registration: next.registration });
+    assert.equal(fulfillment.agent.person.name, 'Ravi Kumar');
+    const start = fulfillment.stops.find((stop: { type: string }) => stop.type === 'START');
+    assert.deepEqual(start.authorization, { type: 'OTP', token: newRide!.otp, status: 'UNCLAIMED' });
+    const received = flow.net.bap.received;
+    assert.ok(received.indexOf(withdrawn) < received.indexOf(assigned), 'RIDE_CONFIRMED reached the BAP first');
+    assert.equal((await allocationOf(order.id)).status, 'ASSIGNED');
+    assert.equal((await stateOf(order.id, newRide!.id, next.id)).driver, 'ON_RIDE');
+
+    // The driver who left has no business with the new ride; their own stays cancelled.
+    assert.equal((await move(newRide!.id, 'arrived', driver.token)).status, 404);
+    assert.equal((await move(ride.id, 'arrived', driver.token)).status, 409);
+    assert.equal((await move(ride.id, 'cancel', driver.token, { reasonCode: '013' })).status, 409);
+    // The new driver goes on with the new OTP; the old one does not start the ride.
+    assert.equal((await move(newRide!.id, 'arrived', next.token)).status, 200);
+    if (ride.otp !== newRide!.otp) assert.equal((await move(newRide!.id, 'start', next.token, { otp: ride.otp })).status, 403);
+    assert.equal((await move(newRide!.id, 'start', next.token, { otp: newRide!.otp })).status, 200);
+    const started = await flow.send('status', flow.net.toOurBpp({ transaction_id: selection.transactionId }), { order_id: order.id });
+    assert.equal((started.body.message as any).order.fulfillments[0].state.descriptor.code, 'RIDE_STARTED');
+    assert.equal((started.body.message as any).order.fulfillments[0].vehicle.registration, next.registration);
+  });
+
+  it('cancels the booking BY_DRIVER for the driver\'s reason when no other driver accepts within the window', async () => {
+    const { driver, selection, order, ride } = await flow.confirmedRide(pickups.nobodyAccepts!);
+    const next = await flow.addSedan({ lat: pickups.nobodyAccepts!.lat - 0.001, lon: pickups.nobodyAccepts!.lon - 0.001 });
+    assert.equal((await move(ride.id, 'cancel', driver.token, { reasonCode: '013' })).status, 200);
+    await pushedStatus(selection.transactionId, 'RIDE_CONFIRMED');
+    const allocation = await allocationOf(order.id);
+    const offer = await openOfferOf(next, allocation.id);
+    assert.equal((await flow.call('POST', `/driver/ride-offers/${offer.id}/decline`, undefined, next.token)).status, 200);
+    assert.equal((await allocationOf(order.id)).status, 'SEARCHING', 'nobody left to offer, but the window is still open');
+
+    // The window ends: the allocation batch job's next check cancels the booking.
+    await flow.rows("UPDATE atlas_driver_offer_bpp.allocation SET deadline = now() - interval '1 second' WHERE id = $1 RETURNING id", [allocation.id]);
+    await scheduleCheck(flow.net.app.ctx.scheduler, allocation.id, Date.now());
+    const pushed = await flow.net.bap.waitFor((m) => m.action === 'on_cancel' && m.body.context.transaction_id === selection.transactionId, 30_000);
+    flow.checkCallback(pushed, 'on_cancel');
+    const cancelledOrder = (pushed.body.message as any).order;
+    assert.equal(cancelledOrder.id, order.id);
+    assert.equal(cancelledOrder.status, 'CANCELLED');
+    assert.equal(cancelledOrder.fulfillments[0].state.descriptor.code, 'RIDE_CANCELLED');
+    assertNoDriver({ ...cancelledOrder.fulfillments[0] });
+    assert.deepEqual({ by: cancelledOrder.cancellation.cancelled_by, reason: cancelledOrder.cancellation.reason.descriptor.code }, { by: 'PROVIDER', reason: '013' });
+    assertFeeQuote(cancelledOrder, order.quote.price.value, '0');
+
+    const after = await stateOf(order.id, ride.id, driver.id);
+    assert.deepEqual(
+      { ...after, cancellations: after.cancellations.map((row) => ({ ...row, fee: money(row.fee) })) },
+      {
+        booking: 'CANCELLED',
+        ride: 'CANCELLED',
+        driver: 'ONLINE',
+        cancellations: [{ source: 'BY_DRIVER', reason_code: '013', fee: '0.00', currency: 'INR', fulfillment_state: 'RIDE_ASSIGNED' }],
+      },
+    );
+    assert.equal((await allocationOf(order.id)).status, 'FAILED');
+    assert.equal((await ridesOf(order.id)).length, 1, 'no new ride');
+    assert.equal((await stateOf(order.id, ride.id, next.id)).driver, 'ONLINE');
+    assert.equal((await flow.call('POST', `/driver/ride-offers/${offer.id}/accept`, undefined, next.token)).status, 409);
+
+    const riderCancel = await cancel(selection, order.id, 'CONFIRM_CANCEL');
+    assert.equal(riderCancel.order.status, 'CANCELLED');
+    assertFeeQuote(riderCancel.order, order.quote.price.value, '0');
+    assert.equal((await stateOf(order.id, ride.id, driver.id)).cancellations.length, 1, 'the rider is not charged');
+  });
+
+  it('cancels the booking at once, with another driver near, when the reason says no driver would help (014 rider unreachable)', async () => {
+    const { driver, selection, order, ride } = await flow.confirmedRide(pickups.riderAbsent!);
+    const next = await flow.addSedan({ lat: pickups.riderAbsent!.lat - 0.001, lon: pickups.riderAbsent!.lon - 0.001 });
+    assert.equal((await move(ride.id, 'cancel', driver.token, { reasonCode: '014' })).status, 200);
+    const pushed = await flow.net.bap.waitFor((m) => m.action === 'on_cancel' && m.body.context.transaction_id === selection.transactionId, 30_000);
+    flow.checkCallback(pushed, 'on_cancel');
+    assert.equal((pushed.body.message as any).order.cancellation.reason.descriptor.code, '014');
+    assert.equal((await stateOf(order.id, ride.id, driver.id)).booking, 'CANCELLED');
+    assert.equal((await allocationOf(order.id)).round, 1, 'no re-allocation');
+    assert.deepEqual((await flow.call('GET', '/driver/ride-offers', undefined, next.token)).body.offers, []);
+    assert.ok(!flow.net.bap.received.some((m) => m.action === 'on_status' && m.body.context.transaction_id === selection.transactionId));
+  });
+
+  it('lets the rider cancel for free while a new driver is looked for, which stops the search', async () => {
+    const { driver, selection, order, ride } = await flow.confirmedRide(pickups.riderLeaves!);
+    const next = await flow.addSedan({ lat: pickups.riderLeaves!.lat - 0.001, lon: pickups.riderLeaves!.lon - 0.001 });
+    assert.equal((await move(ride.id, 'cancel', driver.token, { reasonCode: '013' })).status, 200);
+    await pushedStatus(selection.transactionId, 'RIDE_CONFIRMED');
+    const allocation = await allocationOf(order.id);
+    const offer = await openOfferOf(next, allocation.id);
+
+    const soft = await cancel(selection, order.id, 'SOFT_CANCEL');
+    assert.equal(soft.order.status, 'SOFT_CANCEL');
+    assert.equal(soft.order.fulfillments[0].state.descriptor.code, 'RIDE_CONFIRMED');
+    assertNoDriver(soft.order.fulfillments[0]);
+    assertFeeQuote(soft.order, order.quote.price.value, '0');
+
+    const confirmed = await cancel(selection, order.id, 'CONFIRM_CANCEL', '005');
+    assert.equal(confirmed.order.status, 'CANCELLED');
+    assert.equal(confirmed.order.cancellation.cancelled_by, 'CONSUMER');
+    assertFeeQuote(confirmed.order, order.quote.price.value, '0');
+    const after = await stateOf(order.id, ride.id, driver.id);
+    assert.deepEqual(
+      { ...after, cancellations: after.cancellations.map((row) => ({ ...row, fee: money(row.fee) })) },
+      {
+        booking: 'CANCELLED',
+        ride: 'CANCELLED',
+        driver: 'ONLINE',
+        cancellations: [{ source: 'BY_RIDER', reason_code: '005', fee: '0.00', currency: 'INR', fulfillment_state: 'RIDE_CONFIRMED' }],
+      },
+    );
+    assert.equal((await allocationOf(order.id)).status, 'FAILED');
+    assert.equal((await flow.call('POST', `/driver/ride-offers/${offer.id}/accept`, undefined, next.token)).status, 409, 'the offer is gone');
+    assert.deepEqual((await flow.call('GET', '/driver/ride-offers', undefined, next.token)).body.offers, []);
+    assert.equal((await ridesOf(order.id)).length, 1);
   });
 
   it('refuses a driver cancel once the ride has started with 409', async () => {

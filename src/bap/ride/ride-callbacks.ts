@@ -7,7 +7,18 @@ import type { AcceptedMessage, CallbackHandler } from '../../protocol/handlers.j
 import { BAP_SCHEMA } from '../bap-deps.js';
 import { recordApplied } from '../callback-record.js';
 import { keepReply } from './replies.js';
-import { applyRideChange, lockRide, rideStateOf, updateRideDetails, type FinalFare, type RideDetails, type RideState } from './ride-state.js';
+import {
+  applyRideChange,
+  DRIVER_WITHDRAWN,
+  isDriverWithdrawal,
+  lockRide,
+  rideStateOf,
+  updateRideDetails,
+  type FinalFare,
+  type ReportedRideState,
+  type RideDetails,
+  type RideState,
+} from './ride-state.js';
 import { findCallbackBooking, upsertCancellation, type RideBooking } from './ride-store.js';
 
 export interface RideCallbackDeps {
@@ -134,7 +145,8 @@ export function createOrderUpdateHandler(deps: RideCallbackDeps): CallbackHandle
     if (booking.status === 'INITIATING' || booking.status === 'CONFIRMING' || booking.status === 'FAILED') {
       throw new NackError('INVALID_ORDER_STATE', `the booking is ${booking.status}: it has no ride to move`, '/message/order/id');
     }
-    const state = reportedState(order);
+    // RIDE_CONFIRMED after the booking was confirmed: the driver withdrew and the BPP looks for another.
+    const state: ReportedRideState | null = isDriverWithdrawal(order.fulfillments?.[0]?.state?.descriptor?.code) ? DRIVER_WITHDRAWN : reportedState(order);
     if (!state) {
       // No ride state (none given, or the mobility profile's PAYMENT_COLLECTED): only the details may change.
       const code = order.fulfillments?.[0]?.state?.descriptor?.code;
@@ -167,7 +179,15 @@ export function createOrderUpdateHandler(deps: RideCallbackDeps): CallbackHandle
         currency: null,
       });
     }
-    const note = applied.transition.kind === 'advance' ? `${applied.transition.from} -> ${applied.transition.to}` : `${state} again`;
+    const { transition } = applied;
+    const note =
+      transition.kind === 'advance'
+        ? `${transition.from} -> ${transition.to}`
+        : transition.kind === 'withdrawn'
+          ? 'driver withdrawn'
+          : transition.kind === 'reassigned'
+            ? 'new driver assigned'
+            : `${state} again`;
     await recordApplied(deps.sequelize, transaction, callback, note);
     keepReply(deps, transaction, booking.id, callback.context.message_id, { action: callback.action, data: { state } });
   };

@@ -25,10 +25,31 @@ export function rideStateOf(code: unknown): RideState | null {
   return state;
 }
 
+/**
+ * RIDE_CONFIRMED reported after a driver was assigned: the driver withdrew
+ * (cancelled before the pickup) and the BPP looks for another one. The ride
+ * stays RIDE_ASSIGNED without driver, vehicle number or OTP, and its history
+ * shows RIDE_CONFIRMED until the next driver's RIDE_ASSIGNED.
+ */
+export const DRIVER_WITHDRAWN = 'RIDE_CONFIRMED';
+export type ReportedRideState = RideState | typeof DRIVER_WITHDRAWN;
+
 export type RideTransition =
   | { kind: 'advance'; from: RideState; to: RideState }
   | { kind: 'same'; state: RideState }
-  | { kind: 'refused'; from: RideState; to: RideState; reason: string };
+  /** The driver withdrew: details cleared, RIDE_CONFIRMED in the history. */
+  | { kind: 'withdrawn'; from: RideState }
+  /** A new driver after a withdrawal: RIDE_ASSIGNED again in the history, with the new details. */
+  | { kind: 'reassigned' }
+  | { kind: 'refused'; from: RideState; to: ReportedRideState; reason: string };
+
+/** True when a fulfillment state code is RIDE_CONFIRMED (in either vocabulary): no driver on the ride (any more). */
+export function isDriverWithdrawal(code: unknown): boolean {
+  return fromDomainState(undefined, code) === DRIVER_WITHDRAWN;
+}
+
+/** A driver may withdraw until reaching the pickup. */
+const withdrawable: readonly RideState[] = ['RIDE_ASSIGNED', 'RIDE_ENROUTE_PICKUP'];
 
 export function isFinal(state: RideState): boolean {
   return state === 'RIDE_ENDED' || state === 'RIDE_CANCELLED';
@@ -38,9 +59,19 @@ export function isFinal(state: RideState): boolean {
  * The ride state machine. A ride moves forward (skipping states is allowed:
  * a BPP need not report every one), may be cancelled in any state before it
  * ends, and never moves back or out of RIDE_ENDED / RIDE_CANCELLED. The same
- * state again is no change.
+ * state again is no change. The one way back: before the pickup
+ * (RIDE_ASSIGNED, RIDE_ENROUTE_PICKUP) the driver may withdraw (RIDE_CONFIRMED
+ * reported), and while `awaitingDriver` (withdrawn, no new driver yet) the
+ * next RIDE_ASSIGNED is a re-assignment; RIDE_CONFIRMED again is no change.
  */
-export function nextRideState(current: RideState, incoming: RideState): RideTransition {
+export function nextRideState(current: RideState, incoming: ReportedRideState, awaitingDriver = false): RideTransition {
+  if (incoming === DRIVER_WITHDRAWN) {
+    if (awaitingDriver && !isFinal(current)) return { kind: 'same', state: current };
+    if (withdrawable.includes(current)) return { kind: 'withdrawn', from: current };
+    const reason = isFinal(current) ? `the ride is ${current} already` : `a driver cannot withdraw once the ride is ${current}`;
+    return { kind: 'refused', from: current, to: incoming, reason };
+  }
+  if (awaitingDriver && incoming === 'RIDE_ASSIGNED' && !isFinal(current)) return { kind: 'reassigned' };
   if (incoming === current) return { kind: 'same', state: current };
   if (isFinal(current)) return { kind: 'refused', from: current, to: incoming, reason: `the ride is ${current} already` };
   if (incoming === 'RIDE_CANCELLED') return { kind: 'advance', from: current, to: incoming };
@@ -68,7 +99,8 @@ export interface FinalFare {
 
 export interface RideChange {
   bookingId: string;
-  state: RideState;
+  /** RIDE_CONFIRMED: the driver withdrew (see DRIVER_WITHDRAWN). */
+  state: ReportedRideState;
   messageId: string;
   at: Date;
   details?: RideDetails;
@@ -85,13 +117,23 @@ interface LockedRide {
   id: string;
   state: RideState;
   booking_status: string;
+  /** The latest state of the ride's history: RIDE_CONFIRMED while its withdrawn driver is not replaced yet. */
+  last_event: string | null;
 }
 
 const lockSql = `
-  SELECT r.id, r.state, b.status AS booking_status
+  SELECT r.id, r.state, b.status AS booking_status,
+         (SELECT e.state FROM ${BAP_SCHEMA}.ride_state_event e WHERE e.ride_id = r.id ORDER BY e.position DESC LIMIT 1) AS last_event
     FROM ${BAP_SCHEMA}.ride r JOIN ${BAP_SCHEMA}.booking b ON b.id = r.booking_id
    WHERE r.booking_id = $1
      FOR UPDATE OF r`;
+
+/** What the BPP said of the driver who withdrew goes: driver, vehicle number, OTP, the BPP's ride id and the last position. */
+const withdrawSql = `
+  UPDATE ${BAP_SCHEMA}.ride SET
+    state = 'RIDE_ASSIGNED', driver_name = NULL, driver_phone = NULL, vehicle_number = NULL, otp = NULL, bpp_ride_id = NULL,
+    driver_lat = NULL, driver_lon = NULL, driver_location_at = NULL, updated_at = now()
+  WHERE id = $1`;
 
 const detailsSql = `
   UPDATE ${BAP_SCHEMA}.ride SET
@@ -124,7 +166,9 @@ export async function updateRideDetails(sequelize: Sequelize, transaction: Trans
  * Applies a state the BPP reported to the booking's ride under its row lock:
  * a new state appends to the ride's history and moves the booking with it
  * (RIDE_ENDED: COMPLETED with the final fare; RIDE_CANCELLED: CANCELLED); the
- * same state again changes only the details; an impossible move is NACKed
+ * same state again changes only the details; a driver's withdrawal clears
+ * the driver and a re-assignment stores the new one (see nextRideState), each
+ * appended to the history; an impossible move is NACKed
  * with OUT_OF_SEQUENCE (20008) and, the transaction rolling back, changes
  * nothing. Streams and waiting requests are woken after the commit.
  */
@@ -136,17 +180,30 @@ export async function applyRideChange(
   const { sequelize } = deps;
   const ride = await lockRide(sequelize, transaction, change.bookingId);
   if (!ride) throw new NackError('INVALID_ORDER_STATE', 'the order has no ride yet: it was never confirmed', '/message/order/id');
-  const transition = nextRideState(ride.state, change.state);
+  const transition = nextRideState(ride.state, change.state, ride.last_event === DRIVER_WITHDRAWN);
   if (transition.kind === 'refused') {
     throw new NackError('OUT_OF_SEQUENCE', `${change.state} is out of sequence: ${transition.reason}`, '/message/order/fulfillments/0/state/descriptor/code');
   }
-  await updateRideDetails(sequelize, transaction, ride.id, change.details ?? {});
-  if (transition.kind === 'advance') {
-    await sequelize.query(
+  const addEvent = (state: string) =>
+    sequelize.query(
       `INSERT INTO ${BAP_SCHEMA}.ride_state_event (ride_id, position, state, message_id, at)
        SELECT $1, COALESCE(max(position) + 1, 0), $2, $3, $4 FROM ${BAP_SCHEMA}.ride_state_event WHERE ride_id = $1`,
-      { bind: [ride.id, transition.to, change.messageId, change.at], transaction },
+      { bind: [ride.id, state, change.messageId, change.at], transaction },
     );
+  const touchBooking = () => sequelize.query(`UPDATE ${BAP_SCHEMA}.booking SET updated_at = now() WHERE id = $1`, { bind: [change.bookingId], transaction });
+  if (transition.kind === 'withdrawn') {
+    await sequelize.query(withdrawSql, { bind: [ride.id], transaction });
+    await addEvent(DRIVER_WITHDRAWN);
+    await touchBooking();
+  } else if (transition.kind === 'reassigned') {
+    await updateRideDetails(sequelize, transaction, ride.id, change.details ?? {});
+    await addEvent('RIDE_ASSIGNED');
+    await touchBooking();
+  } else {
+    await updateRideDetails(sequelize, transaction, ride.id, change.details ?? {});
+  }
+  if (transition.kind === 'advance') {
+    await addEvent(transition.to);
     const fare = transition.to === 'RIDE_ENDED' ? (change.finalFare ?? null) : null;
     await sequelize.query(
       `UPDATE ${BAP_SCHEMA}.ride SET state = $2, final_fare = COALESCE($3, final_fare), final_fare_breakup = COALESCE($4::jsonb, final_fare_breakup), updated_at = now() WHERE id = $1`,
@@ -160,7 +217,7 @@ export async function applyRideChange(
     } else if (transition.to === 'RIDE_CANCELLED') {
       await sequelize.query(`UPDATE ${BAP_SCHEMA}.booking SET status = 'CANCELLED', updated_at = now() WHERE id = $1`, { bind: [change.bookingId], transaction });
     } else {
-      await sequelize.query(`UPDATE ${BAP_SCHEMA}.booking SET updated_at = now() WHERE id = $1`, { bind: [change.bookingId], transaction });
+      await touchBooking();
     }
   }
   transaction.afterCommit(() => announce(deps, bookingChannel(change.bookingId)));

@@ -1,17 +1,20 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { findEstimate } from '../allocation/allocation-data.js';
-import { buildCancelledOrder, buildConfirmOrder, buildRideOrder } from '../booking/booking-order.js';
-import { findAssignedDriver, lockBookingOf, type BookingStatus } from '../booking/booking-store.js';
+import type { AllocationStatus } from '../allocation/index.js';
+import { buildCancelledOrder, buildConfirmOrder, buildRideOrder, buildUnassignedOrder } from '../booking/booking-order.js';
+import { currentRideIdSql, findAssignedDriver, lockBookingOf, type BookingStatus } from '../booking/booking-store.js';
 import type { RideStatus } from '../booking/ride-lifecycle.js';
 import { parseMoney, type FareBreakup, type FareLineCode } from '../domain/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
 import { findDropUpdate, withDropUpdate } from './drop-store.js';
 
-/** A confirmed order (a booking with its ride) as the after-confirmation handlers see it. */
+/** A confirmed order (a booking with its current ride) as the after-confirmation handlers see it. */
 export interface ConfirmedOrder {
   bookingId: string;
   bookingStatus: BookingStatus;
   allocationId: string;
+  /** SEARCHING while the booking looks for a new driver after its driver cancelled (the ride is that driver's, CANCELLED). */
+  allocationStatus: AllocationStatus;
   estimateId: string;
   bapId: string;
   merchantId: string;
@@ -29,6 +32,7 @@ interface OrderRow {
   booking_id: string;
   booking_status: BookingStatus;
   allocation_id: string;
+  allocation_status: AllocationStatus;
   estimate_id: string;
   bap_id: string;
   merchant_id: string;
@@ -43,10 +47,10 @@ interface OrderRow {
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const orderSql = (where: string, lock: boolean) => `
-  SELECT b.id AS booking_id, b.status AS booking_status, b.allocation_id, a.estimate_id, b.bap_id, s.merchant_id,
+  SELECT b.id AS booking_id, b.status AS booking_status, b.allocation_id, a.status AS allocation_status, a.estimate_id, b.bap_id, s.merchant_id,
          r.id AS ride_id, r.status AS ride_status, r.otp, r.driver_id, r.started_at, r.updated_at AS ride_updated_at
     FROM ${BPP_SCHEMA}.booking b
-    JOIN ${BPP_SCHEMA}.ride r ON r.booking_id = b.id
+    JOIN ${BPP_SCHEMA}.ride r ON r.id = ${currentRideIdSql('b')}
     JOIN ${BPP_SCHEMA}.allocation a ON a.id = b.allocation_id
     JOIN ${BPP_SCHEMA}.estimate e ON e.id = a.estimate_id
     JOIN ${BPP_SCHEMA}.search_request s ON s.id = e.search_request_id
@@ -75,6 +79,7 @@ export async function findConfirmedOrder(
     bookingId: row.booking_id,
     bookingStatus: row.booking_status,
     allocationId: row.allocation_id,
+    allocationStatus: row.allocation_status,
     estimateId: row.estimate_id,
     bapId: row.bap_id,
     merchantId: row.merchant_id,
@@ -89,9 +94,14 @@ export async function findConfirmedOrder(
   };
 }
 
-/** A cancelled booking or ride counts as cancelled whichever side recorded it first. */
+/** A confirmed booking whose driver cancelled, looking for another driver: its ride is CANCELLED, the booking is not. */
+export function isReallocating(order: ConfirmedOrder): boolean {
+  return order.bookingStatus === 'CONFIRMED' && order.allocationStatus === 'SEARCHING';
+}
+
+/** A cancelled booking or ride counts as cancelled whichever side recorded it first, except a ride another driver is sought for. */
 export function isCancelled(order: ConfirmedOrder): boolean {
-  return order.bookingStatus === 'CANCELLED' || order.ride.status === 'CANCELLED';
+  return order.bookingStatus === 'CANCELLED' || (order.ride.status === 'CANCELLED' && !isReallocating(order));
 }
 
 /** The final fare of an ended ride, as stored line by line when it ended. */
@@ -107,8 +117,8 @@ async function storedFinalFare(sequelize: Sequelize, transaction: Transaction, r
 }
 
 /**
- * The order as it stands, in the shape the lifecycle pushes use: RIDE_ASSIGNED
- * (as confirmed), RIDE_ARRIVED_PICKUP, RIDE_STARTED, RIDE_ENDED with the final
+ * The order as it stands, in the shape the lifecycle pushes use: RIDE_CONFIRMED
+ * without a driver while another is looked for, RIDE_ASSIGNED (as confirmed), RIDE_ARRIVED_PICKUP, RIDE_STARTED, RIDE_ENDED with the final
  * fare, or RIDE_CANCELLED. A drop changed by an update shows the new END stop
  * and, until the ride ends, the recomputed quote.
  */
@@ -125,6 +135,7 @@ export async function buildCurrentOrder(
   const drop = await findDropUpdate(sequelize, transaction, order.ride.id);
   const confirmed = buildConfirmOrder(withDropUpdate(estimate, drop), booking, driver, order.ride.otp, deps.quoteTtlSeconds);
   const at = order.ride.updatedAt > booking.updatedAt ? order.ride.updatedAt : booking.updatedAt;
+  if (isReallocating(order)) return buildUnassignedOrder(confirmed);
   if (isCancelled(order)) return buildCancelledOrder(confirmed, at);
   switch (order.ride.status) {
     case 'NEW':

@@ -26,11 +26,23 @@ export const allocationCheckJobId = (allocationId: string, runAt: number): strin
 /** Checks run this long after the offers expire, so the database clock sees them expired. */
 const CHECK_MARGIN_MS = 50;
 
+/**
+ * How a re-allocation round ends without a driver: a confirmed booking whose
+ * driver cancelled is the booking module's business (cancelled, on_cancel),
+ * so that module hands it in.
+ */
+export interface ReallocationEnd {
+  /** Nobody accepted within the round's window; the allocation is FAILED already, in `transaction`. */
+  failed(transaction: Transaction, allocation: LockedAllocation): Promise<void>;
+}
+
 export interface AllocationStepDeps {
   sequelize: Sequelize;
   driverLocations: DriverLocationStore;
   /** Queues the on_select (error) that answers the select when the window ends. */
   sender: MessageSender;
+  /** Ends a re-allocation round nobody accepted; without it such a round cannot fail (an error, so the step is retried). */
+  reallocation?: ReallocationEnd;
 }
 
 /** What one step of an allocation did. */
@@ -43,10 +55,17 @@ export type AllocationStep =
 /**
  * Fails the allocation and answers the select it was made for with 90203,
  * in the caller's transaction: the on_select is owed exactly when the
- * allocation is FAILED.
+ * allocation is FAILED. A re-allocation round (2 and on) is ended by
+ * `deps.reallocation` instead.
  */
 async function failAllocation(deps: AllocationStepDeps, transaction: Transaction, allocation: LockedAllocation): Promise<void> {
+  if (allocation.round > 1 && !deps.reallocation) throw new Error(`allocation ${allocation.id} is re-allocating a booking and nothing can end that`);
   await markFailed(deps.sequelize, transaction, allocation.id);
+  if (allocation.round > 1) {
+    // The select was answered long ago: the booking it led to is cancelled instead.
+    await deps.reallocation?.failed(transaction, allocation);
+    return;
+  }
   await deps.sender.sendCallback(
     {
       action: 'on_select',
@@ -78,19 +97,20 @@ export async function advanceAllocation(deps: AllocationStepDeps, transaction: T
     return { kind: 'failed' };
   }
   const batch = allocation.batch + 1;
-  const offered = await offerNewBatch(deps, transaction, { allocationId: allocation.id, estimate, batch, tuning: allocation.tuning });
+  const offered = await offerNewBatch(deps, transaction, { allocationId: allocation.id, estimate, batch, round: allocation.round, tuning: allocation.tuning });
   return offered ? { kind: 'offered', batch, offers: offered.offers, until: offered.until } : { kind: 'idle' };
 }
 
-/** Finds and offers a batch; null when no eligible driver is left. */
+/** Finds and offers a batch of the allocation's `round`; null when no eligible driver is left. */
 export async function offerNewBatch(
   deps: Pick<AllocationStepDeps, 'sequelize' | 'driverLocations'>,
   transaction: Transaction,
-  input: { allocationId: string; estimate: SelectedEstimate; batch: number; tuning: LockedAllocation['tuning'] },
+  input: { allocationId: string; estimate: SelectedEstimate; batch: number; round: number; tuning: LockedAllocation['tuning'] },
 ): Promise<{ offers: number; until: Date } | null> {
   const candidates = await findBatch(deps.sequelize, transaction, deps.driverLocations, {
     estimate: input.estimate,
     allocationId: input.allocationId,
+    round: input.round,
     size: input.tuning.batchSize,
     radiusMeters: input.tuning.offerRadiusMeters,
   });
@@ -99,6 +119,7 @@ export async function offerNewBatch(
     allocationId: input.allocationId,
     estimate: input.estimate,
     batch: input.batch,
+    round: input.round,
     offerExpiryMs: input.tuning.offerExpiryMs,
     offers: candidates.map((candidate) => ({ id: randomUUID(), ...candidate })),
   });
@@ -131,7 +152,7 @@ export function createAllocationBatchJob(deps: AllocationStepDeps & { scheduler:
       if (allocation?.status !== 'SEARCHING') return;
       const step = await advanceAllocation(deps, transaction, allocation);
       if (step.kind === 'failed') {
-        deps.logger.info({ allocationId, transactionId: allocation.selectContext.transaction_id }, 'allocation failed: no driver accepted in time');
+        deps.logger.info({ allocationId, round: allocation.round, transactionId: allocation.selectContext.transaction_id }, 'allocation failed: no driver accepted in time');
         return;
       }
       if (step.kind === 'offered') deps.logger.debug({ allocationId, batch: step.batch, offers: step.offers }, 'ride offered to the next batch');

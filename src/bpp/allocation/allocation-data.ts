@@ -91,13 +91,18 @@ export interface Candidate {
 
 /**
  * Online drivers of the merchant driving the estimate's variant, who have no
- * offer of this allocation yet (declined, expired or still open alike).
+ * offer of this round of the allocation yet (declined, expired or still open
+ * alike) and never had a ride of its booking (a driver who cancelled it is
+ * not offered it again).
  */
 const eligibleSql = `
   SELECT d.id
     FROM ${BPP_SCHEMA}.driver d JOIN ${BPP_SCHEMA}.vehicle v ON v.driver_id = d.id
    WHERE d.id = ANY($1::uuid[]) AND d.merchant_id = $2 AND d.status = 'ONLINE' AND v.variant = $3
-     AND NOT EXISTS (SELECT 1 FROM ${BPP_SCHEMA}.ride_offer o WHERE o.allocation_id = $4::uuid AND o.driver_id = d.id)`;
+     AND NOT EXISTS (SELECT 1 FROM ${BPP_SCHEMA}.ride_offer o WHERE o.allocation_id = $4::uuid AND o.round = $5 AND o.driver_id = d.id)
+     AND NOT EXISTS (
+       SELECT 1 FROM ${BPP_SCHEMA}.ride r JOIN ${BPP_SCHEMA}.booking b ON b.id = r.booking_id
+        WHERE b.allocation_id = $4::uuid AND r.driver_id = d.id)`;
 
 /** The rank of a queue whose category has no priority: after every configured one (at most 1000). */
 const UNRANKED_QUEUE = 1_000_000;
@@ -146,14 +151,14 @@ export async function findBatch(
   sequelize: Sequelize,
   transaction: Transaction,
   driverLocations: DriverLocationStore,
-  input: { estimate: SelectedEstimate; allocationId: string | null; size: number; radiusMeters: number },
+  input: { estimate: SelectedEstimate; allocationId: string | null; round: number; size: number; radiusMeters: number },
 ): Promise<Candidate[]> {
   const { estimate } = input;
   const nearby = await driverLocations.nearby(estimate.from, input.radiusMeters, { limit: NEARBY_LOOKUP_LIMIT });
   if (nearby.length === 0) return [];
   const rows = await sequelize.query<{ id: string }>(eligibleSql, {
     type: QueryTypes.SELECT,
-    bind: [nearby.map((d) => d.driverId), estimate.merchantId, estimate.variant, input.allocationId],
+    bind: [nearby.map((d) => d.driverId), estimate.merchantId, estimate.variant, input.allocationId, input.round],
     transaction,
   });
   const eligibleIds = new Set(rows.map((row) => row.id));

@@ -31,8 +31,12 @@ export interface LockedAllocation {
   estimateId: string;
   status: AllocationStatus;
   driverId: string | null;
-  /** The current batch (1 for the select's). */
+  /** The current batch (1 for the select's); batches count on across rounds. */
   batch: number;
+  /** 1 while the select's search runs; 2 and on once its confirmed booking looks for a driver again after a driver cancelled. */
+  round: number;
+  /** The reason the driver whose cancel started this round gave (null in round 1). */
+  reallocationReasonCode: string | null;
   tuning: AllocationTuning;
   /** The end of the allocation window. */
   deadline: Date;
@@ -48,6 +52,8 @@ interface AllocationRow {
   status: AllocationStatus;
   driver_id: string | null;
   batch: number;
+  round: number;
+  reallocation_reason_code: string | null;
   batch_size: number;
   offer_expiry_ms: number;
   offer_radius_meters: number;
@@ -56,7 +62,7 @@ interface AllocationRow {
   select_context: BecknContext;
 }
 
-const lockColumns = `id, estimate_id, status, driver_id, batch, batch_size, offer_expiry_ms, offer_radius_meters, deadline,
+const lockColumns = `id, estimate_id, status, driver_id, batch, round, reallocation_reason_code, batch_size, offer_expiry_ms, offer_radius_meters, deadline,
   deadline <= now() AS window_ended, select_context`;
 
 const toLocked = (row: AllocationRow): LockedAllocation => ({
@@ -65,6 +71,8 @@ const toLocked = (row: AllocationRow): LockedAllocation => ({
   status: row.status,
   driverId: row.driver_id,
   batch: row.batch,
+  round: row.round,
+  reallocationReasonCode: row.reallocation_reason_code,
   tuning: { batchSize: row.batch_size, offerExpiryMs: row.offer_expiry_ms, offerRadiusMeters: row.offer_radius_meters },
   deadline: new Date(row.deadline),
   windowEnded: row.window_ended,
@@ -137,7 +145,7 @@ export async function createAllocation(sequelize: Sequelize, transaction: Transa
 export async function offerBatch(
   sequelize: Sequelize,
   transaction: Transaction,
-  input: { allocationId: string; estimate: SelectedEstimate; batch: number; offerExpiryMs: number; offers: (Candidate & { id: string })[] },
+  input: { allocationId: string; estimate: SelectedEstimate; batch: number; round: number; offerExpiryMs: number; offers: (Candidate & { id: string })[] },
 ): Promise<Date> {
   const [row] = await sequelize.query<{ expires_at: Date }>(
     `UPDATE ${BPP_SCHEMA}.allocation SET batch = $2, updated_at = now() WHERE id = $1
@@ -147,8 +155,8 @@ export async function offerBatch(
   if (!row) throw new Error(`allocation ${input.allocationId} not found`);
   for (const offer of input.offers) {
     await sequelize.query(
-      `INSERT INTO ${BPP_SCHEMA}.ride_offer (id, allocation_id, estimate_id, search_request_id, driver_id, distance_meters, status, expires_at, batch)
-       VALUES ($1, $2, $3, $4, $5, $6, 'OFFERED', $7, $8)`,
+      `INSERT INTO ${BPP_SCHEMA}.ride_offer (id, allocation_id, estimate_id, search_request_id, driver_id, distance_meters, status, expires_at, batch, round)
+       VALUES ($1, $2, $3, $4, $5, $6, 'OFFERED', $7, $8, $9)`,
       {
         bind: [
           offer.id,
@@ -159,6 +167,7 @@ export async function offerBatch(
           Math.round(offer.distanceMeters),
           row.expires_at,
           input.batch,
+          input.round,
         ],
         transaction,
       },
@@ -192,4 +201,27 @@ export async function markFailed(sequelize: Sequelize, transaction: Transaction,
     bind: [allocationId],
     transaction,
   });
+}
+
+/**
+ * Starts a new round of a confirmed booking's allocation after its driver
+ * cancelled: SEARCHING again with no driver, the round's window ending
+ * `windowMs` after the database clock, and the driver's reason kept for the
+ * cancellation should nobody accept. Returns the round.
+ */
+export async function startReallocationRound(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  input: { allocationId: string; windowMs: number; reasonCode: string },
+): Promise<number> {
+  const [row] = await sequelize.query<{ round: number }>(
+    `UPDATE ${BPP_SCHEMA}.allocation
+        SET status = 'SEARCHING', driver_id = NULL, round = round + 1, reallocation_reason_code = $3,
+            deadline = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
+      WHERE id = $1
+      RETURNING round`,
+    { type: QueryTypes.SELECT, bind: [input.allocationId, input.windowMs, input.reasonCode], transaction },
+  );
+  if (!row) throw new Error(`allocation ${input.allocationId} not found`);
+  return row.round;
 }

@@ -4,8 +4,11 @@ export {
   SELECT_ERRORS,
   advanceAllocation,
   allocationCheckJobId,
+  offerNewBatch,
+  scheduleCheck,
   createAllocationBatchJob,
   type AllocationStep,
   type AllocationStepDeps,
+  type ReallocationEnd,
 } from './allocation-batches.js';
-export { lockAllocation, type AllocationStatus, type AllocationTuning, type LockedAllocation } from './allocation-store.js';
+export { lockAllocation, startReallocationRound, type AllocationStatus, type AllocationTuning, type LockedAllocation } from './allocation-store.js';

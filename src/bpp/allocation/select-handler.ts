@@ -82,6 +82,10 @@ export function createSelectHandler(deps: SelectHandlerDeps): RequestHandler {
       if (!driver) throw new Error(`assigned driver ${existing.driverId} not found`);
       return { message: buildSelectQuote(estimate, deps.quoteTtlSeconds, driver) };
     }
+    if (existing && existing.round > 1) {
+      // The item was booked; its booking (re-allocating, or cancelled) is no longer the select's.
+      return { error: { code: SELECT_ERRORS.driverNotAssigned, message: 'the selected ride was booked already and is not offered again' } };
+    }
     if (existing?.status === 'SEARCHING') {
       await updateSelectContext(deps.sequelize, transaction, existing.id, request.context);
       return { deferred: true };
@@ -97,7 +101,7 @@ export function createSelectHandler(deps: SelectHandlerDeps): RequestHandler {
       windowMs: allocationWindowMs(request.context.ttl, deps.allocationWindowMs, sentAgo(request.context.timestamp, Date.now())),
       tuning,
     });
-    const offered = await offerNewBatch(deps, transaction, { allocationId, estimate, batch: 1, tuning });
+    const offered = await offerNewBatch(deps, transaction, { allocationId, estimate, batch: 1, round: 1, tuning });
     if (!offered) {
       await deleteAllocation(deps.sequelize, transaction, allocationId);
       return { error: { code: SELECT_ERRORS.driverNotAssigned, message: 'no driver available for the selected ride' } };

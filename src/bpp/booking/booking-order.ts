@@ -80,6 +80,41 @@ export function buildConfirmOrder(
   };
 }
 
+/**
+ * A confirmed order's fulfillment without its driver: no agent, the vehicle
+ * as quoted (category and variant, no registration) and no OTP in the START
+ * stop, the ride's driver having withdrawn.
+ */
+function withoutDriver(fulfillment: Record<string, unknown>): Record<string, unknown> {
+  const { agent: _agent, vehicle, stops, ...rest } = fulfillment as { agent?: unknown; vehicle?: { category?: unknown; variant?: unknown }; stops?: Record<string, unknown>[] };
+  return {
+    ...rest,
+    ...(vehicle ? { vehicle: { category: vehicle.category, variant: vehicle.variant } } : {}),
+    ...(stops ? { stops: stops.map(({ authorization: _authorization, ...stop }) => stop) } : {}),
+  };
+}
+
+/** The confirmed order with its driver removed (see withoutDriver), in whatever state and status it shows. */
+export function withoutAssignedDriver(order: Record<string, unknown> & { fulfillments: Record<string, unknown>[] }): Record<string, unknown> & { fulfillments: Record<string, unknown>[] } {
+  return { ...order, fulfillments: order.fulfillments.map(withoutDriver) };
+}
+
+/**
+ * A confirmed order whose driver cancelled before reaching the pickup while
+ * another is looked for: still ACTIVE, its fulfillment RIDE_CONFIRMED ("booking
+ * accepted, no driver yet") without driver, registration or OTP.
+ */
+export function buildUnassignedOrder(confirmed: Record<string, unknown>): Record<string, unknown> {
+  const order = withoutAssignedDriver((confirmed as { order: Order }).order);
+  return {
+    order: {
+      ...order,
+      status: 'ACTIVE',
+      fulfillments: order.fulfillments.map((fulfillment) => ({ ...fulfillment, state: { descriptor: { code: 'RIDE_CONFIRMED' } } })),
+    },
+  };
+}
+
 /** The fulfillment states the driver app moves a ride through after RIDE_ASSIGNED. */
 export type RideMoveState = 'RIDE_ARRIVED_PICKUP' | 'RIDE_STARTED' | 'RIDE_ENDED';
 

@@ -139,9 +139,20 @@ export async function confirmBooking(
   return toBooking(row);
 }
 
+/**
+ * The id of the current ride of the booking aliased `booking` in a query: its
+ * live ride (at most one is not CANCELLED), else the latest cancelled one. A
+ * booking has several rides when drivers cancelled and others took it over.
+ */
+export const currentRideIdSql = (booking: string): string => `(
+  SELECT cr.id FROM ${BPP_SCHEMA}.ride cr WHERE cr.booking_id = ${booking}.id
+   ORDER BY (cr.status <> 'CANCELLED') DESC, cr.created_at DESC, cr.id DESC LIMIT 1)`;
+
+/** The booking's current ride (see currentRideIdSql). */
 export async function findRideOf(sequelize: Sequelize, transaction: Transaction, bookingId: string): Promise<{ id: string; driverId: string; otp: string } | null> {
   const [row] = await sequelize.query<{ id: string; driver_id: string; otp: string }>(
-    `SELECT id, driver_id, otp FROM ${BPP_SCHEMA}.ride WHERE booking_id = $1`,
+    `SELECT id, driver_id, otp FROM ${BPP_SCHEMA}.ride WHERE booking_id = $1
+      ORDER BY (status <> 'CANCELLED') DESC, created_at DESC, id DESC LIMIT 1`,
     { type: QueryTypes.SELECT, bind: [bookingId], transaction },
   );
   return row ? { id: row.id, driverId: row.driver_id, otp: row.otp } : null;

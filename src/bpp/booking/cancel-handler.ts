@@ -1,6 +1,7 @@
 import type { RequestHandler } from '../../protocol/handlers.js';
 import { domainCodes } from '../aftercare/aftercare-errors.js';
-import { buildCancelOrder, cancellableState, loadConfirmedOrder } from './cancel-order.js';
+import { zero } from '../domain/index.js';
+import { buildCancelOrder, isReallocating, loadConfirmedOrder, orderCancellableState } from './cancel-order.js';
 import { isCancellationReason } from './cancel-reasons.js';
 import { findCancellation, lockOrderOfBap, recordCancellation } from './cancel-store.js';
 import type { BookingHandlerDeps } from './init-handler.js';
@@ -32,6 +33,7 @@ function readCancelRequest(message: unknown): { orderId: string; reasonId: strin
  * fare policy sets for the ride's current state and changes nothing;
  * CONFIRM_CANCEL cancels the booking and ride, frees the driver and records
  * the fee. Once the ride has started it can no longer be cancelled (50001).
+ * While a new driver is looked for after a driver cancelled, the fee is 0.
  * A cancel of an order cancelled already answers the stored cancellation,
  * so a repeat never charges twice.
  */
@@ -51,10 +53,11 @@ export function createCancelHandler(deps: CancelHandlerDeps): RequestHandler {
       if (!cancellation) throw new Error(`cancelled booking ${order.bookingId} has no cancellation`);
       return { message: buildCancelOrder(confirmed, { status: 'CANCELLED', state: 'RIDE_CANCELLED', fee: cancellation.fee, cancellation }) };
     }
-    const state = cancellableState(order.rideStatus);
+    const state = orderCancellableState(order);
     if (!state) return { error: { code: CANCEL_ERRORS.notCancellable, message: `the ride is ${order.rideStatus} and can no longer be cancelled` } };
 
-    const fee = feeIn(state);
+    // While a new driver is looked for (the last one cancelled) the rider leaves for free.
+    const fee = isReallocating(order) ? zero(confirmed.quote.price.currency) : feeIn(state);
     if (step === 'SOFT_CANCEL') return { message: buildCancelOrder(confirmed, { status: 'SOFT_CANCEL', state, fee }) };
     const cancellation = await recordCancellation(deps.sequelize, transaction, order, { source: 'BY_RIDER', reasonCode: reasonId, fee, fulfillmentState: state });
     deps.logger.debug({ transactionId: order.transactionId, bookingId: order.bookingId, rideId: order.rideId, state }, 'order cancelled by the rider');

@@ -3,7 +3,7 @@ import type { BecknContext } from '../../protocol/index.js';
 import { findEstimate } from '../allocation/allocation-data.js';
 import { findDropUpdate, withDropUpdate } from '../aftercare/drop-store.js';
 import { cancellationFee, formatMoney, parseMoney, subtract, zero, type FulfillmentState, type Money } from '../domain/index.js';
-import { buildConfirmOrder } from './booking-order.js';
+import { buildConfirmOrder, withoutAssignedDriver } from './booking-order.js';
 import { findAssignedDriver, findEstimatePolicy, lockBookingOf } from './booking-store.js';
 import type { Cancellation, LockedOrder } from './cancel-store.js';
 import type { RideStatus } from './ride-lifecycle.js';
@@ -15,6 +15,16 @@ export function cancellableState(status: RideStatus): FulfillmentState | null {
   return null;
 }
 
+/** A confirmed order whose driver cancelled before the pickup, while another driver is looked for. */
+export function isReallocating(order: Pick<LockedOrder, 'bookingStatus' | 'allocationStatus'>): boolean {
+  return order.bookingStatus === 'CONFIRMED' && order.allocationStatus === 'SEARCHING';
+}
+
+/** The state an order may still be cancelled in: RIDE_CONFIRMED while it looks for a new driver, else as its ride allows. */
+export function orderCancellableState(order: Pick<LockedOrder, 'bookingStatus' | 'allocationStatus' | 'rideStatus'>): FulfillmentState | null {
+  return isReallocating(order) ? 'RIDE_CONFIRMED' : cancellableState(order.rideStatus);
+}
+
 export interface CancelOrderDeps {
   sequelize: Sequelize;
   quoteTtlSeconds: number;
@@ -23,11 +33,15 @@ export interface CancelOrderDeps {
 
 type Order = Record<string, unknown> & { fulfillments: Record<string, unknown>[]; quote: { price: { currency: string; value: string }; breakup: unknown[] } };
 
-/** The order as on_confirm sent it, rebuilt from the stored rows, and the fee the fare policy sets in each state. */
+/**
+ * The order as on_confirm sent it, rebuilt from the stored rows, and the fee
+ * the fare policy sets in each state. Once a driver cancelled and no other
+ * took the ride (the allocation is not ASSIGNED), it shows no driver.
+ */
 export async function loadConfirmedOrder(
   deps: CancelOrderDeps,
   transaction: Transaction,
-  order: Pick<LockedOrder, 'bookingId' | 'allocationId' | 'estimateId' | 'bapId' | 'rideId' | 'driverId' | 'otp'>,
+  order: Pick<LockedOrder, 'bookingId' | 'allocationId' | 'estimateId' | 'bapId' | 'rideId' | 'driverId' | 'otp'> & Partial<Pick<LockedOrder, 'allocationStatus'>>,
 ): Promise<{ confirmed: Order; feeIn: (state: FulfillmentState) => Money }> {
   const estimate = await findEstimate(deps.sequelize, transaction, order.estimateId, order.bapId);
   const booking = await lockBookingOf(deps.sequelize, transaction, order.allocationId);
@@ -36,7 +50,8 @@ export async function loadConfirmedOrder(
   if (!estimate || !booking || !driver || !policy) throw new Error(`order ${order.bookingId} lost its estimate, booking, driver or fare policy`);
   // A drop changed by an update shows as the END stop and the quote the rider was last told.
   const drop = await findDropUpdate(deps.sequelize, transaction, order.rideId);
-  const { order: confirmed } = buildConfirmOrder(withDropUpdate(estimate, drop), booking, driver, order.otp, deps.quoteTtlSeconds) as { order: Order };
+  const { order: assigned } = buildConfirmOrder(withDropUpdate(estimate, drop), booking, driver, order.otp, deps.quoteTtlSeconds) as { order: Order };
+  const confirmed = order.allocationStatus === undefined || order.allocationStatus === 'ASSIGNED' ? assigned : (withoutAssignedDriver(assigned) as Order);
   return { confirmed, feeIn: (state) => cancellationFee(policy, state) ?? zero(policy.currency) };
 }
 

@@ -28,3 +28,17 @@ export function isCancellationReason(domain: string, by: CancelledBy, id: string
 
 /** The driver app's reason codes: the ONDC provider-side ids, whatever domain the booking came through. */
 export const driverReasonCodes: readonly string[] = Object.keys(ondcReasons).filter((id) => ondcReasons[id]?.includes('DRIVER'));
+
+/**
+ * Driver reasons another driver can make good: a driver who accepted by
+ * mistake (013) or whose app failed (000) leaves a rider another driver can
+ * still pick up, so before the pickup the booking is offered to other
+ * drivers. The others (011 no drivers available, 012 rider not at the
+ * pickup, 014 rider unreachable) say no driver would help: the booking is
+ * cancelled.
+ */
+const reallocatingReasons: ReadonlySet<string> = new Set(['000', '013']);
+
+export function reallocatesOnDriverCancel(reasonCode: string): boolean {
+  return reallocatingReasons.has(reasonCode);
+}

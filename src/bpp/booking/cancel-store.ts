@@ -1,7 +1,8 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { formatMoney, parseMoney, type FulfillmentState, type Money } from '../domain/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
-import type { BookingStatus } from './booking-store.js';
+import type { AllocationStatus } from '../allocation/index.js';
+import { currentRideIdSql, type BookingStatus } from './booking-store.js';
 import type { RideStatus } from './ride-lifecycle.js';
 
 export type CancellationSource = 'BY_RIDER' | 'BY_DRIVER' | 'BY_PROVIDER';
@@ -11,6 +12,8 @@ export interface LockedOrder {
   bookingId: string;
   bookingStatus: BookingStatus;
   allocationId: string;
+  /** SEARCHING while a confirmed booking whose driver cancelled looks for another; not ASSIGNED once it did so and failed. */
+  allocationStatus: AllocationStatus;
   estimateId: string;
   transactionId: string;
   bapId: string;
@@ -27,6 +30,7 @@ interface LockedOrderRow {
   booking_id: string;
   booking_status: BookingStatus;
   allocation_id: string;
+  allocation_status: AllocationStatus;
   estimate_id: string;
   transaction_id: string;
   bap_id: string;
@@ -39,9 +43,13 @@ interface LockedOrderRow {
   otp: string;
 }
 
-/** The ride is locked first, as the driver's moves lock it, so a cancel and a move never wait on each other crosswise. */
+/**
+ * The ride is locked first, as the driver's moves lock it, so a cancel and a
+ * move never wait on each other crosswise; the allocation with it, as a
+ * driver's accept (which may give the booking a new ride) locks it first.
+ */
 const lockOrderSql = (where: string) => `
-  SELECT b.id AS booking_id, b.status AS booking_status, b.allocation_id, a.estimate_id, b.transaction_id, b.bap_id, b.bap_uri,
+  SELECT b.id AS booking_id, b.status AS booking_status, b.allocation_id, a.status AS allocation_status, a.estimate_id, b.transaction_id, b.bap_id, b.bap_uri,
          s.domain, c.city_code, r.id AS ride_id, r.status AS ride_status, r.driver_id, r.otp
     FROM ${BPP_SCHEMA}.ride r
     JOIN ${BPP_SCHEMA}.booking b ON b.id = r.booking_id
@@ -50,12 +58,13 @@ const lockOrderSql = (where: string) => `
     JOIN ${BPP_SCHEMA}.search_request s ON s.id = e.search_request_id
     JOIN ${BPP_SCHEMA}.merchant_operating_city c ON c.id = s.merchant_operating_city_id
    WHERE ${where}
-     FOR UPDATE OF r`;
+     FOR UPDATE OF r, a`;
 
 const toLockedOrder = (row: LockedOrderRow): LockedOrder => ({
   bookingId: row.booking_id,
   bookingStatus: row.booking_status,
   allocationId: row.allocation_id,
+  allocationStatus: row.allocation_status,
   estimateId: row.estimate_id,
   transactionId: row.transaction_id,
   bapId: row.bap_id,
@@ -73,9 +82,9 @@ async function lockOrder(sequelize: Sequelize, transaction: Transaction, where: 
   return row ? toLockedOrder(row) : null;
 }
 
-/** The BAP's confirmed order `bookingId`; another BAP's order is reported as missing. */
+/** The BAP's confirmed order `bookingId` with its current ride; another BAP's order is reported as missing. */
 export function lockOrderOfBap(sequelize: Sequelize, transaction: Transaction, bookingId: string, bapId: string): Promise<LockedOrder | null> {
-  return lockOrder(sequelize, transaction, 'b.id = $1 AND b.bap_id = $2', [bookingId, bapId]);
+  return lockOrder(sequelize, transaction, `b.id = $1 AND b.bap_id = $2 AND r.id = ${currentRideIdSql('b')}`, [bookingId, bapId]);
 }
 
 /** The order of the driver's ride `rideId`; another driver's ride is reported as missing. */
@@ -105,6 +114,9 @@ export async function findCancellation(sequelize: Sequelize, transaction: Transa
 /**
  * Cancels the order: booking and ride CANCELLED, the driver free again
  * (ONLINE), and the cancellation recorded with the fee charged to the rider.
+ * An order looking for a new driver (its ride cancelled by the driver who
+ * left, who may be on another ride by now) stops looking: the allocation
+ * FAILS and its open offers expire; that ride and driver are left as they are.
  */
 export async function recordCancellation(
   sequelize: Sequelize,
@@ -114,8 +126,14 @@ export async function recordCancellation(
 ): Promise<Cancellation> {
   const run = (sql: string, bind: unknown[]) => sequelize.query(sql, { bind, transaction });
   await run(`UPDATE ${BPP_SCHEMA}.booking SET status = 'CANCELLED', updated_at = now() WHERE id = $1`, [order.bookingId]);
-  await run(`UPDATE ${BPP_SCHEMA}.ride SET status = 'CANCELLED', updated_at = now() WHERE id = $1`, [order.rideId]);
-  await run(`UPDATE ${BPP_SCHEMA}.driver SET status = 'ONLINE', updated_at = now() WHERE id = $1 AND status = 'ON_RIDE'`, [order.driverId]);
+  if (order.rideStatus !== 'CANCELLED') {
+    await run(`UPDATE ${BPP_SCHEMA}.ride SET status = 'CANCELLED', updated_at = now() WHERE id = $1`, [order.rideId]);
+    await run(`UPDATE ${BPP_SCHEMA}.driver SET status = 'ONLINE', updated_at = now() WHERE id = $1 AND status = 'ON_RIDE'`, [order.driverId]);
+  }
+  if (order.allocationStatus === 'SEARCHING') {
+    await run(`UPDATE ${BPP_SCHEMA}.allocation SET status = 'FAILED', updated_at = now() WHERE id = $1`, [order.allocationId]);
+    await run(`UPDATE ${BPP_SCHEMA}.ride_offer SET status = 'EXPIRED', updated_at = now() WHERE allocation_id = $1 AND status = 'OFFERED'`, [order.allocationId]);
+  }
   const [row] = await sequelize.query<{ created_at: Date }>(
     `INSERT INTO ${BPP_SCHEMA}.booking_cancellation (booking_id, source, reason_code, fee, currency, fulfillment_state)
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at`,

@@ -7,7 +7,7 @@ import type { BookingHandlerDeps } from './init-handler.js';
 import { BOOKING_ERRORS, readOrderRequest } from './order-request.js';
 
 /** A ride OTP: four decimal digits from a cryptographic source. */
-const newOtp = (): string => String(randomInt(0, 10_000)).padStart(4, '0');
+export const newOtp = (): string => String(randomInt(0, 10_000)).padStart(4, '0');
 
 /**
  * confirm -> on_confirm. The NEW booking an init made for the selected item

@@ -1,7 +1,15 @@
 export { createInitHandler, type BookingHandlerDeps } from './init-handler.js';
 export { createConfirmHandler } from './confirm-handler.js';
 export { createCancelHandler, CANCEL_ERRORS, type CancelHandlerDeps } from './cancel-handler.js';
-export { cancelRideByDriver, type DriverCancelDeps, type DriverCancelledRide } from './cancel-by-driver.js';
+export {
+  assignNewDriver,
+  cancelRideByDriver,
+  reallocationEnd,
+  REALLOCATION_WINDOW_MS,
+  type DriverCancelDeps,
+  type DriverCancelledRide,
+  type OrderPushDeps,
+} from './cancel-by-driver.js';
 export { driverReasonCodes } from './cancel-reasons.js';
 export { BOOKING_ERRORS } from './order-request.js';
 export type { BookingStatus } from './booking-store.js';

@@ -3,7 +3,7 @@ import type { Logger } from '../../infra/logging/logger.js';
 import type { DeadLetterListener, OutboxEntry } from '../../protocol/outbound/index.js';
 import { zero } from '../domain/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
-import { cancellableState } from './cancel-order.js';
+import { orderCancellableState } from './cancel-order.js';
 import { lockOrderOfBap, recordCancellation } from './cancel-store.js';
 
 export interface UndeliveredConfirmDeps {
@@ -68,7 +68,7 @@ export function createUndeliveredConfirmListener(deps: UndeliveredConfirmDeps): 
 
     const order = await lockOrderOfBap(sequelize, transaction, confirmed.orderId, confirmed.bapId);
     if (!order || order.transactionId !== confirmed.transactionId || order.bookingStatus !== 'CONFIRMED') return;
-    const state = cancellableState(order.rideStatus);
+    const state = orderCancellableState(order);
     if (!state) {
       log.warn({ rideStatus: order.rideStatus, deadReason: entry.deadReason }, 'on_confirm undeliverable but the ride is under way; booking kept');
       return;

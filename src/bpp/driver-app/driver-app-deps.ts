@@ -1,6 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import type { FieldCipher } from '../../infra/crypto/field-cipher.js';
 import type { DriverLocationStore } from '../../infra/geo/index.js';
+import type { Scheduler } from '../../infra/scheduler/index.js';
 import type { MessageSender } from '../../protocol/index.js';
 
 export interface DriverAppDeps {
@@ -12,6 +13,8 @@ export interface DriverAppDeps {
   driverLocations: DriverLocationStore;
   /** Sends the on_select of an accepted ride and the unsolicited on_status that tells the BAP about each move of a ride. */
   sender: MessageSender;
+  /** Runs the allocation batch job that moves on a re-allocation a driver's cancel starts. */
+  scheduler: Scheduler;
   /** Epoch milliseconds; decides which location fixes lie in the future. Defaults to Date.now. */
   now?: () => number;
 }

@@ -1,6 +1,7 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
-import { BOOKING_QUOTE_TTL_SECONDS } from '../bpp-settings.js';
+import { BOOKING_QUOTE_TTL_SECONDS, NIGHT_SHIFT_TIME_ZONE } from '../bpp-settings.js';
+import { assignNewDriver, reallocationEnd, type OrderPushDeps } from '../booking/index.js';
 import { advanceAllocation, lockAllocation, type LockedAllocation } from '../allocation/index.js';
 import { findEstimate, findOfferedDriver } from '../allocation/allocation-data.js';
 import { buildSelectQuote } from '../allocation/select-quote.js';
@@ -70,13 +71,24 @@ function requireOpen(offer: LockedOffer): void {
   if (offer.allocation.status !== 'SEARCHING') throw new AppError('CONFLICT', 'the ride is no longer looking for a driver');
 }
 
+/** What pushes about a confirmed order (a re-allocation's accept, its end) need. */
+const orderPushDeps = (deps: DriverAppDeps): OrderPushDeps => ({
+  sequelize: deps.sequelize,
+  sender: deps.sender,
+  quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS,
+  nightShiftTimeZone: NIGHT_SHIFT_TIME_ZONE,
+});
+
 /**
  * Accepting reserves the driver for the ride by moving them to ON_RIDE (they
  * get no other offers and cannot go offline) under the driver's row lock,
  * taken after the allocation's: the status routes lock only the driver, so
  * the two never wait on each other in opposite orders. The same transaction
  * queues the on_select that answers the select (its message_id) with the
- * driver and vehicle, so the BAP hears of exactly the driver who won.
+ * driver and vehicle, so the BAP hears of exactly the driver who won. In a
+ * re-allocation round (a confirmed booking whose driver cancelled) the select
+ * was answered long ago: the driver takes the booking over with a new ride
+ * instead, pushed to the BAP as on_status RIDE_ASSIGNED.
  */
 async function accept(deps: DriverAppDeps, offerId: string, driverId: string): Promise<string> {
   const { sequelize } = deps;
@@ -99,6 +111,10 @@ async function accept(deps: DriverAppDeps, offerId: string, driverId: string): P
     ]);
     await run(`UPDATE ${BPP_SCHEMA}.driver SET status = 'ON_RIDE', updated_at = now() WHERE id = $1`, [driverId]);
 
+    if (offer.allocation.round > 1) {
+      await assignNewDriver(orderPushDeps(deps), transaction, { allocationId, driverId });
+      return allocationId;
+    }
     const context = offer.allocation.selectContext;
     const estimate = await findEstimate(sequelize, transaction, offer.allocation.estimateId, context.bap_id ?? '');
     const assigned = await findOfferedDriver(sequelize, transaction, driverId);
@@ -121,7 +137,7 @@ async function decline(deps: DriverAppDeps, offerId: string, driverId: string): 
     const offer = await lockOffer(sequelize, transaction, offerId, driverId);
     requireOpen(offer);
     await sequelize.query(`UPDATE ${BPP_SCHEMA}.ride_offer SET status = 'DECLINED', updated_at = now() WHERE id = $1`, { bind: [offerId], transaction });
-    await advanceAllocation(deps, transaction, offer.allocation);
+    await advanceAllocation({ ...deps, reallocation: reallocationEnd(orderPushDeps(deps)) }, transaction, offer.allocation);
   });
 }
 

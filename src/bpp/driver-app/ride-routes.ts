@@ -49,6 +49,7 @@ export function rideRoutes(deps: DriverAppDeps, auth: DriverAuth): RouteSpec[] {
     sequelize: deps.sequelize,
     sender: deps.sender,
     driverLocations: deps.driverLocations,
+    scheduler: deps.scheduler,
     quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS,
     nightShiftTimeZone: NIGHT_SHIFT_TIME_ZONE,
     now: deps.now ?? Date.now,
@@ -84,7 +85,10 @@ export function rideRoutes(deps: DriverAppDeps, auth: DriverAuth): RouteSpec[] {
     {
       method: 'post',
       path: '/driver/rides/:id/cancel',
-      summary: 'Cancels the ride before it starts: the booking is cancelled (no fee for the rider), the driver is free, the BAP gets on_cancel',
+      summary:
+        'Cancels the ride before it starts; the driver is free. Before the pickup, for reason 013 (accepted by mistake) or 000 (technical), the booking ' +
+        'is offered to other drivers nearby (the BAP gets on_status RIDE_CONFIRMED, then RIDE_ASSIGNED when one accepts); otherwise, at the pickup, ' +
+        'or with nobody near or nobody accepting in time, the booking is cancelled for the reason (no fee for the rider) and the BAP gets on_cancel',
       tag: DRIVER_APP_TAG,
       security: DRIVER_SECURITY,
       authorize: (req) => auth.requireDriver(req),
