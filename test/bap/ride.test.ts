@@ -326,6 +326,7 @@ describe('BAP ride: state machine over on_status, track, cancel, rating, support
       return body.ride.history.at(-1)?.state === 'RIDE_CONFIRMED' ? body : undefined;
     });
     assert.equal(waiting.status, 'CONFIRMED');
+    assert.equal(waiting.ride.state, 'RIDE_CONFIRMED', 'the rider sees the ride waiting for a driver again');
     assert.equal(waiting.cancellation, null);
     assert.deepEqual(
       { driver: waiting.ride.driver.name, vehicle: waiting.ride.vehicle.number, otp: waiting.ride.otp },

@@ -91,7 +91,8 @@ export async function readBookingView(sequelize: Sequelize, bookingId: string, p
     cancellationTerms: booking.cancellation_terms,
     ride: ride
       ? {
-          state: ride.state,
+          // While a withdrawn driver is being replaced the history ends in RIDE_CONFIRMED: no driver yet.
+          state: history.at(-1)?.state === 'RIDE_CONFIRMED' && ride.state !== 'RIDE_CANCELLED' ? 'RIDE_CONFIRMED' : ride.state,
           driver: { name: ride.driver_name, phone: ride.driver_phone },
           vehicle: { number: ride.vehicle_number, variant: ride.vehicle_variant },
           otp: ride.otp,
