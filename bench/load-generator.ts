@@ -6,14 +6,10 @@
  * fresh signature), for the baseline as for the pipeline.
  */
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { createSigner, type Signer } from '../src/protocol/signing/index.js';
+import { judgeAnswer, postOnce, reportToParent, sendToParent, type Answer } from './bench-support.js';
 import type { GeneratorMessage, LatencySummary, LoadResult, LoadSpec } from './load-run.js';
-
-interface Answer {
-  status: number;
-  text: string;
-}
 
 interface Tally {
   measuring: boolean;
@@ -28,50 +24,9 @@ interface Tally {
   latencies: number[];
 }
 
-function post(agent: Agent, url: URL, raw: Buffer, authorization: string, timeoutMs: number): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': raw.length, authorization },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(raw);
-  });
-}
-
-function isAck(answer: Answer): boolean {
-  if (answer.status !== 200) return false;
-  try {
-    return (JSON.parse(answer.text) as { message?: { ack?: { status?: unknown } } }).message?.ack?.status === 'ACK';
-  } catch {
-    return false;
-  }
-}
-
-function nackKind(answer: Answer): string {
-  try {
-    const code = (JSON.parse(answer.text) as { error?: { code?: unknown } }).error?.code;
-    return `${answer.status} ${String(code ?? '-')}`;
-  } catch {
-    return `${answer.status} (not JSON)`;
-  }
-}
-
 function record(tally: Tally, answer: Answer | Error, latencyMs: number): void {
-  const ack = !(answer instanceof Error) && isAck(answer);
+  const verdict = answer instanceof Error ? null : judgeAnswer(answer);
+  const ack = verdict?.ack === true;
   if (ack) tally.acksTotal += 1;
   if (!tally.measuring) return;
   if (answer instanceof Error) {
@@ -84,7 +39,7 @@ function record(tally: Tally, answer: Answer | Error, latencyMs: number): void {
     tally.acks += 1;
     return;
   }
-  const kind = nackKind(answer);
+  const kind = verdict?.detail ?? '';
   tally.nacks += 1;
   tally.nackKinds[kind] = (tally.nackKinds[kind] ?? 0) + 1;
   if (tally.nackSamples.length < 3) tally.nackSamples.push(answer.text.slice(0, 400));
@@ -100,7 +55,7 @@ async function loop(spec: LoadSpec, signer: Signer, agent: Agent, tally: Tally):
     const started = performance.now();
     let answer: Answer | Error;
     try {
-      answer = await post(agent, url, raw, authorization, spec.requestTimeoutMs);
+      answer = await postOnce(agent, url, raw, authorization, spec.requestTimeoutMs);
     } catch (error) {
       answer = error instanceof Error ? error : new Error(String(error));
     }
@@ -118,9 +73,7 @@ function summarize(latencies: number[]): LatencySummary {
   return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN };
 }
 
-function send(message: GeneratorMessage, sent: () => void = () => undefined): void {
-  process.send?.(message, sent);
-}
+const send: (message: GeneratorMessage) => void = sendToParent;
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
   const signer = createSigner(spec.signingKey);
@@ -166,16 +119,6 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   };
 }
 
-process.once('message', (spec: LoadSpec) => {
-  run(spec).then(
-    (result) => {
-      send({ type: 'result', result }, () => process.disconnect());
-    },
-    (error: unknown) => {
-      process.stderr.write(`load generator failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-});
+process.once('message', (spec: LoadSpec) => reportToParent('load generator', run(spec)));
 // An orphaned generator (its parent gone) stops instead of loading the machine.
 process.once('disconnect', () => process.exit(0));

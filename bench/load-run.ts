@@ -1,6 +1,5 @@
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { SigningKey } from '../src/protocol/signing/index.js';
+import { forkLoadChild } from './bench-support.js';
 
 /** What one load generator child is asked to do. */
 export interface LoadSpec {
@@ -50,36 +49,18 @@ export interface WindowHooks {
 
 export type GeneratorMessage = { type: 'window'; edge: 'start' | 'end' } | { type: 'result'; result: LoadResult };
 
-const generatorFile = fileURLToPath(new URL('./load-generator.ts', import.meta.url));
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-
 /**
- * Runs one load phase in a child process (node --import tsx), so the client's
- * signing and HTTP work never shares an event loop with the server measured.
- * The child is killed if it outlives its own bounds by a wide margin.
+ * Runs one load phase in a child process, so the client's signing and HTTP
+ * work never shares an event loop with the server measured. The child is
+ * killed if it outlives its own bounds by a wide margin.
  */
 export function runLoad(spec: LoadSpec, hooks: WindowHooks): Promise<LoadResult> {
-  const child = fork(generatorFile, [], { cwd: repoRoot, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const limitMs = spec.warmupMs + spec.durationMs + spec.requestTimeoutMs + 60_000;
-  return new Promise<LoadResult>((resolve, reject) => {
-    let result: LoadResult | null = null;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`load generator still running after ${limitMs} ms; killed`));
-    }, limitMs);
+  return forkLoadChild<LoadResult>(new URL('./load-generator.ts', import.meta.url), 'load generator', limitMs, (child, done) => {
     child.on('message', (message: GeneratorMessage) => {
-      if (message.type === 'result') result = message.result;
+      if (message.type === 'result') done(message.result);
       else if (message.edge === 'start') hooks.start();
       else hooks.end();
-    });
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (result) resolve(result);
-      else reject(new Error(`load generator exited (code ${String(code)}, signal ${String(signal)}) without a result`));
     });
     child.send(spec);
   });

@@ -1,23 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
 import pg from 'pg';
-import { QueryTypes } from 'sequelize';
 import type { Registry } from '../registry/index.js';
 import { generateSigningKeyPair, type SigningKey } from '../src/protocol/signing/index.js';
 import { loadExamples, restamp } from '../test/support/beckn-examples.js';
 import { startBecknHarness } from '../test/support/beckn-harness.js';
 import { testServices } from '../test/support/services.js';
+import { backlogReader, pushHarnessTeardown, teardownStack, type Backlog } from './bench-target.js';
 import type { LoadSpec } from './load-run.js';
-
-export interface Backlog {
-  inboxPending: number;
-  outboxPending: number;
-  dead: number;
-}
 
 export interface PipelineTarget {
   /** Our BPP's search endpoint. */
@@ -73,19 +65,6 @@ async function createBenchDatabase(): Promise<{ url: string; drop(): Promise<voi
   return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-/** Undo steps run last-in first-out; every one runs even when an earlier one fails, so a failed run leaves little behind. */
-function teardownStack() {
-  const steps: (() => Promise<unknown>)[] = [];
-  return {
-    push: (step: () => Promise<unknown>) => steps.push(step),
-    async run() {
-      const failures: unknown[] = [];
-      for (const step of steps.splice(0).reverse()) await step().catch((error: unknown) => failures.push(error));
-      if (failures.length > 0) throw new AggregateError(failures, 'bench pipeline cleanup failed');
-    },
-  };
-}
-
 async function registerRider(registry: Registry, sinkUrl: string): Promise<SigningKey> {
   const pair = generateSigningKeyPair();
   const key: SigningKey = { subscriberId: `bench-rider.${randomBytes(3).toString('hex')}`, uniqueKeyId: 'bench-rider-key', privateKey: pair.privateKeySeed };
@@ -114,7 +93,7 @@ async function registerRider(registry: Registry, sinkUrl: string): Promise<Signi
  * registry whose key the load generator signs with.
  */
 export async function startPipelineTarget(): Promise<PipelineTarget> {
-  const teardown = teardownStack();
+  const teardown = teardownStack('bench pipeline');
   try {
     const database = await createBenchDatabase();
     teardown.push(() => database.drop());
@@ -126,42 +105,20 @@ export async function startPipelineTarget(): Promise<PipelineTarget> {
         ctx.beckn.protocol.handlers.onRequest('search', async () => ({ error: { code: '40001', message: 'no rides in this benchmark' } }));
       },
     });
+    pushHarnessTeardown(teardown, net);
     const { ctx } = net.app;
-    const scratchDirs = [dirname(net.messageLogFile), ctx.config.dataDir].filter((dir) => dir.startsWith(tmpdir()));
-    teardown.push(async () => {
-      await net.close();
-      for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
-    });
-    // Duplicate-detection keys live for a day: remove this run's keys rather than leave them in Redis.
-    const redisPrefix = ctx.config.redis?.keyPrefix;
-    teardown.push(async () => {
-      if (!ctx.redis || !redisPrefix) return;
-      for await (const batch of ctx.redis.scanStream({ match: `${redisPrefix}*`, count: 1000 })) {
-        const keys = batch as string[];
-        if (keys.length > 0) await ctx.redis.unlink(...keys);
-      }
-    });
-
     if (!ctx.beckn.registry) throw new Error('the full profile should serve the dev registry');
     const signingKey = await registerRider(ctx.beckn.registry, sink.url);
     const search = loadExamples().find((e) => e.action === 'search' && e.domain === 'ONDC:TRV10');
     if (!search) throw new Error('the ONDC:TRV10 search example is missing');
     const template = restamp(search, net.toOurBpp({ bpp_id: undefined, bpp_uri: undefined, bap_id: signingKey.subscriberId, bap_uri: sink.url }));
 
-    const countByStatus = async (table: string): Promise<Record<string, number>> => {
-      const rows = await ctx.sequelize.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM beckn_protocol.${table} GROUP BY status`, { type: QueryTypes.SELECT });
-      return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
-    };
-
     return {
       url: `${net.ourBpp.url}/search`,
       bodyLimitBytes: ctx.config.http.bodyLimitBytes,
       signingKey,
       template,
-      async backlog() {
-        const [inbox, outbox] = await Promise.all([countByStatus('inbox'), countByStatus('outbox')]);
-        return { inboxPending: inbox.pending ?? 0, outboxPending: outbox.pending ?? 0, dead: (inbox.dead ?? 0) + (outbox.dead ?? 0) };
-      },
+      backlog: backlogReader(ctx.sequelize),
       callbacksReceived: () => sink.count(),
       messageLogBytes: () => statSync(ctx.config.beckn.messageLogFile).size,
       close: () => teardown.run(),

@@ -10,11 +10,11 @@
  * BENCH_WARMUP_MS, BENCH_CONCURRENCY, BENCH_SIGN_DURATION_MS,
  * BENCH_DRAIN_TIMEOUT_MS. Needs `bash scripts/services.sh up`.
  */
-import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { createSigner } from '../src/protocol/signing/index.js';
 import { startBaselineServer, type BaselineServer } from './baseline-server.js';
+import { busyAndTotal, closeAll, positiveInteger, print, runBenchmark, sleep, stopOnSignal } from './bench-support.js';
 import { runLoad } from './load-run.js';
 import { startPipelineTarget, type PipelineTarget } from './pipeline-target.js';
 import { backlogTable, failureLines, machineLines, phaseTable, ratioTable, signVerifyTable, type PhaseRow, type Target } from './report.js';
@@ -26,12 +26,6 @@ interface Options {
   concurrencies: number[];
   signDurationMs: number;
   drainTimeoutMs: number;
-}
-
-function positiveInteger(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${text}"`);
-  return value;
 }
 
 function readOptions(): Options {
@@ -52,20 +46,6 @@ function readOptions(): Options {
     signDurationMs: positiveInteger('sign-duration', values['sign-duration'] ?? env.BENCH_SIGN_DURATION_MS ?? '2000'),
     drainTimeoutMs: positiveInteger('drain-timeout', values['drain-timeout'] ?? env.BENCH_DRAIN_TIMEOUT_MS ?? '300000'),
   };
-}
-
-const print = (text = '') => process.stdout.write(`${text}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function busyAndTotal(): { busy: number; total: number } {
-  let busy = 0;
-  let total = 0;
-  for (const { times } of cpus()) {
-    const all = times.user + times.nice + times.sys + times.irq + times.idle;
-    total += all;
-    busy += all - times.idle;
-  }
-  return { busy, total };
 }
 
 /** One signed request before any measuring, so a misconfigured run fails with the answer instead of a table of NACKs. */
@@ -134,17 +114,7 @@ async function main(): Promise<number> {
   print(signVerifyTable(await benchSignVerify(options.signDurationMs)));
   print();
 
-  // A signal lets the current step finish (each is bounded), then everything is closed as on a normal end.
-  const stop = { requested: false };
-  const onSignal = () => {
-    stop.requested = true;
-    print('interrupted: stopping after the current step, then cleaning up');
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const checkStop = () => {
-    if (stop.requested) throw new Error('interrupted');
-  };
+  const { stop, checkStop } = stopOnSignal();
 
   const rows: PhaseRow[] = [];
   let callbacks = '';
@@ -165,8 +135,7 @@ async function main(): Promise<number> {
     const accepted = rows.filter((r) => r.target === 'pipeline').reduce((sum, r) => sum + r.result.acksTotal, 1);
     callbacks = `callbacks: ${pipeline.callbacksReceived()} on_search delivered for ${accepted} searches ACKed (probe included), ${backlog.dead} dead letters; message log ${(pipeline.messageLogBytes() / 2 ** 20).toFixed(0)} MiB`;
   } finally {
-    const closed = await Promise.allSettled([baseline?.close(), pipeline?.close()]);
-    for (const outcome of closed) if (outcome.status === 'rejected') process.stderr.write(`cleanup failed: ${String(outcome.reason)}\n`);
+    await closeAll([baseline?.close(), pipeline?.close()]);
   }
 
   print();
@@ -183,13 +152,4 @@ async function main(): Promise<number> {
   return failures.length > 0 ? 1 : 0;
 }
 
-const exitCode = await main().catch((error: unknown) => {
-  process.stderr.write(`bench:protocol failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return 1;
-});
-process.exitCode = exitCode;
-// Everything is closed by now; a handle some client library still holds must not keep the process alive.
-setTimeout(() => {
-  process.stderr.write('bench:protocol: a handle was still open 10 s after cleanup; exiting anyway\n');
-  process.exit(exitCode);
-}, 10_000).unref();
+await runBenchmark('bench:protocol', main);

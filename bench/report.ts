@@ -1,6 +1,6 @@
 import { cpus, loadavg, release, totalmem, type as osType, arch } from 'node:os';
 import type { SignVerifyResult } from './sign-verify.js';
-import type { Backlog } from './pipeline-target.js';
+import type { Backlog } from './bench-target.js';
 import type { LoadResult } from './load-run.js';
 
 export type Target = 'baseline' | 'pipeline';

@@ -4,44 +4,11 @@
  * `concurrency` request loops taking the next body in order, and sends back
  * one outcome per request.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { judgeAnswer, postOnce, reportToParent, sendToParent } from './bench-support.js';
 import type { BatchMessage, BatchResult, BatchSpec, PostOutcome } from './rider-load.js';
 
 const nowEpoch = () => performance.timeOrigin + performance.now();
-
-function post(agent: Agent, url: URL, raw: Buffer, authorization: string, timeoutMs: number): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': raw.length, authorization },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(raw);
-  });
-}
-
-function judge(answer: { status: number; text: string }): { ack: boolean; detail: string } {
-  try {
-    const parsed = JSON.parse(answer.text) as { message?: { ack?: { status?: unknown } }; error?: { code?: unknown } };
-    if (answer.status === 200 && parsed.message?.ack?.status === 'ACK') return { ack: true, detail: '' };
-    return { ack: false, detail: `${answer.status} ${String(parsed.error?.code ?? '-')}` };
-  } catch {
-    return { ack: false, detail: `${answer.status} (not JSON)` };
-  }
-}
 
 async function run(spec: BatchSpec): Promise<BatchResult> {
   const url = new URL(spec.url);
@@ -59,9 +26,9 @@ async function run(spec: BatchSpec): Promise<BatchResult> {
       if (raw === undefined || prepared === undefined) return;
       const started = performance.now();
       try {
-        const answer = await post(agent, url, raw, prepared.authorization, spec.requestTimeoutMs);
+        const answer = await postOnce(agent, url, raw, prepared.authorization, spec.requestTimeoutMs);
         const latencyMs = performance.now() - started;
-        const verdict = judge(answer);
+        const verdict = judgeAnswer(answer);
         const outcome: PostOutcome = { kind: verdict.ack ? 'ack' : 'nack', latencyMs, answeredAt: nowEpoch() };
         if (!verdict.ack) {
           outcome.detail = verdict.detail;
@@ -85,24 +52,14 @@ async function run(spec: BatchSpec): Promise<BatchResult> {
   return { outcomes, windowMs, clientCpuPercent: ((cpu.user + cpu.system) / 1000 / windowMs) * 100, clockOffsetMs: 0, clockUncertaintyMs: 0 };
 }
 
-function send(message: BatchMessage, sent: () => void = () => undefined): void {
-  process.send?.(message, sent);
-}
+const send: (message: BatchMessage) => void = sendToParent;
 
 process.on('message', (message: { type: 'ping' } | BatchSpec) => {
   if ('type' in message) {
     send({ type: 'pong', at: nowEpoch() });
     return;
   }
-  run(message).then(
-    (result) => {
-      send({ type: 'result', result }, () => process.disconnect());
-    },
-    (error: unknown) => {
-      process.stderr.write(`batch sender failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exit(1);
-    },
-  );
+  reportToParent('batch sender', run(message));
 });
 send({ type: 'ready' });
 // An orphaned child (its parent gone) stops instead of loading the machine.

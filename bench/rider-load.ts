@@ -1,5 +1,4 @@
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { forkLoadChild } from './bench-support.js';
 
 /** One prepared callback: its exact body bytes and the Authorization header signed over them. */
 export interface PreparedPost {
@@ -52,26 +51,17 @@ export interface BatchResult {
   clockUncertaintyMs: number;
 }
 
-const generatorFile = fileURLToPath(new URL('./rider-load-generator.ts', import.meta.url));
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-
 /**
- * Posts a prepared batch from a child process (node --import tsx), so the
- * client's HTTP work never shares an event loop with the service measured.
- * Bodies are signed beforehand: the child only sends.
+ * Posts a prepared batch from a child process, so the client's HTTP work
+ * never shares an event loop with the service measured. Bodies are signed
+ * beforehand: the child only sends.
  */
 export function runBatch(spec: BatchSpec, hooks: BatchHooks): Promise<BatchResult> {
-  const child = fork(generatorFile, [], { cwd: repoRoot, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const limitMs = spec.requestTimeoutMs * Math.ceil(spec.requests.length / spec.concurrency) + 60_000;
-  return new Promise<BatchResult>((resolve, reject) => {
-    let result: BatchResult | null = null;
+  return forkLoadChild<BatchResult>(new URL('./rider-load-generator.ts', import.meta.url), 'batch sender', limitMs, (child, done) => {
     let offsetMs = 0;
     let uncertaintyMs = 0;
     let pingedAt = 0;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`batch sender still running after ${limitMs} ms; killed`));
-    }, limitMs);
     child.on('message', (message: BatchMessage) => {
       if (message.type === 'ready') {
         // Pinged once the child is up, so its start-up time is not taken for a clock difference.
@@ -85,16 +75,7 @@ export function runBatch(spec: BatchSpec, hooks: BatchHooks): Promise<BatchResul
       } else if (message.type === 'window') {
         if (message.edge === 'start') hooks.start();
         else hooks.end();
-      } else result = { ...message.result, clockOffsetMs: offsetMs, clockUncertaintyMs: uncertaintyMs };
-    });
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (result) resolve(result);
-      else reject(new Error(`batch sender exited (code ${String(code)}, signal ${String(signal)}) without a result`));
+      } else done({ ...message.result, clockOffsetMs: offsetMs, clockUncertaintyMs: uncertaintyMs });
     });
   });
 }

@@ -1,11 +1,10 @@
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname } from 'node:path';
 import { QueryTypes } from 'sequelize';
 import { loadExamples, restamp } from '../test/support/beckn-examples.js';
 import { startBecknHarness, type BecknHarness } from '../test/support/beckn-harness.js';
 import { startFakeParticipant, type FakeParticipant, type ReceivedMessage } from '../test/support/fake-participant.js';
 import { readEvents, type EventReader } from '../test/bap/rider-api.js';
+import { sleep } from './bench-support.js';
+import { backlogReader, pushHarnessTeardown, teardownStack, type Backlog } from './bench-target.js';
 import type { PreparedPost } from './rider-load.js';
 
 /** `applied`: on_search handled before the ACK (estimates written); `inbox`: no rider-side handler, callbacks are only queued. */
@@ -21,12 +20,6 @@ export interface CallbackKey {
   searchId: string;
   transactionId: string;
   bppId: string;
-}
-
-export interface Backlog {
-  inboxPending: number;
-  outboxPending: number;
-  dead: number;
 }
 
 export interface RiderTarget {
@@ -54,7 +47,6 @@ export interface RiderTarget {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const route = { pickup: { lat: 12.935, lon: 77.624 }, drop: { lat: 12.971, lon: 77.594 } };
 
 const catalogExample = loadExamples().find((e) => e.action === 'on_search' && e.domain === 'ONDC:TRV10' && e.name.includes('X16'));
@@ -75,19 +67,6 @@ function catalogBody(context: Record<string, unknown>, count: number) {
   return body;
 }
 
-/** Undo steps run last-in first-out; every one runs even when an earlier one fails. */
-function teardownStack() {
-  const steps: (() => Promise<unknown>)[] = [];
-  return {
-    push: (step: () => Promise<unknown>) => steps.push(step),
-    async run() {
-      const failures: unknown[] = [];
-      for (const step of steps.splice(0).reverse()) await step().catch((error: unknown) => failures.push(error));
-      if (failures.length > 0) throw new AggregateError(failures, 'bench rider cleanup failed');
-    },
-  };
-}
-
 /**
  * Our service on the full profile (real Postgres and Redis, no Kafka), booted
  * by the test harness with `bppCount` fake BPPs registered for the city, so
@@ -96,7 +75,7 @@ function teardownStack() {
  * `inbox` boots the BAP without its rider-side callback handlers.
  */
 export async function startRiderTarget(mode: RiderMode, bppCount: number): Promise<RiderTarget> {
-  const teardown = teardownStack();
+  const teardown = teardownStack('bench rider');
   try {
     const bpps: FakeParticipant[] = [];
     for (let i = 0; i < bppCount; i++) {
@@ -112,21 +91,8 @@ export async function startRiderTarget(mode: RiderMode, bppCount: number): Promi
         ctx.beckn.protocol.handlers.onRequest('search', async () => ({ deferred: true }));
       },
     });
+    pushHarnessTeardown(teardown, net);
     const { ctx } = net.app;
-    const scratchDirs = [dirname(net.messageLogFile), ctx.config.dataDir].filter((dir) => dir.startsWith(tmpdir()));
-    teardown.push(async () => {
-      await net.close();
-      for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
-    });
-    const redisPrefix = ctx.config.redis?.keyPrefix;
-    teardown.push(async () => {
-      if (!ctx.redis || !redisPrefix) return;
-      for await (const batch of ctx.redis.scanStream({ match: `${redisPrefix}*`, count: 1000 })) {
-        const keys = batch as string[];
-        if (keys.length > 0) await ctx.redis.unlink(...keys);
-      }
-    });
-
     const base = net.app.baseUrl;
     const created = await fetch(`${base}/admin/riders`, {
       method: 'POST',
@@ -137,14 +103,7 @@ export async function startRiderTarget(mode: RiderMode, bppCount: number): Promi
     if (created.status !== 201 || !rider.token) throw new Error(`could not create the bench rider: ${created.status} ${JSON.stringify(rider)}`);
     const token = rider.token;
     const sql = <T extends object>(query: string, bind: unknown[] = []) => ctx.sequelize.query<T>(query, { type: QueryTypes.SELECT, bind });
-    const countByStatus = async (table: string): Promise<Record<string, number>> => {
-      const rows = await sql<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM beckn_protocol.${table} GROUP BY status`);
-      return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
-    };
-    const backlog = async (): Promise<Backlog> => {
-      const [inbox, outbox] = await Promise.all([countByStatus('inbox'), countByStatus('outbox')]);
-      return { inboxPending: inbox.pending ?? 0, outboxPending: outbox.pending ?? 0, dead: (inbox.dead ?? 0) + (outbox.dead ?? 0) };
-    };
+    const backlog = backlogReader(ctx.sequelize);
 
     return {
       mode,

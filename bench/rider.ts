@@ -20,9 +20,9 @@
  * BENCH_RIDER_SSE_SAMPLES, BENCH_RIDER_WARMUP_SEARCHES,
  * BENCH_SETTLE_TIMEOUT_MS. Needs Postgres and Redis (`bash scripts/services.sh up`).
  */
-import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startBaselineServer, type BaselineServer } from './baseline-server.js';
+import { busyAndTotal, closeAll, positiveInteger, print, runBenchmark, sleep, stopOnSignal } from './bench-support.js';
 import { machineLines, markdownTable } from './report.js';
 import { runBatch, type BatchResult, type PreparedPost } from './rider-load.js';
 import { startRiderTarget, type CallbackKey, type RiderTarget, type StartedSearch } from './rider-target.js';
@@ -69,12 +69,6 @@ interface SseRow {
   missed: number;
 }
 
-function positiveInteger(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${text}"`);
-  return value;
-}
-
 function readOptions(): Options {
   const { values } = parseArgs({
     options: {
@@ -99,23 +93,10 @@ function readOptions(): Options {
   };
 }
 
-const print = (text = '') => process.stdout.write(`${text}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const nowEpoch = () => performance.timeOrigin + performance.now();
 /** Rider searches started at once while a batch is prepared. */
 const SEARCH_PARALLELISM = 8;
 const REQUEST_TIMEOUT_MS = 30_000;
-
-function busyAndTotal(): { busy: number; total: number } {
-  let busy = 0;
-  let total = 0;
-  for (const { times } of cpus()) {
-    const all = times.user + times.nice + times.sys + times.irq + times.idle;
-    total += all;
-    busy += all - times.idle;
-  }
-  return { busy, total };
-}
 
 function percentile(values: number[], p: number): number {
   const sorted = Float64Array.from(values).sort();
@@ -372,16 +353,7 @@ async function main(): Promise<number> {
   );
   print();
 
-  const stop = { requested: false };
-  const onSignal = () => {
-    stop.requested = true;
-    print('interrupted: stopping after the current step, then cleaning up');
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const checkStop = () => {
-    if (stop.requested) throw new Error('interrupted');
-  };
+  const { checkStop } = stopOnSignal();
 
   const rows: Row[] = [];
   const sse: SseRow[] = [];
@@ -407,8 +379,7 @@ async function main(): Promise<number> {
     const backlogs = await Promise.all([applied.backlog(), inbox.backlog()]);
     dead = `dead letters: applied BAP ${backlogs[0].dead}, inbox-only BAP ${backlogs[1].dead}`;
   } finally {
-    const closed = await Promise.allSettled([bare?.close(), applied?.close(), inbox?.close()]);
-    for (const outcome of closed) if (outcome.status === 'rejected') process.stderr.write(`cleanup failed: ${String(outcome.reason)}\n`);
+    await closeAll([bare?.close(), applied?.close(), inbox?.close()]);
   }
 
   print();
@@ -429,13 +400,4 @@ async function main(): Promise<number> {
   return failures.length > 0 ? 1 : 0;
 }
 
-const exitCode = await main().catch((error: unknown) => {
-  process.stderr.write(`bench:rider failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return 1;
-});
-process.exitCode = exitCode;
-// Everything is closed by now; a handle some client library still holds must not keep the process alive.
-setTimeout(() => {
-  process.stderr.write('bench:rider: a handle was still open 10 s after cleanup; exiting anyway\n');
-  process.exit(exitCode);
-}, 10_000).unref();
+await runBenchmark('bench:rider', main);

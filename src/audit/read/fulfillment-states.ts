@@ -1,21 +1,14 @@
-import { fromDomainState } from '../../protocol/vocabulary/index.js';
+import { fromDomainState, ONDC_FULFILLMENT_STATES, type OndcFulfillmentState } from '../../protocol/vocabulary/index.js';
 
 /**
  * Fulfillment states in the ONDC vocabulary PROFILE.md makes canonical, in
- * ride order. nic2004:60221 (Beckn mobility) names map onto them as in
- * DIGEST.md §2.3; PAYMENT_COLLECTED has no ONDC twin and comes after the ride.
+ * ride order (the vocabulary's own order, RIDE_CANCELLED left out).
+ * nic2004:60221 (Beckn mobility) names map onto them as in DIGEST.md §2.3;
+ * PAYMENT_COLLECTED has no ONDC twin and comes after the ride.
  */
-const rideOrder = [
-  'RIDE_CONFIRMED',
-  'RIDE_ASSIGNED',
-  'RIDE_ENROUTE_PICKUP',
-  'RIDE_ARRIVED_PICKUP',
-  'RIDE_STARTED',
-  'RIDE_ENDED',
-  'PAYMENT_COLLECTED',
-] as const;
+const rideOrder: readonly string[] = [...ONDC_FULFILLMENT_STATES.filter((state) => state !== 'RIDE_CANCELLED'), 'PAYMENT_COLLECTED'];
 
-export type FulfillmentState = (typeof rideOrder)[number] | 'RIDE_CANCELLED';
+export type FulfillmentState = OndcFulfillmentState | 'PAYMENT_COLLECTED';
 
 const rank = new Map<string, number>(rideOrder.map((state, index) => [state, index]));
 

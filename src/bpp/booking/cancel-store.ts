@@ -3,7 +3,7 @@ import { formatMoney, parseMoney, type FulfillmentState, type Money } from '../d
 import { BPP_SCHEMA } from '../models/index.js';
 import type { AllocationStatus } from '../allocation/index.js';
 import { currentRideIdSql, type BookingStatus } from './booking-store.js';
-import type { RideStatus } from './ride-lifecycle.js';
+import { rideWithOrderSql, type RideStatus } from './ride-lifecycle.js';
 
 export type CancellationSource = 'BY_RIDER' | 'BY_DRIVER' | 'BY_PROVIDER';
 
@@ -50,13 +50,7 @@ interface LockedOrderRow {
  */
 const lockOrderSql = (where: string) => `
   SELECT b.id AS booking_id, b.status AS booking_status, b.allocation_id, a.status AS allocation_status, a.estimate_id, b.transaction_id, b.bap_id, b.bap_uri,
-         s.domain, c.city_code, r.id AS ride_id, r.status AS ride_status, r.driver_id, r.otp
-    FROM ${BPP_SCHEMA}.ride r
-    JOIN ${BPP_SCHEMA}.booking b ON b.id = r.booking_id
-    JOIN ${BPP_SCHEMA}.allocation a ON a.id = b.allocation_id
-    JOIN ${BPP_SCHEMA}.estimate e ON e.id = a.estimate_id
-    JOIN ${BPP_SCHEMA}.search_request s ON s.id = e.search_request_id
-    JOIN ${BPP_SCHEMA}.merchant_operating_city c ON c.id = s.merchant_operating_city_id
+         s.domain, c.city_code, r.id AS ride_id, r.status AS ride_status, r.driver_id, r.otp${rideWithOrderSql}
    WHERE ${where}
      FOR UPDATE OF r, a`;
 

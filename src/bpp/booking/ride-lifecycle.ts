@@ -56,16 +56,22 @@ interface LockedRide {
   city_code: string;
 }
 
-/** Another driver's ride is reported as missing, so ride ids reveal nothing. */
-const lockRideSql = `
-  SELECT r.id, r.status, r.otp, r.driver_id, r.arrived_at, r.started_at, b.allocation_id, a.estimate_id,
-         b.transaction_id, b.bap_id, b.bap_uri, s.domain, c.city_code
+/**
+ * A ride (r) with its booking (b), allocation (a), estimate (e), search (s)
+ * and operating city (c): what a callback about the ride needs to address it.
+ */
+export const rideWithOrderSql = `
     FROM ${BPP_SCHEMA}.ride r
     JOIN ${BPP_SCHEMA}.booking b ON b.id = r.booking_id
     JOIN ${BPP_SCHEMA}.allocation a ON a.id = b.allocation_id
     JOIN ${BPP_SCHEMA}.estimate e ON e.id = a.estimate_id
     JOIN ${BPP_SCHEMA}.search_request s ON s.id = e.search_request_id
-    JOIN ${BPP_SCHEMA}.merchant_operating_city c ON c.id = s.merchant_operating_city_id
+    JOIN ${BPP_SCHEMA}.merchant_operating_city c ON c.id = s.merchant_operating_city_id`;
+
+/** Another driver's ride is reported as missing, so ride ids reveal nothing. */
+const lockRideSql = `
+  SELECT r.id, r.status, r.otp, r.driver_id, r.arrived_at, r.started_at, b.allocation_id, a.estimate_id,
+         b.transaction_id, b.bap_id, b.bap_uri, s.domain, c.city_code${rideWithOrderSql}
    WHERE r.id = $1 AND r.driver_id = $2
      FOR UPDATE OF r`;
 

@@ -1,17 +1,10 @@
+import { ONDC_FULFILLMENT_STATES, type OndcFulfillmentState } from '../../protocol/vocabulary/fulfillment-states.js';
 import { parseDecimal, parseMoney } from './money.js';
 
-/** Fulfillment states of a ride in the ONDC vocabulary (PROFILE.md). */
-export const fulfillmentStates = [
-  'RIDE_CONFIRMED',
-  'RIDE_ASSIGNED',
-  'RIDE_ENROUTE_PICKUP',
-  'RIDE_ARRIVED_PICKUP',
-  'RIDE_STARTED',
-  'RIDE_ENDED',
-  'RIDE_CANCELLED',
-] as const;
+/** Fulfillment states of a ride in the ONDC vocabulary (PROFILE.md), as the protocol layer lists them; cancellation fees are keyed by them. */
+export const fulfillmentStates = ONDC_FULFILLMENT_STATES;
 
-export type FulfillmentState = (typeof fulfillmentStates)[number];
+export type FulfillmentState = OndcFulfillmentState;
 
 /**
  * A night-shift window in the operating city's local time. `start` > `end`

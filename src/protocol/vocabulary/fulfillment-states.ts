@@ -4,6 +4,7 @@
  * (PROFILE.md, Vocabulary); the Beckn mobility domain nic2004:60221 names
  * three of them otherwise (DIGEST.md §2.3) and shares the rest. Code works in
  * ONDC names, emits with toDomainState and reads with fromDomainState.
+ * Listed in ride order, RIDE_CANCELLED last (the audit reads the order).
  */
 export const ONDC_FULFILLMENT_STATES = [
   'RIDE_CONFIRMED',
