@@ -57,10 +57,6 @@ export async function runProcess(beforeStart?: (ctx: AppContext) => void): Promi
   const base = process.env.PUBLIC_URL ? config.http.publicUrl : `http://${config.http.host}:${running.port}`;
   logger.info({ port: running.port, profile: config.profile, version }, 'listening');
   process.stdout.write(banner(running.ctx, base));
-  if (config.http.port === 0 && !process.env.PUBLIC_URL) {
-    // The roles registered http://HOST:0 before a port was picked: nobody can call them back.
-    logger.warn({ port: running.port }, 'PORT=0 without PUBLIC_URL: the Beckn roles are registered at port 0 and cannot be reached; set PORT or PUBLIC_URL');
-  }
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import { freePort } from '../support/test-app.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -16,8 +15,8 @@ describe('the embedded profile and the demo ride', function () {
   const dataDir = mkdtempSync(join(tmpdir(), 'beckn-ride-test-demo-'));
 
   before(async () => {
-    // A known port: the roles register their subscriber URLs (http://127.0.0.1:PORT) before the server listens.
-    service = await startServiceProcess({ PORT: String(await freePort()), DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: '10000' });
+    // PORT=0: the service picks its port before its roles register their URLs.
+    service = await startServiceProcess({ PORT: '0', DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: '10000' });
     const deadline = Date.now() + 120_000;
     while (!service.output().includes('Demo operator and simulated drivers are ready')) {
       if (Date.now() > deadline) throw new Error(`the demo network was not seeded:\n${service.output()}`);
