@@ -63,11 +63,6 @@ export interface BapDeps {
   now?: () => number;
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return uuidPattern.test(value);
-}
 
 /** Channels on which a committed change is announced to every replica's waiting requests and event streams. */
 export const searchChannel = (searchId: string) => `bap:search:${searchId}`;

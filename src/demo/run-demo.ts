@@ -188,8 +188,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
     await sleep(legMs);
   }
-  const trail = { length: points };
-  write(`    ${trail.length} waypoints posted`);
+  write(`    ${points} waypoints posted`);
 
   step('The driver ends the ride; the final fare reaches the rider');
   await call('POST', `/driver/rides/${driverRide}/end`, driverToken);

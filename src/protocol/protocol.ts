@@ -140,7 +140,7 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
     routes.push(becknRoute('/beckn/bpp/:action', null, role, inboundDeps, 'Beckn requests to this BPP (search … support)'));
   }
   if (enabled.has('bap')) {
-    const role = consumerRole({ inbox, correlation: deps.correlation, handlers, sequelize: deps.sequelize, wake: wakeInbox });
+    const role = consumerRole({ inbox, handlers, sequelize: deps.sequelize, wake: wakeInbox });
     routes.push(becknRoute('/beckn/bap/:action', null, role, inboundDeps, 'Beckn callbacks to this BAP (on_search … on_support)'));
   }
   if (enabled.has('gateway')) {

@@ -234,7 +234,11 @@ export async function startBookingFlow(options: { domain?: FlowDomain } = {}) {
     return { driver, selection, order, ride };
   };
 
-  return { net, validator, domain: profile.domain, merchantId, call, operator, addSedan, checkCallback, send, selectSedan, draftOrder, rows, confirmedRide, close: () => net.close() };
+  /** How many `action` callbacks our BPP queued in the transaction, delivered or not: what the BAP has or will receive. */
+  const queued = async (transactionId: string, action: string): Promise<number> =>
+    (await rows<{ n: number }>('SELECT count(*)::int AS n FROM beckn_protocol.outbox WHERE transaction_id = $1 AND action = $2', [transactionId, action]))[0]?.n ?? 0;
+
+  return { net, validator, domain: profile.domain, merchantId, call, operator, addSedan, checkCallback, send, selectSedan, draftOrder, rows, queued, confirmedRide, close: () => net.close() };
 }
 
 export type BookingFlow = Awaited<ReturnType<typeof startBookingFlow>>;

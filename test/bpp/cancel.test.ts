@@ -57,6 +57,18 @@ describe('BPP cancel: the rider two-step cancel and the driver cancel', function
     };
   };
 
+  /** Booking and ride cancelled, the driver free, and exactly this cancellation recorded (fee to the cent). */
+  const assertCancelled = async (
+    ids: { bookingId: string; rideId: string; driverId: string },
+    cancellation: { source: string; reason_code: string; fee: string; fulfillment_state: string },
+  ) => {
+    const after = await stateOf(ids.bookingId, ids.rideId, ids.driverId);
+    assert.deepEqual(
+      { ...after, cancellations: after.cancellations.map((row) => ({ ...row, fee: money(row.fee) })) },
+      { booking: 'CANCELLED', ride: 'CANCELLED', driver: 'ONLINE', cancellations: [{ ...cancellation, currency: 'INR' }] },
+    );
+  };
+
   /** The quote of an on_cancel: the fee as price and CANCELLATION_CHARGES, the fare refunded, the lines summing to the price. */
   const assertFeeQuote = (order: any, fare: string, fee: string) => {
     assert.deepEqual(order.quote.price, { currency: 'INR', value: money(fee) });
@@ -182,16 +194,7 @@ describe('BPP cancel: the rider two-step cancel and the driver cancel', function
     assert.deepEqual({ by: pushedOrder.cancellation.cancelled_by, reason: pushedOrder.cancellation.reason.descriptor.code }, { by: 'PROVIDER', reason: '013' });
     assertFeeQuote(pushedOrder, order.quote.price.value, '0');
 
-    const after = await stateOf(order.id, ride.id, driver.id);
-    assert.deepEqual(
-      { ...after, cancellations: after.cancellations.map((row) => ({ ...row, fee: money(row.fee) })) },
-      {
-        booking: 'CANCELLED',
-        ride: 'CANCELLED',
-        driver: 'ONLINE',
-        cancellations: [{ source: 'BY_DRIVER', reason_code: '013', fee: '0.00', currency: 'INR', fulfillment_state: 'RIDE_ASSIGNED' }],
-      },
-    );
+    await assertCancelled({ bookingId: order.id, rideId: ride.id, driverId: driver.id }, { source: 'BY_DRIVER', reason_code: '013', fee: '0.00', fulfillment_state: 'RIDE_ASSIGNED' });
     assert.equal((await move(ride.id, 'cancel', driver.token, { reasonCode: '013' })).status, 409, 'cancelling twice');
 
     const riderCancel = await cancel(selection, order.id, 'CONFIRM_CANCEL');
@@ -255,6 +258,7 @@ describe('BPP cancel: the rider two-step cancel and the driver cancel', function
     assertNoDriver(withdrawnOrder.fulfillments[0]);
     assert.deepEqual(withdrawnOrder.quote, order.quote, 'the fare is unchanged');
     assert.ok(!flow.net.bap.received.some((m) => m.action === 'on_cancel' && m.body.context.transaction_id === selection.transactionId), 'no on_cancel');
+    assert.equal(await flow.queued(selection.transactionId, 'on_cancel'), 0, 'no on_cancel queued either');
 
     const allocation = await allocationOf(order.id);
     assert.deepEqual({ ...allocation, id: undefined }, { id: undefined, status: 'SEARCHING', driver_id: null, round: 2 });
@@ -326,16 +330,7 @@ describe('BPP cancel: the rider two-step cancel and the driver cancel', function
     assert.deepEqual({ by: cancelledOrder.cancellation.cancelled_by, reason: cancelledOrder.cancellation.reason.descriptor.code }, { by: 'PROVIDER', reason: '013' });
     assertFeeQuote(cancelledOrder, order.quote.price.value, '0');
 
-    const after = await stateOf(order.id, ride.id, driver.id);
-    assert.deepEqual(
-      { ...after, cancellations: after.cancellations.map((row) => ({ ...row, fee: money(row.fee) })) },
-      {
-        booking: 'CANCELLED',
-        ride: 'CANCELLED',
-        driver: 'ONLINE',
-        cancellations: [{ source: 'BY_DRIVER', reason_code: '013', fee: '0.00', currency: 'INR', fulfillment_state: 'RIDE_ASSIGNED' }],
-      },
-    );
+    await assertCancelled({ bookingId: order.id, rideId: ride.id, driverId: driver.id }, { source: 'BY_DRIVER', reason_code: '013', fee: '0.00', fulfillment_state: 'RIDE_ASSIGNED' });
     assert.equal((await allocationOf(order.id)).status, 'FAILED');
     assert.equal((await ridesOf(order.id)).length, 1, 'no new ride');
     assert.equal((await stateOf(order.id, ride.id, next.id)).driver, 'ONLINE');
@@ -358,6 +353,7 @@ describe('BPP cancel: the rider two-step cancel and the driver cancel', function
     assert.equal((await allocationOf(order.id)).round, 1, 'no re-allocation');
     assert.deepEqual((await flow.call('GET', '/driver/ride-offers', undefined, next.token)).body.offers, []);
     assert.ok(!flow.net.bap.received.some((m) => m.action === 'on_status' && m.body.context.transaction_id === selection.transactionId));
+    assert.equal(await flow.queued(selection.transactionId, 'on_status'), 0, 'no on_status queued either');
   });
 
   it('lets the rider cancel for free while a new driver is looked for, which stops the search', async () => {
@@ -378,16 +374,7 @@ describe('BPP cancel: the rider two-step cancel and the driver cancel', function
     assert.equal(confirmed.order.status, 'CANCELLED');
     assert.equal(confirmed.order.cancellation.cancelled_by, 'CONSUMER');
     assertFeeQuote(confirmed.order, order.quote.price.value, '0');
-    const after = await stateOf(order.id, ride.id, driver.id);
-    assert.deepEqual(
-      { ...after, cancellations: after.cancellations.map((row) => ({ ...row, fee: money(row.fee) })) },
-      {
-        booking: 'CANCELLED',
-        ride: 'CANCELLED',
-        driver: 'ONLINE',
-        cancellations: [{ source: 'BY_RIDER', reason_code: '005', fee: '0.00', currency: 'INR', fulfillment_state: 'RIDE_CONFIRMED' }],
-      },
-    );
+    await assertCancelled({ bookingId: order.id, rideId: ride.id, driverId: driver.id }, { source: 'BY_RIDER', reason_code: '005', fee: '0.00', fulfillment_state: 'RIDE_CONFIRMED' });
     assert.equal((await allocationOf(order.id)).status, 'FAILED');
     assert.equal((await flow.call('POST', `/driver/ride-offers/${offer.id}/accept`, undefined, next.token)).status, 409, 'the offer is gone');
     assert.deepEqual((await flow.call('GET', '/driver/ride-offers', undefined, next.token)).body.offers, []);

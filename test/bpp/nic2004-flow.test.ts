@@ -269,6 +269,7 @@ describe('protocol vocabulary: fulfillment states and order status by domain', (
     });
     assert.deepEqual(message, copy);
     assert.deepEqual(orderMessageInDomain('ONDC:TRV10', message), message);
+    assert.equal(orderMessageInDomain('ONDC:TRV10', message), message, 'the ONDC message itself, not a copy');
     assert.deepEqual(orderMessageInDomain('nic2004:60221', { tracking: { status: 'active' } }), { tracking: { status: 'active' } });
   });
 });

@@ -115,5 +115,6 @@ describe('BPP ride lifecycle: driver moves pushed to the BAP as on_status', func
     );
     assert.equal(pushes[0]?.n, 0);
     assert.equal(flow.net.bap.received.filter((m) => m.action === 'on_status' && m.body.context.transaction_id === selection.transactionId).length, 0);
+    assert.equal(await flow.queued(selection.transactionId, 'on_status'), 0, 'nothing queued for the BAP');
   });
 });

@@ -409,13 +409,11 @@ describe('BPP allocation: special-location queue priority', function () {
     const messageId = await t.select(selection);
 
     // One driver per batch: metro queue, airport queue, then the rest nearest first (a gate without a queue is no queue).
-    const order: Driver[] = [];
     for (const expected of [metroQueue, airportQueue, nearest, atDropOff]) {
       const offer = await t.offerOf(expected, selection.itemId);
       for (const other of [metroQueue, airportQueue, nearest, atDropOff].filter((d) => d !== expected)) {
         assert.equal((await t.openOffers(other)).length, 0, `only ${expected.name} has an open offer`);
       }
-      order.push(expected);
       if (expected === atDropOff) {
         assert.equal((await t.call('POST', `/driver/ride-offers/${offer.id}/accept`, undefined, expected.token)).status, 200);
       } else {

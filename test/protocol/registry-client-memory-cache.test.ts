@@ -6,34 +6,18 @@ import { createLogger } from '../../src/infra/logging/logger.js';
 import {
   createRegistryClient,
   KeyUnavailableError,
-  type LookupFilter,
-  type LookupSource,
   type RegistryClient,
   type RegistryClientOptions,
 } from '../../src/protocol/registry-client/index.js';
 import { generateSigningKeyPair } from '../../src/protocol/signing/index.js';
+import { countedSource, subscriberRecord } from './registry-fixtures.js';
 import { createRedisFixture, type RedisFixture } from '../infra/redis-fixture.js';
 import { startRegistryServer, type RegistryServer } from '../registry/registry-server.js';
 
 const logger = createLogger('silent');
-const day = 86_400_000;
 
-function record(subscriberId: string, uniqueKeyId: string, extra: Partial<SubscriberRecordInput> = {}): SubscriberRecordInput {
-  return {
-    subscriberId,
-    uniqueKeyId,
-    type: 'BAP',
-    domain: 'ONDC:TRV10',
-    city: 'std:080',
-    country: 'IND',
-    subscriberUrl: `https://${subscriberId}/beckn/bap`,
-    signingPublicKey: generateSigningKeyPair().publicKey,
-    encrPublicKey: null,
-    validFrom: new Date(Date.now() - day),
-    validUntil: new Date(Date.now() + 365 * day),
-    ...extra,
-  };
-}
+/** This suite's participant is a BAP. */
+const record = (subscriberId: string, uniqueKeyId: string, extra: Partial<SubscriberRecordInput> = {}) => subscriberRecord(subscriberId, uniqueKeyId, { type: 'BAP', ...extra });
 
 /** The real Redis store, counting the reads that reach it. */
 function countingReads(store: CorrelationStore): CorrelationStore & { reads: () => number } {
@@ -46,17 +30,6 @@ function countingReads(store: CorrelationStore): CorrelationStore & { reads: () 
     },
     reads: () => reads,
   };
-}
-
-function countingCalls(source: LookupSource): LookupSource & { calls: () => number } {
-  let calls = 0;
-  return Object.assign(
-    async (filter: LookupFilter) => {
-      calls += 1;
-      return source(filter);
-    },
-    { calls: () => calls },
-  );
 }
 
 /** A clock the test moves; starts at the real time, so registry validity reads naturally. */
@@ -74,7 +47,7 @@ describe('registry client in-process key cache (real registry, real Redis behind
 
   const setup = (options: Partial<RegistryClientOptions> = {}) => {
     const store = countingReads(shared);
-    const source = countingCalls(localLookupSource(server.registry));
+    const source = countedSource(localLookupSource(server.registry));
     const time = manualClock();
     const registry: RegistryClient = createRegistryClient({ source, cache: store, cacheTtlSeconds: 3_600, logger, clock: time.clock, ...options });
     return { registry, store, source, time };
@@ -97,10 +70,10 @@ describe('registry client in-process key cache (real registry, real Redis behind
     const { registry, store, source } = setup();
     const first = await registry.signingKey(id, 'k1');
     assert.equal(store.reads(), 1, 'the first call looks in Redis');
-    assert.equal(source.calls(), 1);
+    assert.equal(source.calls.length, 1);
     for (let i = 0; i < 20; i += 1) assert.deepEqual(await registry.signingKey(id, 'k1'), first);
     assert.equal(store.reads(), 1);
-    assert.equal(source.calls(), 1);
+    assert.equal(source.calls.length, 1);
     assert.ok(Object.isFrozen(first), 'a record shared by every request cannot be changed by one of them');
   });
 
@@ -112,7 +85,7 @@ describe('registry client in-process key cache (real registry, real Redis behind
     await registry.signingKey(id, 'k1');
     await registry.signingKey(id, 'k1');
     assert.equal(store.reads(), 1);
-    assert.equal(source.calls(), 0);
+    assert.equal(source.calls.length, 0);
   });
 
   it('goes back to Redis once memoryCacheTtlSeconds has passed', async () => {
@@ -126,7 +99,7 @@ describe('registry client in-process key cache (real registry, real Redis behind
     time.advance(100);
     await registry.signingKey(id, 'k1');
     assert.equal(store.reads(), 2, 'read from Redis again at the TTL');
-    assert.equal(source.calls(), 1, 'Redis still held it, so the registry was not asked');
+    assert.equal(source.calls.length, 1, 'Redis still held it, so the registry was not asked');
   });
 
   it('defaults to 5 s in memory', async () => {
@@ -164,7 +137,7 @@ describe('registry client in-process key cache (real registry, real Redis behind
     time.advance(100);
     await assert.rejects(registry.signingKey(id, 'bogus'), unknownKey);
     assert.equal(store.reads(), 2);
-    assert.equal(source.calls(), 2, 'one lookup by key id and one by subscriber; then Redis answered');
+    assert.equal(source.calls.length, 2, 'one lookup by key id and one by subscriber; then Redis answered');
   });
 
   it('invalidate(id, key) clears memory here; another replica sees it once its memory TTL lapses', async () => {
@@ -220,7 +193,7 @@ describe('registry client in-process key cache (real registry, real Redis behind
     const { registry, store, source } = setup({ memoryCacheTtlSeconds: 0 });
     for (let i = 0; i < 3; i += 1) await registry.signingKey(id, 'k1');
     assert.equal(store.reads(), 3);
-    assert.equal(source.calls(), 1);
+    assert.equal(source.calls.length, 1);
   });
 
   it('refuses a negative TTL or an empty bound', () => {

@@ -12,44 +12,17 @@ import {
   normalizeRecord,
   RegistryUnavailableError,
   registryKeyCacheKey,
-  type LookupFilter,
   type LookupSource,
   type RegistryClient,
   type RegistryClientOptions,
 } from '../../src/protocol/registry-client/index.js';
 import { generateSigningKeyPair } from '../../src/protocol/signing/index.js';
+import { countedSource, subscriberRecord } from './registry-fixtures.js';
 import { createRedisFixture, type RedisFixture } from '../infra/redis-fixture.js';
 import { startRegistryServer, type RegistryServer } from '../registry/registry-server.js';
 
 const logger = createLogger('silent');
 const day = 86_400_000;
-
-function record(subscriberId: string, uniqueKeyId: string, extra: Partial<SubscriberRecordInput> = {}): SubscriberRecordInput {
-  return {
-    subscriberId,
-    uniqueKeyId,
-    type: 'BPP',
-    domain: 'ONDC:TRV10',
-    city: 'std:080',
-    country: 'IND',
-    subscriberUrl: `https://${subscriberId}/beckn/bpp`,
-    signingPublicKey: generateSigningKeyPair().publicKey,
-    encrPublicKey: null,
-    validFrom: new Date(Date.now() - day),
-    validUntil: new Date(Date.now() + 365 * day),
-    ...extra,
-  };
-}
-
-/** A source that records every filter it is asked, so tests can count registry calls. */
-function counted(source: LookupSource): LookupSource & { calls: LookupFilter[] } {
-  const calls: LookupFilter[] = [];
-  return Object.assign(async (filter: LookupFilter) => {
-    calls.push(filter);
-    return source(filter);
-  }, { calls });
-}
-
 /** A plain HTTP server whose handler the test scripts; counts requests. */
 async function scriptedServer(handle: (req: IncomingMessage, res: ServerResponse, count: number) => void) {
   let count = 0;
@@ -140,7 +113,7 @@ describe('registry client (real Postgres registry, real Redis cache)', function 
   describe('lookup and subscribers', () => {
     it('filters by ukId even when the registry returns every key of the subscriber', async () => {
       const id = unique('two-keys');
-      await server.registry.upsert([record(id, 'k1'), record(id, 'k2')]);
+      await server.registry.upsert([subscriberRecord(id, 'k1'), subscriberRecord(id, 'k2')]);
       const local = localLookupSource(server.registry);
       const ignoresKeyId: LookupSource = ({ uniqueKeyId: _ignored, ...filter }) => local(filter);
       const found = await client(ignoresKeyId).lookup({ subscriberId: id, uniqueKeyId: 'k2' });
@@ -152,11 +125,11 @@ describe('registry client (real Postgres registry, real Redis cache)', function 
       const domain = `TEST:${randomBytes(3).toString('hex')}`;
       const id = unique('fan-out');
       await server.registry.upsert([
-        record(`a.${id}`, 'k1', { domain }),
-        record(`b.${id}`, 'k1', { domain, status: 'INITIATED' }),
-        record(`c.${id}`, 'k1', { domain, validUntil: new Date(Date.now() - 1_000), validFrom: new Date(Date.now() - day) }),
-        record(`d.${id}`, 'k1', { domain, type: 'BAP' }),
-        record(`e.${id}`, 'k1', { domain, city: 'std:044' }),
+        subscriberRecord(`a.${id}`, 'k1', { domain }),
+        subscriberRecord(`b.${id}`, 'k1', { domain, status: 'INITIATED' }),
+        subscriberRecord(`c.${id}`, 'k1', { domain, validUntil: new Date(Date.now() - 1_000), validFrom: new Date(Date.now() - day) }),
+        subscriberRecord(`d.${id}`, 'k1', { domain, type: 'BAP' }),
+        subscriberRecord(`e.${id}`, 'k1', { domain, city: 'std:044' }),
       ]);
       const list = await client(localLookupSource(server.registry)).subscribers({ type: 'BPP', domain, city: 'std:080' });
       assert.deepEqual(list.map((r) => r.subscriberId), [`a.${id}`]);
@@ -166,9 +139,9 @@ describe('registry client (real Postgres registry, real Redis cache)', function 
   describe('signingKey', () => {
     it('returns the subscribed record and serves the next call from Redis, without a registry call', async () => {
       const id = unique('cached');
-      const stored = record(id, 'k1');
+      const stored = subscriberRecord(id, 'k1');
       await server.registry.upsert([stored]);
-      const source = counted(localLookupSource(server.registry));
+      const source = countedSource(localLookupSource(server.registry));
       const registry = client(source);
       const first = await registry.signingKey(id, 'k1');
       assert.equal(first.signingPublicKey, stored.signingPublicKey);
@@ -180,8 +153,8 @@ describe('registry client (real Postgres registry, real Redis cache)', function 
 
     it('makes one registry call for many concurrent misses of one key', async () => {
       const id = unique('stampede');
-      await server.registry.upsert([record(id, 'k1')]);
-      const source = counted(localLookupSource(server.registry));
+      await server.registry.upsert([subscriberRecord(id, 'k1')]);
+      const source = countedSource(localLookupSource(server.registry));
       const registry = client(source);
       await Promise.all(Array.from({ length: 20 }, () => registry.signingKey(id, 'k1')));
       assert.equal(source.calls.length, 1);
@@ -191,8 +164,8 @@ describe('registry client (real Postgres registry, real Redis cache)', function 
       const soon = unique('ends-soon');
       const later = unique('ends-later');
       await server.registry.upsert([
-        record(soon, 'k1', { validUntil: new Date(Date.now() + 120_000) }),
-        record(later, 'k1', { validUntil: new Date(Date.now() + 365 * day) }),
+        subscriberRecord(soon, 'k1', { validUntil: new Date(Date.now() + 120_000) }),
+        subscriberRecord(later, 'k1', { validUntil: new Date(Date.now() + 365 * day) }),
       ]);
       const registry = client(localLookupSource(server.registry), { cacheTtlSeconds: 600 });
       await registry.signingKey(soon, 'k1');
@@ -205,8 +178,8 @@ describe('registry client (real Postgres registry, real Redis cache)', function 
 
     it('honours `at`: a key expired now still verifies a signature made while it was valid, uncached', async () => {
       const id = unique('lapsed');
-      await server.registry.upsert([record(id, 'k1', { validFrom: new Date(Date.now() - 10 * day), validUntil: new Date(Date.now() - day) })]);
-      const source = counted(localLookupSource(server.registry));
+      await server.registry.upsert([subscriberRecord(id, 'k1', { validFrom: new Date(Date.now() - 10 * day), validUntil: new Date(Date.now() - day) })]);
+      const source = countedSource(localLookupSource(server.registry));
       const registry = client(source);
       const found = await registry.signingKey(id, 'k1', new Date(Date.now() - 2 * day));
       assert.equal(found.uniqueKeyId, 'k1');
@@ -226,7 +199,7 @@ describe('registry client (real Postgres registry, real Redis cache)', function 
     for (const [name, extra, reason] of unavailable) {
       it(`refuses ${name} with ${reason}`, async () => {
         const id = unique('refused');
-        if (extra !== null) await server.registry.upsert([record(id, 'k1', extra)]);
+        if (extra !== null) await server.registry.upsert([subscriberRecord(id, 'k1', extra)]);
         await assert.rejects(client(localLookupSource(server.registry)).signingKey(id, 'k1'), (error: unknown) => {
           assert.ok(error instanceof KeyUnavailableError);
           assert.equal(error.reason, reason);
@@ -237,8 +210,8 @@ describe('registry client (real Postgres registry, real Redis cache)', function 
 
     it('tells an unknown key of a known subscriber (UNKNOWN_KEY) and caches that briefly, absorbing a flood', async () => {
       const id = unique('flood');
-      await server.registry.upsert([record(id, 'k1')]);
-      const source = counted(localLookupSource(server.registry));
+      await server.registry.upsert([subscriberRecord(id, 'k1')]);
+      const source = countedSource(localLookupSource(server.registry));
       const registry = client(source, { negativeCacheTtlSeconds: 7 });
       for (let i = 0; i < 10; i += 1) {
         await assert.rejects(registry.signingKey(id, 'bogus'), (error: KeyUnavailableError) => error.reason === 'UNKNOWN_KEY');
@@ -250,9 +223,9 @@ describe('registry client (real Postgres registry, real Redis cache)', function 
 
     it('caches a not-yet-approved key only briefly, and invalidate() makes an approval visible at once', async () => {
       const id = unique('approval');
-      const pending = [record(id, 'k1', { status: 'INITIATED' }), record(id, 'k2', { status: 'INITIATED' })];
+      const pending = [subscriberRecord(id, 'k1', { status: 'INITIATED' }), subscriberRecord(id, 'k2', { status: 'INITIATED' })];
       await server.registry.upsert(pending);
-      const source = counted(localLookupSource(server.registry));
+      const source = countedSource(localLookupSource(server.registry));
       const registry = client(source, { negativeCacheTtlSeconds: 9 });
       for (const key of ['k1', 'k2']) {
         await assert.rejects(registry.signingKey(id, key), (error: KeyUnavailableError) => error.reason === 'NOT_SUBSCRIBED');
@@ -272,7 +245,7 @@ describe('registry client (real Postgres registry, real Redis cache)', function 
   describe('over HTTP', () => {
     it('looks keys up at the registry over real HTTP, both naming styles normalised', async () => {
       const id = unique('over-http');
-      const stored = record(id, 'k1', { encrPublicKey: randomBytes(32).toString('base64') });
+      const stored = subscriberRecord(id, 'k1', { encrPublicKey: randomBytes(32).toString('base64') });
       await server.registry.upsert([stored]);
       const source = httpLookupSource({ url: `${server.baseUrl}/registry/lookup`, timeoutMs: 5_000, retries: 2, logger });
       const raw = await source({ subscriberId: id });
@@ -286,7 +259,7 @@ describe('registry client (real Postgres registry, real Redis cache)', function 
 
     it('retries a 503 and uses the answer that follows', async () => {
       const wire = toWireRecord({
-        ...record(unique('after-503'), 'k1'),
+        ...subscriberRecord(unique('after-503'), 'k1'),
         validFrom: new Date(Date.now() - day).toISOString(),
         validUntil: new Date(Date.now() + day).toISOString(),
         status: 'SUBSCRIBED',

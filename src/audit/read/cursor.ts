@@ -1,5 +1,6 @@
 import { AppError } from '../../infra/http/index.js';
 import type { MessageRecord } from '../../protocol/message-log/index.js';
+import { isUuid } from '../../infra/validation/index.js';
 
 /** Where a page ends in the (started_at_ms, id) order every listing uses. */
 export interface KeysetPosition {
@@ -7,12 +8,7 @@ export interface KeysetPosition {
   id: string;
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const base64UrlPattern = /^[A-Za-z0-9_-]{1,256}$/;
-
-export function isUuid(value: string): boolean {
-  return uuidPattern.test(value);
-}
 
 export function positionOf(record: MessageRecord): KeysetPosition {
   return { startedAtMs: Date.parse(record.started_at), id: record.id };

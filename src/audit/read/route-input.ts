@@ -1,6 +1,6 @@
 import { AppError } from '../../infra/http/index.js';
 import type { RecordFilter } from './audit-store.js';
-import { isUuid } from './cursor.js';
+import { isUuid } from '../../infra/validation/index.js';
 
 // DateTime on ClickHouse 18.16 ends in 2106; nothing the log holds is outside these bounds.
 const earliestMs = 0;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
 import { parseIsoDuration } from '../../protocol/inbound/iso-duration.js';
-import { RIDER_APP_TAG, RIDER_SECURITY, isUuid, type BapDeps } from '../bap-deps.js';
+import { RIDER_APP_TAG, RIDER_SECURITY, type BapDeps } from '../bap-deps.js';
 import { runIdempotent } from '../idempotency.js';
 import type { RiderAuth } from '../rider-auth.js';
 import { findEstimateOf, findSearch, trimMoney } from '../search/search-store.js';
@@ -9,6 +9,7 @@ import { scheduleAnswerTimeout } from './answer-timeout.js';
 import { bapPaymentTerms, bookingContext, buildDraftOrder } from './booking-order.js';
 import { findBookingOfQuote, findPerson, findQuoteOf, insertBooking, insertQuote, quotesOfSearch, type SelectedQuote } from './booking-store.js';
 import { readBookingView } from './booking-view.js';
+import { isUuid } from '../../infra/validation/index.js';
 
 /**
  * The rider app's view of a quote: waiting for the BPP (PENDING), received

@@ -1,3 +1,4 @@
+import { parseGps } from '../../infra/geo/index.js';
 import type { Sequelize, Transaction } from 'sequelize';
 import type { CorrelationStore } from '../../infra/correlation/index.js';
 import type { Logger } from '../../infra/logging/logger.js';
@@ -244,7 +245,6 @@ export function createOnCancelHandler(deps: RideCallbackDeps): CallbackHandler {
   };
 }
 
-const gpsPattern = /^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*,\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$/;
 
 /** on_track: the driver's position, kept on the ride (an older position never replaces a newer one). */
 export function createOnTrackHandler(deps: RideCallbackDeps): CallbackHandler {
@@ -260,10 +260,9 @@ export function createOnTrackHandler(deps: RideCallbackDeps): CallbackHandler {
     const gps = tracking?.location?.gps;
     let location: { lat: number; lon: number; at: string } | null = null;
     if (gps !== undefined) {
-      const match = gpsPattern.exec(gps);
-      const lat = Number(match?.[1]);
-      const lon = Number(match?.[2]);
-      if (!match || Math.abs(lat) > 90 || Math.abs(lon) > 180) throw new NackError('INVALID_RESPONSE', 'tracking location is not a gps point', '/message/tracking/location/gps');
+      const point = parseGps(gps);
+      if (!point) throw new NackError('INVALID_RESPONSE', 'tracking location is not a gps point', '/message/tracking/location/gps');
+      const { lat, lon } = point;
       const stamp = tracking?.location?.updated_at ? new Date(tracking.location.updated_at) : callback.receivedAt;
       const at = Number.isNaN(stamp.getTime()) ? callback.receivedAt : stamp;
       location = { lat, lon, at: at.toISOString() };

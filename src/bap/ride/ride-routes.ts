@@ -1,13 +1,14 @@
 import type { Request } from 'express';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
 import type { RequestInput } from '../../protocol/outgoing/message-sender.js';
-import { BAP_SCHEMA, RIDER_APP_TAG, RIDER_SECURITY, bookingChannel, isUuid, type BapDeps } from '../bap-deps.js';
+import { BAP_SCHEMA, RIDER_APP_TAG, RIDER_SECURITY, bookingChannel, type BapDeps } from '../bap-deps.js';
 import { readBookingView } from '../booking/booking-view.js';
 import { runIdempotent, runIdempotentWaiting } from '../idempotency.js';
 import type { RiderAuth } from '../rider-auth.js';
 import { streamView } from '../rider-events.js';
 import { sendAndAwait, type Reply } from './replies.js';
 import { findRiderBooking, type RideBooking } from './ride-store.js';
+import { isUuid } from '../../infra/validation/index.js';
 
 /** How long a rider request waits for the BPP's callback. */
 const REPLY_WAIT_MS = 10_000;

@@ -1,10 +1,7 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { CorrelationStore } from '../../infra/correlation/index.js';
-import type { Logger } from '../../infra/logging/logger.js';
 import { NackError } from '../../protocol/errors/index.js';
 import { fromDomainState } from '../../protocol/vocabulary/index.js';
-import { BAP_SCHEMA, bookingChannel } from '../bap-deps.js';
-import { announce } from '../callback-record.js';
+import { BAP_SCHEMA } from '../bap-deps.js';
 
 /** The ride's states on the rider side, in the order a ride goes through them (ONDC:TRV10 fulfillment states). */
 export const RIDE_STATES = ['RIDE_ASSIGNED', 'RIDE_ENROUTE_PICKUP', 'RIDE_ARRIVED_PICKUP', 'RIDE_STARTED', 'RIDE_ENDED', 'RIDE_CANCELLED'] as const;
@@ -170,10 +167,11 @@ export async function updateRideDetails(sequelize: Sequelize, transaction: Trans
  * the driver and a re-assignment stores the new one (see nextRideState), each
  * appended to the history; an impossible move is NACKed
  * with OUT_OF_SEQUENCE (20008) and, the transaction rolling back, changes
- * nothing. Streams and waiting requests are woken after the commit.
+ * nothing. The caller wakes streams and waiting requests once it commits
+ * (keepReply), so one change is announced once.
  */
 export async function applyRideChange(
-  deps: { sequelize: Sequelize; correlation: CorrelationStore; logger: Logger },
+  deps: { sequelize: Sequelize },
   transaction: Transaction,
   change: RideChange,
 ): Promise<AppliedRideChange> {
@@ -220,6 +218,5 @@ export async function applyRideChange(
       await touchBooking();
     }
   }
-  transaction.afterCommit(() => announce(deps, bookingChannel(change.bookingId)));
   return { transition, rideId: ride.id };
 }

@@ -59,30 +59,8 @@ export async function findCallbackBooking(
   return row ?? null;
 }
 
-/** The ride's history, oldest first. */
-export async function rideEventsOf(sequelize: Sequelize, rideId: string): Promise<{ position: number; state: RideState; at: Date }[]> {
-  return sequelize.query(`SELECT position, state, at FROM ${BAP_SCHEMA}.ride_state_event WHERE ride_id = $1 ORDER BY position`, {
-    type: QueryTypes.SELECT,
-    bind: [rideId],
-  });
-}
-
-export interface CancellationRow {
-  source: 'BY_RIDER' | 'BY_DRIVER' | 'BY_PROVIDER';
-  reason_code: string | null;
-  status: 'FEE_QUOTED' | 'REQUESTED' | 'CONFIRMED';
-  fee: string | null;
-  currency: string | null;
-  updated_at: Date;
-}
-
-export async function findCancellation(sequelize: Sequelize, bookingId: string, transaction?: Transaction): Promise<CancellationRow | null> {
-  const [row] = await sequelize.query<CancellationRow>(
-    `SELECT source, reason_code, status, fee::text AS fee, currency, updated_at FROM ${BAP_SCHEMA}.cancellation WHERE booking_id = $1`,
-    { type: QueryTypes.SELECT, bind: [bookingId], ...(transaction ? { transaction } : {}) },
-  );
-  return row ?? null;
-}
+/** Who a cancellation came from. */
+export type CancellationSource = 'BY_RIDER' | 'BY_DRIVER' | 'BY_PROVIDER';
 
 /**
  * Records a cancellation's fee. A quote (FEE_QUOTED) never overwrites a
@@ -91,7 +69,7 @@ export async function findCancellation(sequelize: Sequelize, bookingId: string, 
 export async function upsertCancellation(
   sequelize: Sequelize,
   transaction: Transaction,
-  row: { bookingId: string; source: CancellationRow['source']; reasonCode: string | null; status: 'FEE_QUOTED' | 'CONFIRMED'; fee: string | null; currency: string | null },
+  row: { bookingId: string; source: CancellationSource; reasonCode: string | null; status: 'FEE_QUOTED' | 'CONFIRMED'; fee: string | null; currency: string | null },
 ): Promise<void> {
   await sequelize.query(
     `INSERT INTO ${BAP_SCHEMA}.cancellation (booking_id, source, reason_code, status, fee, currency)

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
 import { parseIsoDuration } from '../../protocol/inbound/iso-duration.js';
-import { RIDER_APP_TAG, RIDER_SECURITY, isUuid, searchChannel, type BapDeps } from '../bap-deps.js';
+import { RIDER_APP_TAG, RIDER_SECURITY, searchChannel, type BapDeps } from '../bap-deps.js';
 import { runIdempotent } from '../idempotency.js';
 import type { RiderAuth } from '../rider-auth.js';
 import { streamView } from '../rider-events.js';
 import { estimatesOf, estimateView, findSearch, insertSearch, type LatLon, type SearchRow } from './search-store.js';
+import { isUuid } from '../../infra/validation/index.js';
 
 const point = {
   type: 'object',

@@ -1,5 +1,6 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { BAP_SCHEMA } from '../bap-deps.js';
+import { trimDecimal } from '../../infra/postgres/index.js';
 
 export interface LatLon {
   lat: number;
@@ -119,5 +120,5 @@ export function trimMoney(value: string): string;
 export function trimMoney(value: string | null): string | null;
 export function trimMoney(value: string | null): string | null {
   if (value === null) return null;
-  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
+  return trimDecimal(value);
 }

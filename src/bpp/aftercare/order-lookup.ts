@@ -7,6 +7,7 @@ import type { RideStatus } from '../booking/ride-lifecycle.js';
 import { parseMoney, type FareBreakup, type FareLineCode } from '../domain/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
 import { findDropUpdate, withDropUpdate } from './drop-store.js';
+import { isUuid } from '../../infra/validation/index.js';
 
 /** A confirmed order (a booking with its current ride) as the after-confirmation handlers see it. */
 export interface ConfirmedOrder {
@@ -44,7 +45,6 @@ interface OrderRow {
   ride_updated_at: Date;
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const orderSql = (where: string, lock: boolean) => `
   SELECT b.id AS booking_id, b.status AS booking_status, b.allocation_id, a.status AS allocation_status, a.estimate_id, b.bap_id, s.merchant_id,
@@ -70,7 +70,7 @@ export async function findConfirmedOrder(
   input: { ref: string; bapId: string; lock?: boolean; fulfillments?: boolean },
 ): Promise<ConfirmedOrder | null> {
   const fulfillmentEstimate = input.fulfillments && input.ref.startsWith('F-') ? input.ref.slice(2) : null;
-  const id = uuidPattern.test(input.ref) ? input.ref : fulfillmentEstimate && uuidPattern.test(fulfillmentEstimate) ? fulfillmentEstimate : null;
+  const id = isUuid(input.ref) ? input.ref : fulfillmentEstimate && isUuid(fulfillmentEstimate) ? fulfillmentEstimate : null;
   if (id === null) return null;
   const where = id === input.ref ? 'b.id = $1' : 'a.estimate_id = $1';
   const [row] = await sequelize.query<OrderRow>(orderSql(where, input.lock ?? false), { type: QueryTypes.SELECT, bind: [id, input.bapId], transaction });

@@ -1,3 +1,4 @@
+import { parseGps } from '../../infra/geo/index.js';
 import type { CallbackError, RequestHandler } from '../../protocol/handlers.js';
 import { findEstimate } from '../allocation/allocation-data.js';
 import { findEstimatePolicy } from '../booking/booking-store.js';
@@ -11,15 +12,6 @@ import { buildCurrentOrder, findConfirmedOrder, isCancelled } from './order-look
 const dropTarget = /^(order\.)?fulfillments?(\[\d+\])?(\.stops)?$/i;
 /** A START stop within this distance of the pickup is the pickup unchanged. */
 const SAME_PLACE_METERS = 15;
-
-function parseGps(value: unknown): LatLon | null {
-  if (typeof value !== 'string') return null;
-  const match = /^\s*([-+]?\d+(?:\.\d+)?)\s*,\s*([-+]?\d+(?:\.\d+)?)\s*$/.exec(value);
-  if (!match) return null;
-  const lat = Number(match[1]);
-  const lon = Number(match[2]);
-  return Math.abs(lat) <= 90 && Math.abs(lon) <= 180 ? { lat, lon } : null;
-}
 
 /** The order id, the new drop and the pickup if the request restates it. */
 function readDropChange(message: unknown): { orderId: string; drop: LatLon; pickup: LatLon | null } | CallbackError {

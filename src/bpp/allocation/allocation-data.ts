@@ -2,6 +2,7 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { DriverLocationStore } from '../../infra/geo/index.js';
 import { formatMoney, parseMoney } from '../domain/index.js';
 import { BPP_SCHEMA, type VehicleCategory, type VehicleVariant } from '../models/index.js';
+import { isUuid } from '../../infra/validation/index.js';
 
 /** A stored estimate with what its search knew: the quote a select is answered with. */
 export interface SelectedEstimate {
@@ -52,11 +53,10 @@ interface EstimateRow {
   pickup_gate_name: string | null;
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The estimate an on_search item id names, if the same BAP searched for it. */
 export async function findEstimate(sequelize: Sequelize, transaction: Transaction, itemId: string, bapId: string): Promise<SelectedEstimate | null> {
-  if (!uuidPattern.test(itemId)) return null;
+  if (!isUuid(itemId)) return null;
   const [row] = await sequelize.query<EstimateRow>(estimateSql, { type: QueryTypes.SELECT, bind: [itemId, bapId], transaction });
   if (!row) return null;
   const lines = await sequelize.query<{ code: string; title: string; amount: string }>(linesSql, { type: QueryTypes.SELECT, bind: [row.id], transaction });

@@ -5,6 +5,7 @@ import { buildCancelOrder, isReallocating, loadConfirmedOrder, orderCancellableS
 import { isCancellationReason } from './cancel-reasons.js';
 import { findCancellation, lockOrderOfBap, recordCancellation } from './cancel-store.js';
 import type { BookingHandlerDeps } from './init-handler.js';
+import { isUuid } from '../../infra/validation/index.js';
 
 export interface CancelHandlerDeps extends BookingHandlerDeps {
   /** Time zone the fare policy's night-shift clock times are read in. */
@@ -16,7 +17,6 @@ export const CANCEL_ERRORS = { notCancellable: '50001' } as const;
 
 type CancelStep = 'SOFT_CANCEL' | 'CONFIRM_CANCEL';
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What cancel reads; the inbound pipeline validated its shape. Without a descriptor (Beckn mobility) the cancel is final. */
 function readCancelRequest(message: unknown): { orderId: string; reasonId: string | null; step: CancelStep } {
@@ -44,7 +44,7 @@ export function createCancelHandler(deps: CancelHandlerDeps): RequestHandler {
     if (reasonId === null || !isCancellationReason(request.context.domain ?? '', 'RIDER', reasonId)) {
       return { error: { code: codes.invalidCancelReason, message: 'not a reason a rider may cancel with', paths: 'message.cancellation_reason_id' } };
     }
-    const order = uuidPattern.test(orderId) ? await lockOrderOfBap(deps.sequelize, transaction, orderId, request.context.bap_id ?? '') : null;
+    const order = isUuid(orderId) ? await lockOrderOfBap(deps.sequelize, transaction, orderId, request.context.bap_id ?? '') : null;
     if (!order) return { error: { code: codes.orderNotFound, message: `no confirmed order ${orderId}`, paths: 'message.order_id' } };
 
     const { confirmed, feeIn } = await loadConfirmedOrder(deps, transaction, order);

@@ -28,8 +28,11 @@ export function createConfirmHandler(deps: BookingHandlerDeps): RequestHandler {
     if (booking.status === 'CANCELLED') return { error: { code: BOOKING_ERRORS.businessError, message: 'the order is cancelled' } };
 
     let confirmed = booking;
-    let ride = await findRideOf(deps.sequelize, transaction, booking.id);
-    if (booking.status === 'NEW') {
+    let ride: Awaited<ReturnType<typeof findRideOf>>;
+    if (booking.status !== 'NEW') {
+      // A repeated confirm answers the ride the first one created.
+      ride = await findRideOf(deps.sequelize, transaction, booking.id);
+    } else {
       if (allocation.status !== 'ASSIGNED' || allocation.driverId === null) {
         return { error: { code: BOOKING_ERRORS.driverNotAssigned, message: 'no driver assigned to the order' } };
       }

@@ -5,6 +5,7 @@ import { zero } from '../domain/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
 import { orderCancellableState } from './cancel-order.js';
 import { lockOrderOfBap, recordCancellation } from './cancel-store.js';
+import { isUuid } from '../../infra/validation/index.js';
 
 export interface UndeliveredConfirmDeps {
   sequelize: Sequelize;
@@ -14,7 +15,6 @@ export interface UndeliveredConfirmDeps {
 /** ONDC:TRV10 cancellation reason `000`: a technical failure on the BAP's or the BPP's side. */
 export const UNDELIVERED_CONFIRM_REASON = '000';
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface ConfirmedOrder {
   orderId: string;
@@ -33,7 +33,7 @@ function confirmedOrderOf(entry: OutboxEntry): ConfirmedOrder | null {
   const orderId = body.message?.order?.id;
   const transactionId = entry.transactionId ?? body.context?.transaction_id;
   const bapId = body.context?.bap_id;
-  if (typeof orderId !== 'string' || !uuidPattern.test(orderId)) return null;
+  if (typeof orderId !== 'string' || !isUuid(orderId)) return null;
   if (typeof transactionId !== 'string' || typeof bapId !== 'string') return null;
   return { orderId, transactionId, bapId };
 }

@@ -22,8 +22,3 @@ export interface DriverAppDeps {
 export const DRIVER_APP_TAG = 'Driver app';
 export const DRIVER_SECURITY = 'driverToken';
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return uuidPattern.test(value);
-}

@@ -2,7 +2,8 @@ import type { Request } from 'express';
 import { AppError, requireBearer, type RouteSpec } from '../../infra/http/index.js';
 import { OPERATOR_TAG } from '../operator/operator-deps.js';
 import type { DriverAuth } from './driver-auth.js';
-import { isUuid, type DriverAppDeps } from './driver-app-deps.js';
+import { type DriverAppDeps } from './driver-app-deps.js';
+import { isUuid } from '../../infra/validation/index.js';
 
 function driverIdParam(params: Record<string, string>): string {
   const driverId = params.driverId ?? '';

@@ -3,6 +3,7 @@ import type { RouteSpec } from '../../infra/http/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
 import type { DriverAuth } from './driver-auth.js';
 import { DRIVER_APP_TAG, DRIVER_SECURITY, type DriverAppDeps } from './driver-app-deps.js';
+import { trimDecimal } from '../../infra/postgres/index.js';
 
 /** The OTP stays out: the rider tells it to the driver at the pickup. */
 const ridesSql = `
@@ -35,7 +36,6 @@ interface RideRow {
   to_lon: number;
 }
 
-const trim = (value: string) => (value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value);
 const iso = (value: Date | null) => (value === null ? null : new Date(value).toISOString());
 
 /** The driver's rides, the one in progress first: how the driver app learns the ride it was assigned at confirm. */
@@ -64,7 +64,7 @@ export function rideListRoutes({ sequelize }: DriverAppDeps, auth: DriverAuth): 
             started_at: iso(r.started_at),
             ended_at: iso(r.ended_at),
             traveled_distance_meters: r.traveled_distance_meters,
-            final_fare: r.final_fare === null ? null : { value: trim(r.final_fare), currency: r.currency },
+            final_fare: r.final_fare === null ? null : { value: trimDecimal(r.final_fare), currency: r.currency },
           })),
         });
       },

@@ -7,7 +7,8 @@ import { findEstimate, findOfferedDriver } from '../allocation/allocation-data.j
 import { buildSelectQuote } from '../allocation/select-quote.js';
 import { BPP_SCHEMA } from '../models/index.js';
 import type { DriverAuth } from './driver-auth.js';
-import { DRIVER_APP_TAG, DRIVER_SECURITY, isUuid, type DriverAppDeps } from './driver-app-deps.js';
+import { DRIVER_APP_TAG, DRIVER_SECURITY, type DriverAppDeps } from './driver-app-deps.js';
+import { isUuid } from '../../infra/validation/index.js';
 
 const openOffersSql = `
   SELECT o.id, o.allocation_id, o.distance_meters, o.expires_at, e.vehicle_variant, e.currency,

@@ -3,8 +3,9 @@ import { formatMoney } from '../domain/index.js';
 import { cancelRideByDriver, moveRide, type MovedRide, type RideMove } from '../booking/index.js';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
 import type { DriverAuth } from './driver-auth.js';
-import { DRIVER_APP_TAG, DRIVER_SECURITY, isUuid, type DriverAppDeps } from './driver-app-deps.js';
+import { DRIVER_APP_TAG, DRIVER_SECURITY, type DriverAppDeps } from './driver-app-deps.js';
 import { rideCancelSchema } from './driver-app-schemas.js';
+import { isUuid } from '../../infra/validation/index.js';
 
 
 const rideStartSchema = {

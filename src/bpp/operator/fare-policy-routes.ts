@@ -1,11 +1,13 @@
+import type { FarePolicyRow } from '../fare-policy-row.js';
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
 import { BPP_SCHEMA, VEHICLE_VARIANTS, type VehicleVariant } from '../models/index.js';
 import { requireOperator } from './admin-auth.js';
-import { trimDecimal } from './decimal-text.js';
+import { trimDecimal } from '../../infra/postgres/index.js';
 import { OPERATOR_TAG, type OperatorDeps } from './operator-deps.js';
 import { farePolicySchema } from './operator-schemas.js';
+import { isUuid } from '../../infra/validation/index.js';
 
 interface FarePolicyBody {
   base_distance_meters: number;
@@ -20,24 +22,12 @@ interface FarePolicyBody {
   currency: string;
 }
 
-interface FarePolicyRow {
+/** A fare_policy row as the upsert returns it: its pricing columns, its id and whether it was new. */
+interface StoredFarePolicyRow extends FarePolicyRow {
   id: string;
-  base_distance_meters: number;
-  base_fare: string;
-  per_km: string;
-  per_minute: string;
-  night_shift_start: string | null;
-  night_shift_end: string | null;
-  night_shift_multiplier: string;
-  waiting_free_minutes: number;
-  waiting_charge_per_minute: string;
-  pickup_charge: string;
-  cancellation_fees: Record<string, string>;
-  currency: string;
   inserted: boolean;
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const upsertSql = `
   INSERT INTO ${BPP_SCHEMA}.fare_policy (
@@ -56,7 +46,7 @@ const upsertSql = `
     night_shift_start::text, night_shift_end::text, night_shift_multiplier::text, waiting_free_minutes,
     waiting_charge_per_minute::text, pickup_charge::text, cancellation_fees, currency, (xmax = 0) AS inserted`;
 
-function toWire(row: FarePolicyRow, cityId: string, variant: VehicleVariant) {
+function toWire(row: StoredFarePolicyRow, cityId: string, variant: VehicleVariant) {
   return {
     id: row.id,
     merchant_operating_city_id: cityId,
@@ -90,7 +80,7 @@ export function farePolicyRoutes({ models, sequelize, adminToken }: OperatorDeps
       responses: { 200: { description: 'The replaced policy' }, 201: { description: 'The created policy' } },
       handler: async ({ body, params, req }, res) => {
         const { cityId = '', variant = '' } = params;
-        if (!uuidPattern.test(cityId)) throw new AppError('VALIDATION_FAILED', 'cityId must be a uuid', [{ path: 'cityId', message: 'must be a uuid' }]);
+        if (!isUuid(cityId)) throw new AppError('VALIDATION_FAILED', 'cityId must be a uuid', [{ path: 'cityId', message: 'must be a uuid' }]);
         if (!(VEHICLE_VARIANTS as readonly string[]).includes(variant)) {
           throw new AppError('VALIDATION_FAILED', `unknown vehicle variant ${variant}`, [
             { path: 'variant', message: `must be one of ${VEHICLE_VARIANTS.join(', ')}` },
@@ -110,7 +100,7 @@ export function farePolicyRoutes({ models, sequelize, adminToken }: OperatorDeps
             { path: '/night_shift/multiplier', message: 'must be >= 1' },
           ]);
         }
-        const rows = await sequelize.query<FarePolicyRow>(upsertSql, {
+        const rows = await sequelize.query<StoredFarePolicyRow>(upsertSql, {
           type: QueryTypes.SELECT,
           bind: [
             randomUUID(),

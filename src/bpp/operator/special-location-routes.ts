@@ -3,7 +3,7 @@ import { QueryTypes } from 'sequelize';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
 import { requireOperator } from './admin-auth.js';
-import { trimDecimal } from './decimal-text.js';
+import { trimDecimal } from '../../infra/postgres/index.js';
 import { fromPostgresPoint, fromPostgresPolygon, toPostgresPolygon, type GeoJsonPolygon } from './geojson-polygon.js';
 import { OPERATOR_TAG, translateDatabaseError, type OperatorDeps } from './operator-deps.js';
 import { createSpecialLocationSchema, specialLocationQuerySchema } from './operator-schemas.js';

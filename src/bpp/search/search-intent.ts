@@ -1,3 +1,4 @@
+import { parseGps } from '../../infra/geo/index.js';
 import type { LatLon } from '../domain/index.js';
 
 export interface SearchStops {
@@ -13,18 +14,7 @@ export interface IntentIssue {
   message: string;
 }
 
-const GPS_PATTERN = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/;
-
-/** "lat,lon" (a space after the comma is common on the wire) -> a point, or null when malformed or out of range. */
-export function parseGps(gps: unknown): LatLon | null {
-  if (typeof gps !== 'string') return null;
-  const match = GPS_PATTERN.exec(gps);
-  if (!match) return null;
-  const lat = Number(match[1]);
-  const lon = Number(match[2]);
-  if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
-  return { lat, lon };
-}
+export { parseGps };
 
 /** START and END of `message.intent.fulfillment.stops`, stop types in either case (PROFILE.md). */
 export function parseSearchStops(message: unknown): SearchStops | IntentIssue {

@@ -13,3 +13,4 @@ export {
   MemoryDriverLocationBackend,
   type MemoryDriverLocationStoreOptions,
 } from './memory-driver-location-store.js';
+export { parseGps } from './gps.js';

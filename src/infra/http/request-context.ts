@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { withLogFields, type LogFields } from '../logging/logger.js';
+import { isUuid } from '../validation/index.js';
 
 const acceptableRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function logFieldsOf(res: Response): LogFields {
   return res.locals.logFields as LogFields;
@@ -27,6 +27,6 @@ export function requestContext(req: Request, res: Response, next: NextFunction):
 export function reenterRequestContext(req: Request, res: Response, next: NextFunction): void {
   const fields = logFieldsOf(res);
   const transactionId = (req.body as { context?: { transaction_id?: unknown } } | undefined)?.context?.transaction_id;
-  if (typeof transactionId === 'string' && uuid.test(transactionId)) fields.transaction_id = transactionId;
+  if (typeof transactionId === 'string' && isUuid(transactionId)) fields.transaction_id = transactionId;
   withLogFields(fields, next);
 }

@@ -7,3 +7,4 @@ export type { MigrationOptions } from './migrate.js';
 export { MIGRATION_LOCK_KEY } from './migration-lock.js';
 export { MIGRATION_TABLE } from './migration-log.js';
 export type { MigrationContext, MigrationParams, MigrationModule } from './migration-context.js';
+export { trimDecimal } from './numeric-text.js';

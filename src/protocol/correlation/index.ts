@@ -1,1 +1,1 @@
-export { recordSentRequest, findSentRequest, isKnownTransaction, callbackChannel, type SentRequest } from './sent-requests.js';
+export { recordSentRequest, findSentRequest, isKnownTransaction, type SentRequest } from './sent-requests.js';

@@ -42,7 +42,3 @@ export async function isKnownTransaction(store: CorrelationStore, bapId: string,
   return (await store.get(transactionKey(bapId, transactionId))) !== null;
 }
 
-/** Channel on which the arrival of a callback of a transaction is announced to every replica. */
-export function callbackChannel(transactionId: string): string {
-  return `beckn:callbacks:${transactionId}`;
-}

@@ -1,6 +1,4 @@
 import type { Sequelize } from 'sequelize';
-import type { CorrelationStore } from '../../infra/correlation/index.js';
-import { callbackChannel } from '../correlation/index.js';
 import type { HandlerRegistry } from '../handlers.js';
 import type { Inbox } from '../inbox/index.js';
 import type { InboundRole } from '../inbound/run-inbound.js';
@@ -22,7 +20,6 @@ import {
 
 export interface ConsumerRoleDeps {
   inbox: Inbox;
-  correlation: CorrelationStore;
   handlers: HandlerRegistry;
   sequelize: Sequelize;
   wake: () => void;
@@ -34,8 +31,8 @@ export interface ConsumerRoleDeps {
  * a callback inconsistent with what we sent (the handler throws a NackError)
  * is NACKed with the profile's code and changes nothing, and the NACK is in
  * the message log for audit. A callback without a handler waits in the inbox.
- * Either way its arrival is announced to every replica (a rider request may
- * be waiting on another one).
+ * Handlers announce what they changed to every replica themselves, once
+ * their transaction commits (a rider request may be waiting on another one).
  */
 export function consumerRole(deps: ConsumerRoleDeps): InboundRole {
   return {
@@ -63,9 +60,6 @@ export function consumerRole(deps: ConsumerRoleDeps): InboundRole {
       } else {
         await deps.inbox.accept('bap', message);
         deps.wake();
-      }
-      if (context.transaction_id) {
-        await deps.correlation.publish(callbackChannel(context.transaction_id), JSON.stringify({ action: message.action, message_id: context.message_id ?? null }));
       }
     },
   };

@@ -39,6 +39,11 @@ const toOndc: ReadonlyMap<string, OndcFulfillmentState> = new Map(
 );
 
 /** The code a message of `domain` carries for an ONDC state. */
+/** True when `domain` names its states otherwise than ONDC:TRV10 (only then is there anything to rename). */
+export function hasOwnVocabulary(domain: string | undefined): boolean {
+  return domain !== undefined && Object.hasOwn(vocabularies, domain);
+}
+
 export function toDomainState(domain: string | undefined, state: OndcFulfillmentState): string {
   return (domain !== undefined ? vocabularies[domain]?.[state] : undefined) ?? state;
 }

@@ -1,4 +1,4 @@
-import { ONDC_FULFILLMENT_STATES, toDomainState, type OndcFulfillmentState } from './fulfillment-states.js';
+import { hasOwnVocabulary, ONDC_FULFILLMENT_STATES, toDomainState, type OndcFulfillmentState } from './fulfillment-states.js';
 import { ONDC_ORDER_STATUSES, toDomainOrderStatus, type OndcOrderStatus } from './order-status.js';
 
 export * from './fulfillment-states.js';
@@ -27,7 +27,8 @@ function stateIn(domain: string, holder: unknown): unknown {
  * nothing changes.
  */
 export function orderMessageInDomain(domain: string | undefined, message: unknown): unknown {
-  if (domain === undefined || !isObject(message) || !isObject(message.order)) return message;
+  // ONDC:TRV10 callbacks, nearly all of them, go out untouched and uncopied.
+  if (!hasOwnVocabulary(domain) || domain === undefined || !isObject(message) || !isObject(message.order)) return message;
   const order: Json = { ...message.order };
   if (isOneOf<OndcOrderStatus>(ONDC_ORDER_STATUSES, order.status)) order.status = toDomainOrderStatus(domain, order.status);
   if (Array.isArray(order.fulfillments)) {
