@@ -6,7 +6,7 @@ import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { MAX_RECORD_BYTES, messageTopicSpec, openKafkaMessageLog, type KafkaMessageLog, type KafkaMessageLogOptions } from '../../src/audit/write/index.js';
 import { createKafka, ensureTopics } from '../../src/infra/kafka/index.js';
 import type { MessageRecord } from '../../src/protocol/message-log/index.js';
-import { waitUntil } from '../contracts/wait-until.js';
+import { waitUntil } from '../support/wait-until.js';
 import { testServices, uniqueTestName } from '../support/services.js';
 import { buildRecords, quiet } from './sink-support.js';
 import { capturingLogger, collectTopic, expectedKey, removeDir, segmentFiles, tempSpoolDir, topicMessageCount, type Shipped } from './message-log-support.js';

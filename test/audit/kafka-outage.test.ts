@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { openKafkaMessageLog, type KafkaMessageLog } from '../../src/audit/write/index.js';
 import { createKafka } from '../../src/infra/kafka/index.js';
 import type { MessageRecord } from '../../src/protocol/message-log/index.js';
-import { waitUntil } from '../contracts/wait-until.js';
+import { waitUntil } from '../support/wait-until.js';
 import { testServices } from '../support/services.js';
 import { createAuditSink } from '../../src/audit/sink/index.js';
 import { buildRecords, countFinal, openSinkStores, quiet, type SinkStores } from './sink-support.js';

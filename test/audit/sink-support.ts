@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { waitUntil } from '../contracts/wait-until.js';
+import { waitUntil } from '../support/wait-until.js';
 import { Partitioners, type Admin, type Kafka, type Message } from 'kafkajs';
 import { createClickHouse, ensureDatabase, runClickHouseMigrations, type ClickHouseClient } from '../../src/infra/clickhouse/index.js';
 import { createKafka, ensureTopics } from '../../src/infra/kafka/index.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { BOOKING_ERRORS, createUndeliveredConfirmListener } from '../../src/bpp/booking/index.js';
 import { createLogger } from '../../src/infra/logging/logger.js';
 import type { OutboxEntry } from '../../src/protocol/outbound/index.js';
-import { waitUntil } from '../contracts/wait-until.js';
+import { waitUntil } from '../support/wait-until.js';
 import type { ReceivedMessage } from '../support/fake-participant.js';
 import { startBookingFlow, type BookingFlow } from './booking-flow.js';
 

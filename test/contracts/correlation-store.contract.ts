@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { CorrelationStore } from '../../src/infra/correlation/index.js';
-import { deferred, waitUntil } from './wait-until.js';
+import { deferred, waitUntil } from '../support/wait-until.js';
 
 export interface CorrelationFixture {
   /** Stores on one shared backend, as replicas share one Redis. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockBusyError, type LockHandle, type LockManager } from '../../src/infra/lock/index.js';
-import { waitUntil } from './wait-until.js';
+import { waitUntil } from '../support/wait-until.js';
 
 export interface LockFixture {
   /** Managers on one shared backend, as replicas share one Redis. */

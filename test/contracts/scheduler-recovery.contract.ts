@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Scheduler } from '../../src/infra/scheduler/index.js';
 import type { MakeWorkers } from './scheduler.contract.js';
-import { deferred, isEmpty, waitUntil } from './wait-until.js';
+import { deferred, isEmpty, waitUntil } from '../support/wait-until.js';
 
 /** Scheduler contract cases about failure: retries, dead letters, lost workers and lease renewal. */
 export function describeRecovery(workers: MakeWorkers): void {

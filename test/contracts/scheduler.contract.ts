@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobContext, Scheduler, SchedulerOptions } from '../../src/infra/scheduler/index.js';
 import { describeRecovery } from './scheduler-recovery.contract.js';
-import { deferred, isEmpty, waitUntil } from './wait-until.js';
+import { deferred, isEmpty, waitUntil } from '../support/wait-until.js';
 
 export interface SchedulerFixture {
   /** Schedulers on one shared backend, as worker replicas share one Redis. */

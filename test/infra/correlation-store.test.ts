@@ -8,7 +8,7 @@ import {
   type CorrelationStore,
 } from '../../src/infra/correlation/index.js';
 import { runCorrelationStoreContract } from '../contracts/correlation-store.contract.js';
-import { waitUntil } from '../contracts/wait-until.js';
+import { waitUntil } from '../support/wait-until.js';
 import { uniqueTestPrefix } from '../support/services.js';
 import { createRedisFixture, keysUnder } from './redis-fixture.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createGroupCommit } from '../../src/infra/group-commit/index.js';
-import { deferred, waitUntil } from '../contracts/wait-until.js';
+import { deferred, waitUntil } from '../support/wait-until.js';
 
 describe('group commit', () => {
   it('commits a lone item at once and everything added during a commit together in the next one', async () => {

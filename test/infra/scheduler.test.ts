@@ -11,7 +11,7 @@ import {
   type SchedulerOptions,
 } from '../../src/infra/scheduler/index.js';
 import { runSchedulerContract } from '../contracts/scheduler.contract.js';
-import { waitUntil } from '../contracts/wait-until.js';
+import { waitUntil } from '../support/wait-until.js';
 import { testServices } from '../support/services.js';
 import { createRedisFixture, keysUnder } from './redis-fixture.js';
 

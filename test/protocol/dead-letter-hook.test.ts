@@ -17,7 +17,7 @@ import {
   type OutboxEntryInput,
 } from '../../src/protocol/outbound/index.js';
 import type { Signer } from '../../src/protocol/signing/index.js';
-import { deferred, waitUntil } from '../contracts/wait-until.js';
+import { deferred, waitUntil } from '../support/wait-until.js';
 import { freshServerDatabase, type FreshDatabase } from '../support/fresh-database.js';
 import { uniqueTestName } from '../support/services.js';
 import { ack, becknBody, closedPortUrl, keysOf, nack, signerFor, startReceiver, type Receiver } from './outbound-fixtures.js';

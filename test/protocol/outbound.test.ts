@@ -18,7 +18,7 @@ import {
   type OutboxEntryInput,
 } from '../../src/protocol/outbound/index.js';
 import type { AuthorizationParams } from '../../src/protocol/signing/index.js';
-import { waitUntil } from '../contracts/wait-until.js';
+import { waitUntil } from '../support/wait-until.js';
 import { embeddedBackend, serverBackend, type FreshDatabase, type PostgresBackend } from '../infra/postgres-backends.js';
 import { uniqueTestName } from '../support/services.js';
 import { ack, becknBody, closedPortUrl, keysOf, nack, signerFor, startReceiver, type Received, type Receiver } from './outbound-fixtures.js';
