@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import type { Message } from 'kafkajs';
+import type { Consumer, ConsumerConfig, ConsumerRunConfig, EachBatchPayload, Kafka, Message } from 'kafkajs';
 import { fromMessageRow, type MessageRow } from '../../src/audit/message-row.js';
 import { createAuditSink, type AuditSink } from '../../src/audit/sink/index.js';
 import { createMetrics, type Metrics } from '../../src/infra/metrics/index.js';
 import type { MessageRecord } from '../../src/protocol/message-log/index.js';
+import { deferred } from '../support/wait-until.js';
 import {
   buildRecords,
   committedTotal,
@@ -47,6 +48,31 @@ async function metricValue(metrics: Metrics, name: string, labels: Record<string
   return match?.value ?? 0;
 }
 
+/** `kafka` whose consumers hand each batch to the sink through `wrap`, to watch or hold what it does. */
+function wrappingBatches(kafka: Kafka, wrap: (payload: EachBatchPayload) => EachBatchPayload): Kafka {
+  const wrapRun = (consumer: Consumer): Consumer => ({
+    ...consumer,
+    run: (config?: ConsumerRunConfig) => {
+      const eachBatch = config?.eachBatch;
+      return consumer.run(eachBatch ? { ...config, eachBatch: (payload) => eachBatch(wrap(payload)) } : config);
+    },
+  });
+  return new Proxy(kafka, {
+    get: (target, property) => (property === 'consumer' ? (config: ConsumerConfig) => wrapRun(target.consumer(config)) : Reflect.get(target, property)),
+  });
+}
+
+/** `kafka` whose consumers hold every offset commit until `held` settles. */
+function holdingCommits(kafka: Kafka, held: Promise<void>): Kafka {
+  return wrappingBatches(kafka, (payload) => ({
+    ...payload,
+    commitOffsetsIfNecessary: async (offsets) => {
+      await held;
+      await payload.commitOffsetsIfNecessary(offsets);
+    },
+  }));
+}
+
 /** The high watermarks of the topic summed: what a group that consumed everything has committed. */
 async function endOffsets(stores: SinkStores): Promise<number> {
   const offsets = await stores.admin.fetchTopicOffsets(stores.topic);
@@ -59,9 +85,9 @@ describe('audit sink: Kafka message log into ClickHouse (real Kafka and ClickHou
   let stores: SinkStores;
   const sinks: AuditSink[] = [];
 
-  function startSink(overrides: { clickhouse?: SinkStores['clickhouse']; batchSize?: number; metrics?: Metrics } = {}) {
+  function startSink(overrides: { kafka?: Kafka; clickhouse?: SinkStores['clickhouse']; batchSize?: number; metrics?: Metrics } = {}) {
     const sink = createAuditSink({
-      kafka: stores.kafka,
+      kafka: overrides.kafka ?? stores.kafka,
       clickhouse: overrides.clickhouse ?? stores.clickhouse,
       topic: stores.topic,
       groupId: stores.groupId,
@@ -146,9 +172,28 @@ describe('audit sink: Kafka message log into ClickHouse (real Kafka and ClickHou
     const [marker] = buildRecords(1) as [MessageRecord];
     await produce(stores.kafka, stores.topic, [toMessage(marker)]);
     await waitFor('the marker record is stored', async () => (await countFinal(stores.clickhouse)).rows === 201);
+    await waitFor('the second sink committed the marker', async () => (await committedTotal(stores.admin, stores.groupId, stores.topic)) === 201);
 
     assert.equal(second.stats().inserted, 1);
     assert.deepEqual(await countFinal(stores.clickhouse), { rows: 201, ids: 201 });
+  });
+
+  it('counts a chunk as inserted once ClickHouse has it, before its offsets are committed', async () => {
+    const records = buildRecords(30);
+    await produce(stores.kafka, stores.topic, records.map(toMessage));
+    const commits = deferred();
+    const sink = startSink({ kafka: holdingCommits(stores.kafka, commits.promise) });
+    await sink.start();
+    try {
+      await waitFor('every record is stored', async () => (await countFinal(stores.clickhouse)).rows === 30);
+      // With every commit held, a sink that counted only after committing would never get here.
+      await waitFor('the sink counted every stored record', () => sink.stats().inserted === 30, 10_000);
+      assert.equal(await committedTotal(stores.admin, stores.groupId, stores.topic), 0);
+    } finally {
+      commits.resolve();
+    }
+    await waitFor('the group committed every offset', async () => (await committedTotal(stores.admin, stores.groupId, stores.topic)) === 30);
+    assert.equal(sink.stats().inserted, 30);
   });
 
   it('while ClickHouse refuses inserts nothing is committed, and the same sink catches up once it accepts them', async () => {
@@ -189,12 +234,17 @@ describe('audit sink: Kafka message log into ClickHouse (real Kafka and ClickHou
         };
       },
     });
-    const sink = startSink({ clickhouse: slow, batchSize: 50 });
+    let consuming = () => false;
+    const watched = wrappingBatches(stores.kafka, (payload) => {
+      consuming = payload.isRunning;
+      return payload;
+    });
+    const sink = startSink({ kafka: watched, clickhouse: slow, batchSize: 50 });
     await sink.start();
     await waitFor('an insert is in flight', () => inserts === 1);
 
     const stopped = sink.stop();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await waitFor('the consumer stopped running', () => !consuming());
     release();
     await stopped;
 

@@ -123,16 +123,17 @@ export function createAuditSink(options: AuditSinkOptions): AuditSink {
       const part = sortOut(batch.topic, batch.partition, chunk);
       const last = chunk[chunk.length - 1]?.offset as string;
       await coalescer.add(part);
-      for (const reject of part.rejects) {
-        logger.error({ partition: batch.partition, offset: reject.kafka_offset, error: reject.error }, 'message log entry rejected to beckn_message_log_rejects');
-      }
-      resolveOffset(last);
-      await commitOffsetsIfNecessary(uncommittedOffsets());
+      // Counted once ClickHouse acknowledged the chunk, before its offsets are committed: whoever sees them committed sees them counted.
       stats.inserted += part.rows.length;
       stats.rejected += part.rejects.length;
       metrics.inserted.inc(part.rows.length);
       metrics.rejected.inc(part.rejects.length);
       metrics.lag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));
+      for (const reject of part.rejects) {
+        logger.error({ partition: batch.partition, offset: reject.kafka_offset, error: reject.error }, 'message log entry rejected to beckn_message_log_rejects');
+      }
+      resolveOffset(last);
+      await commitOffsetsIfNecessary(uncommittedOffsets());
       await heartbeat();
     }
   };
