@@ -95,8 +95,10 @@ async function buildPostgres(config: Config, logger: Logger, teardown: Teardown)
     teardown.add('embedded-postgres', () => embedded.close());
     url = embedded.url;
   }
+  // Every pool gets the cap, so a stuck query cannot hold a request (or a start-up) forever.
+  const { statementTimeoutMs } = config.postgres;
   if (config.postgres.kind === 'url') {
-    const sequelize = createSequelize({ url, logger, poolMax: config.postgres.poolMax, applicationName: 'beckn-ride' });
+    const sequelize = createSequelize({ url, logger, poolMax: config.postgres.poolMax, statementTimeoutMs, applicationName: 'beckn-ride' });
     teardown.add('postgres', () => sequelize.close());
     if (config.migrateOnStart) await runMigrations({ sequelize, logger });
     return sequelize;
@@ -106,14 +108,14 @@ async function buildPostgres(config: Config, logger: Logger, teardown: Teardown)
   // outside transactions, so the service talks to it over one connection.
   // Migrations need two (one holds their lock) and run before anything else.
   if (config.migrateOnStart) {
-    const migrator = createSequelize({ url, logger, poolMax: 2, applicationName: 'beckn-ride-migrate' });
+    const migrator = createSequelize({ url, logger, poolMax: 2, statementTimeoutMs, applicationName: 'beckn-ride-migrate' });
     try {
       await runMigrations({ sequelize: migrator, logger });
     } finally {
       await migrator.close();
     }
   }
-  const sequelize = createSequelize({ url, logger, poolMax: 1, applicationName: 'beckn-ride' });
+  const sequelize = createSequelize({ url, logger, poolMax: 1, statementTimeoutMs, applicationName: 'beckn-ride' });
   teardown.add('postgres', () => sequelize.close());
   return sequelize;
 }

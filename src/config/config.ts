@@ -35,7 +35,7 @@ export interface Config {
   logLevel: LevelWithSilent;
   /** Absolute path of the embedded profile's folder. */
   dataDir: string;
-  postgres: { kind: 'url'; url: string; poolMax: number } | { kind: 'embedded'; dataDir: string; poolMax: number };
+  postgres: ({ kind: 'url'; url: string } | { kind: 'embedded'; dataDir: string }) & { poolMax: number; statementTimeoutMs: number };
   redis: { url: string; keyPrefix: string } | null;
   kafka: { brokers: string[]; clientId: string } | null;
   clickhouse: { url: string; database: string } | null;

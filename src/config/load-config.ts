@@ -172,6 +172,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
   const host = str(env, 'HOST');
   const port = num(env, 'PORT');
   const poolMax = num(env, 'DB_POOL_MAX');
+  const statementTimeoutMs = num(env, 'DB_STATEMENT_TIMEOUT_MS');
   const config: Config = {
     profile,
     http: {
@@ -187,8 +188,8 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
     dataDir,
     postgres:
       env.DATABASE_URL === undefined
-        ? { kind: 'embedded', dataDir: resolve(dataDir, 'pglite'), poolMax }
-        : { kind: 'url', url: str(env, 'DATABASE_URL'), poolMax },
+        ? { kind: 'embedded', dataDir: resolve(dataDir, 'pglite'), poolMax, statementTimeoutMs }
+        : { kind: 'url', url: str(env, 'DATABASE_URL'), poolMax, statementTimeoutMs },
     redis: env.REDIS_URL === undefined ? null : { url: str(env, 'REDIS_URL'), keyPrefix: str(env, 'REDIS_KEY_PREFIX') },
     kafka:
       env.KAFKA_BROKERS === undefined
