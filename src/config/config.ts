@@ -77,6 +77,8 @@ export interface BecknConfig {
   defaultTtl: string;
   clockSkewSeconds: number;
   rateLimitPerMinute: number;
+  /** Refusals of unauthenticated messages answered (and logged) per source address per minute. */
+  refusalsPerMinutePerAddress: number;
   duplicateWindowSeconds: number;
   signatureTtlSeconds: number;
   registryCacheTtlSeconds: number;

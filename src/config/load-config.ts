@@ -88,6 +88,7 @@ function becknConfig(env: TypedEnv, dataDir: string, cwd: string, problems: stri
     defaultTtl: str(env, 'BECKN_DEFAULT_TTL'),
     clockSkewSeconds: num(env, 'BECKN_CLOCK_SKEW_SECONDS'),
     rateLimitPerMinute: num(env, 'BECKN_RATE_LIMIT_PER_MINUTE'),
+    refusalsPerMinutePerAddress: num(env, 'BECKN_REFUSALS_PER_MINUTE_PER_ADDRESS'),
     duplicateWindowSeconds: num(env, 'BECKN_DUPLICATE_WINDOW_SECONDS'),
     signatureTtlSeconds: num(env, 'SIGNATURE_TTL_SECONDS'),
     registryCacheTtlSeconds: num(env, 'REGISTRY_CACHE_TTL_SECONDS'),

@@ -18,10 +18,10 @@ const ackSchema = {
 
 const responses = {
   200: { description: 'ACK: the message is accepted and its callback is owed', schema: ackSchema },
-  400: { description: 'NACK: schema or context invalid, stale or late', schema: ackSchema },
+  400: { description: 'NACK: body nested too deep, schema or context invalid, stale or late', schema: ackSchema },
   401: { description: 'NACK: signature missing or invalid (WWW-Authenticate / Proxy-Authenticate)', schema: ackSchema },
   409: { description: 'NACK: message_id reused with a different body', schema: ackSchema },
-  429: { description: 'NACK: rate limit of the sender exceeded', schema: ackSchema },
+  429: { description: 'NACK: rate limit of the sender, or of refused unsigned messages from its address, exceeded (Retry-After)', schema: ackSchema },
   500: { description: 'NACK: our fault; retry', schema: ackSchema },
 };
 

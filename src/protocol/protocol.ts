@@ -20,7 +20,11 @@ import { createSigner, type Signer } from './signing/index.js';
 
 export type BecknRole = 'bap' | 'bpp' | 'gateway';
 
-export interface ProtocolSettings extends InboundSettings {
+/** What BECKN_REFUSALS_PER_MINUTE_PER_ADDRESS defaults to, for a composition root that passes no refusal limit. */
+const defaultRefusalLimit = { limit: 60, windowMs: 60_000 };
+
+export interface ProtocolSettings extends Omit<InboundSettings, 'refusalLimit'> {
+  refusalLimit?: InboundSettings['refusalLimit'];
   roles: readonly BecknRole[];
   uniqueKeyId: string;
   signingPrivateKey: string;
@@ -128,10 +132,11 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
     correlation: deps.correlation,
     rateLimiter: deps.rateLimiter,
     messageLog: deps.messageLog,
+    acceptedBodySha256: (message) => inbox.acceptedBodySha256(message),
     metrics: deps.metrics,
     logger,
     clock,
-    settings,
+    settings: { ...settings, refusalLimit: settings.refusalLimit ?? defaultRefusalLimit },
   };
 
   const routes: RouteSpec[] = [];

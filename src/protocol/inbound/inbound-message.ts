@@ -15,7 +15,12 @@ export interface InboundMessage {
   startedAt: Date;
   raw: Buffer;
   truncated: boolean;
+  /** Bytes of the whole body as received; `raw` holds all of them unless `truncated`. */
+  size: number;
+  /** SHA-256 (hex) of the whole body as received. */
   bodySha256: string;
+  /** Who sent it, as far as the network says: the key its refusals are counted under (src/protocol/inbound/source-address.ts). */
+  source: string;
   contentType: string | undefined;
   /** Lower-cased names of the headers worth keeping in the message log. */
   headers: Record<string, string>;

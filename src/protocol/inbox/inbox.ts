@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { InboundMessage } from '../inbound/inbound-message.js';
 
@@ -32,6 +32,8 @@ export interface Inbox {
   enqueue(entry: Omit<InboxEntry, 'id' | 'attempts' | 'maxAttempts'>): Promise<string>;
   /** Stores an accepted inbound message for its handler. */
   accept(role: 'bap' | 'bpp', message: InboundMessage): Promise<string>;
+  /** SHA-256 (hex) of the body of this message (same role, sender, action, message_id) when the inbox holds it, else null. */
+  acceptedBodySha256(message: InboundMessage): Promise<string | null>;
   /** Leases due entries to `owner` and counts the attempt; a dead worker's entries come back after the lease. */
   claimDue(owner: string, limit: number, leaseMs: number): Promise<InboxEntry[]>;
   markDone(id: string, owner: string, transaction: Transaction): Promise<boolean>;
@@ -76,6 +78,19 @@ export function createInbox(options: { sequelize: Sequelize; clock: () => Date; 
         body: message.raw,
         receivedAt: message.startedAt,
       }),
+
+    async acceptedBodySha256(message) {
+      const { transaction_id: transactionId, message_id: messageId } = message.context ?? {};
+      if (message.role === 'gateway' || !transactionId || !messageId) return null;
+      // By transaction_id, which is indexed and holds few messages.
+      const [row] = await query<{ body: Buffer }>(
+        `SELECT body FROM ${table}
+          WHERE transaction_id = $1 AND message_id = $2 AND role = $3 AND action = $4 AND sender IS NOT DISTINCT FROM $5
+          LIMIT 1`,
+        [transactionId, messageId, message.role, message.action, message.signer?.subscriberId ?? null],
+      );
+      return row ? createHash('sha256').update(row.body).digest('hex') : null;
+    },
 
     async enqueue(entry) {
       const id = randomUUID();

@@ -24,10 +24,16 @@ export interface MessageRecord {
   /** Exact body bytes: UTF-8 text when the bytes are valid UTF-8, base64 otherwise. */
   raw_body: string;
   body_encoding: 'utf8' | 'base64';
-  /** True when the body exceeded the limit and only its first bytes are kept. */
+  /**
+   * True when only the first bytes of the body are kept: the body exceeded
+   * the limit, or an inbound message was refused before its signature
+   * verified (src/protocol/inbound/message-record.ts).
+   */
   body_truncated: boolean;
   /** SHA-256 (hex) of the full body bytes as received or sent. */
   body_sha256: string;
+  /** Inbound: bytes of the full body as received, however many of them `raw_body` keeps. */
+  body_size?: number;
   /** The signature-related and content headers, lower-cased names. */
   headers: Record<string, string>;
   signature: {
