@@ -20,7 +20,7 @@ import { buildBecknNetwork, type BecknNetwork } from './beckn-network.js';
 import { bapSettingsOf, riderRoutes, type BapDeps } from './bap/index.js';
 import { defineBppModels, driverRoutes, haversineRoutePlanner, operatorRoutes, type BppModels, type RoutePlanner } from './bpp/index.js';
 import { createMemoryDriverLocationStore, createRedisDriverLocationStore, type DriverLocationStore } from './infra/geo/index.js';
-import { createFieldCipher } from './infra/crypto/field-cipher.js';
+import { createFieldCipher, type FieldCipher } from './infra/crypto/field-cipher.js';
 import type { Logger } from './infra/logging/logger.js';
 import { createMetrics, type Metrics } from './infra/metrics/index.js';
 import { checkPostgres, createSequelize, poolStats, runMigrations, startEmbeddedPostgres } from './infra/postgres/index.js';
@@ -86,7 +86,7 @@ const ROUTE_AVERAGE_SPEED_KMPH = 25;
 
 const clickhouseMigrationsDir = fileURLToPath(new URL('../migrations/clickhouse/', import.meta.url));
 
-async function buildPostgres(config: Config, logger: Logger, teardown: Teardown): Promise<Sequelize> {
+async function buildPostgres(config: Config, logger: Logger, teardown: Teardown, cipher: FieldCipher): Promise<Sequelize> {
   let url: string;
   if (config.postgres.kind === 'url') {
     url = config.postgres.url;
@@ -100,7 +100,7 @@ async function buildPostgres(config: Config, logger: Logger, teardown: Teardown)
   if (config.postgres.kind === 'url') {
     const sequelize = createSequelize({ url, logger, poolMax: config.postgres.poolMax, statementTimeoutMs, applicationName: 'beckn-ride' });
     teardown.add('postgres', () => sequelize.close());
-    if (config.migrateOnStart) await runMigrations({ sequelize, logger });
+    if (config.migrateOnStart) await runMigrations({ sequelize, logger, cipher });
     return sequelize;
   }
   // The embedded server runs one PGlite session for every connection and
@@ -110,7 +110,7 @@ async function buildPostgres(config: Config, logger: Logger, teardown: Teardown)
   if (config.migrateOnStart) {
     const migrator = createSequelize({ url, logger, poolMax: 2, statementTimeoutMs, applicationName: 'beckn-ride-migrate' });
     try {
-      await runMigrations({ sequelize: migrator, logger });
+      await runMigrations({ sequelize: migrator, logger, cipher });
     } finally {
       await migrator.close();
     }
@@ -163,7 +163,9 @@ export async function createContext(config: Config, logger: Logger, overrides: C
   const teardown = new Teardown();
   try {
     const metrics = overrides.metrics ?? createMetrics();
-    const sequelize = await buildPostgres(config, logger, teardown);
+    // Built first: migrations that seal stored fields need it too.
+    const cipher = createFieldCipher(config.secrets.encryptionKey);
+    const sequelize = await buildPostgres(config, logger, teardown, cipher);
     metrics.trackPool('postgres', () => poolStats(sequelize));
     const redis = await buildRedis(config, teardown);
     const clickhouse = await buildClickHouse(config, logger, teardown, overrides);
@@ -210,7 +212,6 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       ? createRedisDriverLocationStore({ redis, prefix, staleAfterSeconds: DRIVER_LOCATION_STALE_AFTER_SECONDS })
       : createMemoryDriverLocationStore({ prefix, staleAfterSeconds: DRIVER_LOCATION_STALE_AFTER_SECONDS });
     const routePlanner = haversineRoutePlanner({ roadFactor: ROUTE_ROAD_FACTOR, averageSpeedKmph: ROUTE_AVERAGE_SPEED_KMPH });
-    const cipher = createFieldCipher(config.secrets.encryptionKey);
     const providerOperatorRoutes = operatorRoutes({ models: bppModels, sequelize, adminToken: config.secrets.adminToken, cipher });
     const providerDriverRoutes = driverRoutes({
       sequelize,

@@ -61,6 +61,8 @@ export interface BapDeps {
   settings: BapSettings;
   logger: Logger;
   now?: () => number;
+  /** How often the answer sweep runs (answer-timeout.ts); tests shorten it. */
+  answerSweepIntervalMs?: number;
 }
 
 

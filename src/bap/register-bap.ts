@@ -3,7 +3,7 @@ import type { HandlerRegistry } from '../protocol/handlers.js';
 import { riderAdminRoutes } from './admin-routes.js';
 import type { BapDeps } from './bap-deps.js';
 import { createRiderAuth } from './rider-auth.js';
-import { ANSWER_TIMEOUT_JOB, createAnswerTimeoutJob } from './booking/answer-timeout.js';
+import { ANSWER_SWEEP_JOB, ANSWER_TIMEOUT_JOB, createAnswerSweepJob, createAnswerTimeoutJob, startAnswerSweeps } from './booking/answer-timeout.js';
 import { bookingRoutes } from './booking/booking-routes.js';
 import { createOnConfirmHandler } from './booking/on-confirm.js';
 import { createOnInitHandler } from './booking/on-init.js';
@@ -19,12 +19,13 @@ export function riderRoutes(deps: BapDeps): RouteSpec[] {
   return [...riderAdminRoutes(deps, auth), ...searchRoutes(deps, auth), ...bookingRoutes(deps, auth), ...rideRoutes(deps, auth)];
 }
 
-/** Schedulers the answer timeout job is registered with (registerBap may run twice on one context). */
+/** Schedulers the answer timeout and sweep jobs are registered with (registerBap may run twice on one context). */
 const answerTimeoutsOn = new WeakSet<object>();
 
 /**
- * Registers the rider side's callback handlers, and the job that ends a wait
- * for an answer that never comes, when this process plays the BAP role. A
+ * Registers the rider side's callback handlers, the job that ends a wait
+ * for an answer that never comes and the sweep that ends those whose job
+ * was lost (its first run due now), when this process plays the BAP role. A
  * callback whose handler the caller registered already (a test's
  * `beforeStart`) keeps it.
  */
@@ -44,6 +45,8 @@ export function registerBap(ctx: { config: { beckn: { roles: readonly string[] }
   if (!answerTimeoutsOn.has(deps.scheduler)) {
     answerTimeoutsOn.add(deps.scheduler);
     deps.scheduler.register(ANSWER_TIMEOUT_JOB, createAnswerTimeoutJob(deps));
+    deps.scheduler.register(ANSWER_SWEEP_JOB, createAnswerSweepJob(deps));
+    startAnswerSweeps(deps).catch((error: unknown) => deps.logger.error({ err: error }, 'could not start the answer sweeps; another replica or the next start will'));
   }
   register('on_status', () => createOrderUpdateHandler(deps));
   register('on_update', () => createOrderUpdateHandler(deps));

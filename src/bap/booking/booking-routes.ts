@@ -68,7 +68,7 @@ export function bookingRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
           );
           const quoteId = randomUUID();
           await insertQuote(sequelize, transaction, { id: quoteId, estimateId: estimate.id, selectMessageId: sent.messageId });
-          await scheduleAnswerTimeout(deps, 'select', sent.messageId);
+          scheduleAnswerTimeout(deps, transaction, 'select', sent.messageId);
           return { status: 202, body: { quoteId } };
         });
       },
@@ -129,7 +129,7 @@ export function bookingRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
             currency: quote.currency,
             init_message_id: sent.messageId,
           });
-          await scheduleAnswerTimeout(deps, 'init', sent.messageId);
+          scheduleAnswerTimeout(deps, transaction, 'init', sent.messageId);
           return { status: 202, body: { bookingId } };
         });
       },
@@ -142,7 +142,7 @@ export function bookingRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
       responses: { 200: { description: 'The booking' }, 404: { description: 'No such booking of this rider' } },
       handler: async ({ params, req }, res) => {
         const bookingId = params.id as string;
-        const view = isUuid(bookingId) ? await readBookingView(sequelize, bookingId, auth.riderOf(req)) : null;
+        const view = isUuid(bookingId) ? await readBookingView(deps, bookingId, auth.riderOf(req)) : null;
         if (!view) throw new AppError('NOT_FOUND', `booking ${bookingId} not found`);
         res.json(view);
       },

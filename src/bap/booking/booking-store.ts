@@ -1,5 +1,6 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { BAP_SCHEMA } from '../bap-deps.js';
+import type { SealedPhone } from '../ride/driver-phone.js';
 
 const S = BAP_SCHEMA;
 
@@ -225,7 +226,7 @@ export interface NewRide {
   bppRideId: string | null;
   state: string;
   driverName: string | null;
-  driverPhone: string | null;
+  driverPhone: SealedPhone | null;
   vehicleNumber: string | null;
   vehicleVariant: string | null;
   otp: string | null;
@@ -236,10 +237,21 @@ export interface NewRide {
 /** The ride of a confirmed booking, with its first state in the history (position 0). */
 export async function insertRide(sequelize: Sequelize, transaction: Transaction, ride: NewRide): Promise<void> {
   await sequelize.query(
-    `INSERT INTO ${S}.ride (id, booking_id, bpp_ride_id, state, driver_name, driver_phone, vehicle_number, vehicle_variant, otp)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    `INSERT INTO ${S}.ride (id, booking_id, bpp_ride_id, state, driver_name, driver_phone_encrypted, driver_phone_hash, vehicle_number, vehicle_variant, otp)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
     {
-      bind: [ride.id, ride.bookingId, ride.bppRideId, ride.state, ride.driverName, ride.driverPhone, ride.vehicleNumber, ride.vehicleVariant, ride.otp],
+      bind: [
+        ride.id,
+        ride.bookingId,
+        ride.bppRideId,
+        ride.state,
+        ride.driverName,
+        ride.driverPhone?.encrypted ?? null,
+        ride.driverPhone?.hash ?? null,
+        ride.vehicleNumber,
+        ride.vehicleVariant,
+        ride.otp,
+      ],
       transaction,
     },
   );

@@ -1,4 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { FieldCipher } from '../../infra/crypto/field-cipher.js';
 import { BAP_SCHEMA } from '../bap-deps.js';
 import { trimMoney } from '../search/search-store.js';
 import { bookingColumns, type BookingRow } from './booking-store.js';
@@ -9,7 +10,7 @@ interface RideRow {
   id: string;
   state: string;
   driver_name: string | null;
-  driver_phone: string | null;
+  driver_phone_encrypted: string | null;
   vehicle_number: string | null;
   vehicle_variant: string | null;
   otp: string | null;
@@ -59,12 +60,18 @@ const query = <T extends object>(sequelize: Sequelize, sql: string, bind: unknow
  * rider's (or does not exist). `updatedAt` is the latest change of the
  * booking, its ride or its cancellation: a stream can key its events on it.
  */
-export async function readBookingView(sequelize: Sequelize, bookingId: string, personId: string, transaction?: Transaction): Promise<BookingView | null> {
+export async function readBookingView(
+  deps: { sequelize: Sequelize; cipher: FieldCipher },
+  bookingId: string,
+  personId: string,
+  transaction?: Transaction,
+): Promise<BookingView | null> {
+  const { sequelize } = deps;
   const [booking] = await query<BookingRow>(sequelize, `SELECT ${bookingColumns} FROM ${S}.booking b WHERE b.id = $1 AND b.person_id = $2`, [bookingId, personId], transaction);
   if (!booking) return null;
   const [ride] = await query<RideRow>(
     sequelize,
-    `SELECT id, state, driver_name, driver_phone, vehicle_number, vehicle_variant, otp, final_fare::text AS final_fare, final_fare_breakup, updated_at
+    `SELECT id, state, driver_name, driver_phone_encrypted, vehicle_number, vehicle_variant, otp, final_fare::text AS final_fare, final_fare_breakup, updated_at
        FROM ${S}.ride WHERE booking_id = $1`,
     [booking.id],
     transaction,
@@ -93,7 +100,8 @@ export async function readBookingView(sequelize: Sequelize, bookingId: string, p
       ? {
           // While a withdrawn driver is being replaced the history ends in RIDE_CONFIRMED: no driver yet.
           state: history.at(-1)?.state === 'RIDE_CONFIRMED' && ride.state !== 'RIDE_CANCELLED' ? 'RIDE_CONFIRMED' : ride.state,
-          driver: { name: ride.driver_name, phone: ride.driver_phone },
+          // The rider calls the driver: the one reader that unseals the number.
+          driver: { name: ride.driver_name, phone: ride.driver_phone_encrypted === null ? null : deps.cipher.decrypt(ride.driver_phone_encrypted) },
           vehicle: { number: ride.vehicle_number, variant: ride.vehicle_variant },
           otp: ride.otp,
           history: history.map((event) => ({ state: event.state, at: new Date(event.at).toISOString() })),

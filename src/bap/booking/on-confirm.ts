@@ -3,6 +3,7 @@ import { NackError } from '../../protocol/errors/index.js';
 import type { CallbackHandler } from '../../protocol/handlers.js';
 import { fromDomainState } from '../../protocol/vocabulary/index.js';
 import { bookingChannel } from '../bap-deps.js';
+import { sealPhone } from '../ride/driver-phone.js';
 import { announce, recordApplied } from '../callback-record.js';
 import { bookingAnswerOf } from './booking-answer.js';
 import { insertRide, updateBooking } from './booking-store.js';
@@ -57,7 +58,7 @@ export function createOnConfirmHandler(deps: BookingCallbackDeps): CallbackHandl
         bppRideId: null,
         state,
         driverName: text(fulfillment?.agent?.person?.name),
-        driverPhone: text(fulfillment?.agent?.contact?.phone),
+        driverPhone: sealPhone(deps.cipher, text(fulfillment?.agent?.contact?.phone)),
         vehicleNumber: text(fulfillment?.vehicle?.registration),
         vehicleVariant: text(fulfillment?.vehicle?.variant),
         otp: otpOf(fulfillment),

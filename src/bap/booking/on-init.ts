@@ -45,7 +45,7 @@ export function createOnInitHandler(deps: BookingCallbackDeps): CallbackHandler 
         cancellation_terms: order.cancellation_terms ?? null,
         confirm_message_id: sent.messageId,
       });
-      await scheduleAnswerTimeout(deps, 'confirm', sent.messageId);
+      scheduleAnswerTimeout(deps, transaction, 'confirm', sent.messageId);
       await recordApplied(deps.sequelize, transaction, callback, `booking ${booking.id} confirming`);
     }
     transaction.afterCommit(() => announce(deps, bookingChannel(booking.id)));

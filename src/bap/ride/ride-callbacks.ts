@@ -1,12 +1,14 @@
 import { parseGps } from '../../infra/geo/index.js';
 import type { Sequelize, Transaction } from 'sequelize';
 import type { CorrelationStore } from '../../infra/correlation/index.js';
+import type { FieldCipher } from '../../infra/crypto/field-cipher.js';
 import type { Logger } from '../../infra/logging/logger.js';
 import { findSentRequest } from '../../protocol/correlation/index.js';
 import { NackError } from '../../protocol/errors/index.js';
 import type { AcceptedMessage, CallbackHandler } from '../../protocol/handlers.js';
 import { BAP_SCHEMA } from '../bap-deps.js';
 import { recordApplied } from '../callback-record.js';
+import { sealPhone } from './driver-phone.js';
 import { keepReply } from './replies.js';
 import {
   applyRideChange,
@@ -24,6 +26,8 @@ import { findCallbackBooking, upsertCancellation, type RideBooking } from './rid
 
 export interface RideCallbackDeps {
   sequelize: Sequelize;
+  /** Seals the driver's phone number before it is stored. */
+  cipher: FieldCipher;
   correlation: CorrelationStore;
   logger: Logger;
 }
@@ -105,12 +109,12 @@ function reportedState(order: OrderMessage): RideState | null {
   return null;
 }
 
-function detailsOf(order: OrderMessage): RideDetails {
+function detailsOf(cipher: FieldCipher, order: OrderMessage): RideDetails {
   const fulfillment = order.fulfillments?.[0];
   const start = fulfillment?.stops?.find((stop) => (stop.type ?? '').toUpperCase() === 'START');
   return {
     driverName: fulfillment?.agent?.person?.name ?? null,
-    driverPhone: fulfillment?.agent?.contact?.phone ?? null,
+    driverPhone: sealPhone(cipher, fulfillment?.agent?.contact?.phone),
     vehicleNumber: fulfillment?.vehicle?.registration ?? null,
     vehicleVariant: fulfillment?.vehicle?.variant ?? null,
     otp: start?.authorization?.token ?? null,
@@ -156,7 +160,7 @@ export function createOrderUpdateHandler(deps: RideCallbackDeps): CallbackHandle
       }
       const ride = await lockRide(deps.sequelize, transaction, booking.id);
       if (!ride) throw new NackError('INVALID_ORDER_STATE', 'the order has no ride yet', '/message/order/id');
-      await updateRideDetails(deps.sequelize, transaction, ride.id, detailsOf(order));
+      await updateRideDetails(deps.sequelize, transaction, ride.id, detailsOf(deps.cipher, order));
       await recordApplied(deps.sequelize, transaction, callback, 'details only');
       keepReply(deps, transaction, booking.id, callback.context.message_id, { action: callback.action, data: { state: ride.state } });
       return;
@@ -166,7 +170,7 @@ export function createOrderUpdateHandler(deps: RideCallbackDeps): CallbackHandle
       state,
       messageId: callback.context.message_id ?? '',
       at: atOf(order, callback),
-      details: detailsOf(order),
+      details: detailsOf(deps.cipher, order),
       finalFare: state === 'RIDE_ENDED' ? finalFareOf(order) : null,
     });
     if (state === 'RIDE_CANCELLED' && applied.transition.kind === 'advance') {

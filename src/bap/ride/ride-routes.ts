@@ -85,7 +85,7 @@ export function rideRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
     throw new AppError('CONFLICT', `the provider refused: ${reply.error?.message || reply.error?.code}`, { bppCode: reply.error?.code });
   };
   const view = async (req: Request, bookingId: string) => {
-    const current = await readBookingView(sequelize, bookingId, auth.riderOf(req));
+    const current = await readBookingView(deps, bookingId, auth.riderOf(req));
     if (!current) throw new AppError('NOT_FOUND', `booking ${bookingId} not found`);
     return current;
   };
@@ -106,7 +106,7 @@ export function rideRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
         const booking = await ownBooking(req, params.id as string);
         const personId = auth.riderOf(req);
         await streamView(deps, req, res, bookingChannel(booking.id), async () => {
-          const current = await readBookingView(sequelize, booking.id, personId);
+          const current = await readBookingView(deps, booking.id, personId);
           if (!current) return { items: [], done: true };
           const key = [current.status, current.ride?.state ?? '-', current.ride?.history.length ?? 0, current.cancellation?.status ?? '-'].join(':');
           return { items: [{ key, event: 'booking', data: current }], done: current.status === 'COMPLETED' || current.status === 'CANCELLED' || current.status === 'FAILED' };

@@ -2,6 +2,7 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { NackError } from '../../protocol/errors/index.js';
 import { fromDomainState } from '../../protocol/vocabulary/index.js';
 import { BAP_SCHEMA } from '../bap-deps.js';
+import type { SealedPhone } from './driver-phone.js';
 
 /** The ride's states on the rider side, in the order a ride goes through them (ONDC:TRV10 fulfillment states). */
 export const RIDE_STATES = ['RIDE_ASSIGNED', 'RIDE_ENROUTE_PICKUP', 'RIDE_ARRIVED_PICKUP', 'RIDE_STARTED', 'RIDE_ENDED', 'RIDE_CANCELLED'] as const;
@@ -81,7 +82,7 @@ export function nextRideState(current: RideState, incoming: ReportedRideState, a
 /** What a callback tells about the ride besides its state. */
 export interface RideDetails {
   driverName?: string | null;
-  driverPhone?: string | null;
+  driverPhone?: SealedPhone | null;
   vehicleNumber?: string | null;
   vehicleVariant?: string | null;
   otp?: string | null;
@@ -128,23 +129,25 @@ const lockSql = `
 /** What the BPP said of the driver who withdrew goes: driver, vehicle number, OTP, the BPP's ride id and the last position. */
 const withdrawSql = `
   UPDATE ${BAP_SCHEMA}.ride SET
-    state = 'RIDE_ASSIGNED', driver_name = NULL, driver_phone = NULL, vehicle_number = NULL, otp = NULL, bpp_ride_id = NULL,
+    state = 'RIDE_ASSIGNED', driver_name = NULL, driver_phone_encrypted = NULL, driver_phone_hash = NULL, vehicle_number = NULL, otp = NULL, bpp_ride_id = NULL,
     driver_lat = NULL, driver_lon = NULL, driver_location_at = NULL, updated_at = now()
   WHERE id = $1`;
 
+// The number is compared by its keyed hash ($4): each sealing of it differs, so only another number replaces the sealed one.
 const detailsSql = `
   UPDATE ${BAP_SCHEMA}.ride SET
     driver_name = COALESCE($2, driver_name),
-    driver_phone = COALESCE($3, driver_phone),
-    vehicle_number = COALESCE($4, vehicle_number),
-    vehicle_variant = COALESCE($5, vehicle_variant),
-    otp = COALESCE($6, otp),
-    bpp_ride_id = COALESCE($7, bpp_ride_id),
+    driver_phone_encrypted = CASE WHEN $4::text IS NOT NULL AND $4 IS DISTINCT FROM driver_phone_hash THEN $3 ELSE driver_phone_encrypted END,
+    driver_phone_hash = COALESCE($4, driver_phone_hash),
+    vehicle_number = COALESCE($5, vehicle_number),
+    vehicle_variant = COALESCE($6, vehicle_variant),
+    otp = COALESCE($7, otp),
+    bpp_ride_id = COALESCE($8, bpp_ride_id),
     updated_at = now()
   WHERE id = $1 AND (
-    driver_name IS DISTINCT FROM COALESCE($2, driver_name) OR driver_phone IS DISTINCT FROM COALESCE($3, driver_phone)
-    OR vehicle_number IS DISTINCT FROM COALESCE($4, vehicle_number) OR vehicle_variant IS DISTINCT FROM COALESCE($5, vehicle_variant)
-    OR otp IS DISTINCT FROM COALESCE($6, otp) OR bpp_ride_id IS DISTINCT FROM COALESCE($7, bpp_ride_id))`;
+    driver_name IS DISTINCT FROM COALESCE($2, driver_name) OR driver_phone_hash IS DISTINCT FROM COALESCE($4, driver_phone_hash)
+    OR vehicle_number IS DISTINCT FROM COALESCE($5, vehicle_number) OR vehicle_variant IS DISTINCT FROM COALESCE($6, vehicle_variant)
+    OR otp IS DISTINCT FROM COALESCE($7, otp) OR bpp_ride_id IS DISTINCT FROM COALESCE($8, bpp_ride_id))`;
 
 /** Locks the booking's ride (and booking) for a change; null when the booking has no ride. */
 export async function lockRide(sequelize: Sequelize, transaction: Transaction, bookingId: string): Promise<LockedRide | null> {
@@ -154,7 +157,8 @@ export async function lockRide(sequelize: Sequelize, transaction: Transaction, b
 
 /** Stores what the BPP said about the driver and vehicle; absent fields keep what we had, and a repeat changes nothing. */
 export async function updateRideDetails(sequelize: Sequelize, transaction: Transaction, rideId: string, details: RideDetails): Promise<void> {
-  const values = [details.driverName, details.driverPhone, details.vehicleNumber, details.vehicleVariant, details.otp, details.bppRideId];
+  const phone = details.driverPhone;
+  const values = [details.driverName, phone?.encrypted, phone?.hash, details.vehicleNumber, details.vehicleVariant, details.otp, details.bppRideId];
   if (values.every((value) => value === undefined || value === null)) return;
   await sequelize.query(detailsSql, { bind: [rideId, ...values.map((value) => value ?? null)], transaction });
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Sequelize } from 'sequelize';
 import { Umzug } from 'umzug';
+import type { FieldCipher } from '../crypto/field-cipher.js';
 import type { Logger } from '../logging/logger.js';
 import type { MigrationContext } from './migration-context.js';
 import { loadMigrationFiles } from './migration-files.js';
@@ -12,6 +13,8 @@ export interface MigrationOptions {
   logger: Logger;
   /** Folder of `NNNN-description.ts` files; defaults to the repository's `migrations/postgres/`. */
   dir?: string;
+  /** Handed to the migrations that encrypt stored fields (MigrationContext.cipher). */
+  cipher?: FieldCipher;
 }
 
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/postgres/', import.meta.url));
@@ -41,8 +44,8 @@ export async function pendingMigrations(options: MigrationOptions): Promise<stri
   return (await umzug.pending()).map((migration) => migration.name);
 }
 
-function createUmzug({ sequelize, logger, dir = DEFAULT_MIGRATIONS_DIR }: MigrationOptions, log: MigrationLog) {
-  const context: MigrationContext = { sequelize, queryInterface: sequelize.getQueryInterface() };
+function createUmzug({ sequelize, logger, dir = DEFAULT_MIGRATIONS_DIR, cipher }: MigrationOptions, log: MigrationLog) {
+  const context: MigrationContext = { sequelize, queryInterface: sequelize.getQueryInterface(), ...(cipher ? { cipher } : {}) };
   return new Umzug<MigrationContext>({
     migrations: () => loadMigrationFiles(dir),
     context,

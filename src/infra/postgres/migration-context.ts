@@ -1,4 +1,5 @@
 import type { QueryInterface, Sequelize } from 'sequelize';
+import type { FieldCipher } from '../crypto/field-cipher.js';
 
 /**
  * What every migration under `migrations/postgres/` receives as `context`.
@@ -12,6 +13,12 @@ import type { QueryInterface, Sequelize } from 'sequelize';
 export interface MigrationContext {
   sequelize: Sequelize;
   queryInterface: QueryInterface;
+  /**
+   * The field cipher under the service's encryption key, for a migration
+   * that seals stored values; absent when the runner was given no key, and
+   * such a migration then refuses rather than leave plain values behind.
+   */
+  cipher?: FieldCipher;
 }
 
 export interface MigrationParams {
