@@ -14,7 +14,7 @@ import { createSearchHandler } from './search/index.js';
 
 /** What the provider side's handlers need from the application context. */
 export interface BppRuntime {
-  config: { beckn: { roles: readonly string[]; subscriberIds: { bpp: string } } };
+  config: { beckn: { roles: readonly string[]; subscriberIds: { bpp: string } }; bpp: { driverMaxParallelOffers: number } };
   beckn: { protocol: { handlers: HandlerRegistry; sender: MessageSender } };
   sequelize: Sequelize;
   driverLocations: DriverLocationStore;
@@ -61,19 +61,20 @@ export function registerBpp(ctx: BppRuntime, options: BppOptions = {}): void {
         offerExpiryMs: options.offerExpiryMs ?? OFFER_EXPIRY_MS,
         allocationWindowMs: options.allocationWindowMs ?? ALLOCATION_WINDOW_MS,
         quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS,
+        maxOffersPerDriver: ctx.config.bpp.driverMaxParallelOffers,
         logger: ctx.logger,
       }),
     );
     const { sequelize, driverLocations, scheduler, logger } = ctx;
     const sender = ctx.beckn.protocol.sender;
-    const reallocation = reallocationEnd({ sequelize, sender, quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS, nightShiftTimeZone: NIGHT_SHIFT_TIME_ZONE, logger });
+    const reallocation = reallocationEnd({ sequelize, sender, quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS, logger });
     ctx.scheduler.register(ALLOCATION_BATCH_JOB, createAllocationBatchJob({ sequelize, driverLocations, scheduler, logger, sender, reallocation }));
   }
   const bookingDeps = { sequelize: ctx.sequelize, quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS, logger: ctx.logger };
   if (!handlers.request('init')) handlers.onRequest('init', createInitHandler(bookingDeps));
   if (!handlers.request('confirm')) handlers.onRequest('confirm', createConfirmHandler(bookingDeps));
   if (!handlers.deadLetter('on_confirm')) handlers.onDeadLetter('on_confirm', createUndeliveredConfirmListener(bookingDeps));
-  if (!handlers.request('cancel')) handlers.onRequest('cancel', createCancelHandler({ ...bookingDeps, nightShiftTimeZone: NIGHT_SHIFT_TIME_ZONE }));
+  if (!handlers.request('cancel')) handlers.onRequest('cancel', createCancelHandler(bookingDeps));
   const aftercareDeps = { ...bookingDeps, driverLocations: ctx.driverLocations, routePlanner: ctx.routePlanner, nightShiftTimeZone: NIGHT_SHIFT_TIME_ZONE };
   if (!handlers.request('status')) handlers.onRequest('status', createStatusHandler(aftercareDeps));
   if (!handlers.request('track')) handlers.onRequest('track', createTrackHandler(aftercareDeps));

@@ -47,6 +47,13 @@ export interface Config {
   audit: AuditConfig;
   /** Seed the demo operator and simulated drivers at start. */
   demoNetwork: boolean;
+  bpp: BppConfig;
+}
+
+/** The provider side's allocation settings. */
+export interface BppConfig {
+  /** Open ride offers one driver may hold at once, over every ride looking for a driver. */
+  driverMaxParallelOffers: number;
 }
 
 export interface AuditConfig {

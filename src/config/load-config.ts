@@ -211,6 +211,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
     secrets,
     beckn,
     audit,
+    bpp: { driverMaxParallelOffers: num(env, 'DRIVER_MAX_PARALLEL_OFFERS') },
   };
   return { config: deepFreeze(config), generatedSecrets: generated };
 }

@@ -77,6 +77,7 @@ export const variables = {
   AUDIT_SINK_BATCH_SIZE: { schema: { type: 'integer', minimum: 1, maximum: 100000 }, default: 5000, description: 'Most records the audit sink inserts into ClickHouse at once.' },
   AUDIT_RETENTION_MONTHS: { schema: { type: 'integer', minimum: 1, maximum: 1200 }, default: 24, description: 'Monthly partitions of beckn_message_log older than this are dropped by the audit sink.' },
   PII_RULES_FILE: { schema: { type: 'string', minLength: 1 }, description: 'JSON rules masking PII on audit reads; defaults to `src/audit/pii-rules.json`.' },
+  DRIVER_MAX_PARALLEL_OFFERS: { schema: { type: 'integer', minimum: 1, maximum: 50 }, default: 3, description: 'Open ride offers one driver may hold at once (across rides); allocation passes over a driver who holds this many.' },
 } as const satisfies Record<string, VariableSpec>;
 
 export type VariableName = keyof typeof variables;

@@ -11,7 +11,7 @@ import { buildCurrentOrder, findConfirmedOrder, isCancelled } from './order-look
  * on_cancel answered it. An order this BAP never confirmed is answered with
  * an order-not-found error.
  */
-export function createStatusHandler(deps: Pick<AftercareDeps, 'sequelize' | 'quoteTtlSeconds' | 'nightShiftTimeZone' | 'logger'>): RequestHandler {
+export function createStatusHandler(deps: Pick<AftercareDeps, 'sequelize' | 'quoteTtlSeconds' | 'logger'>): RequestHandler {
   return async (request, transaction) => {
     const named = readOrderRef(request.message, ['order_id', 'ref_id']);
     if (!named) return { error: { code: AFTERCARE_ERRORS.invalidRequest, message: 'the request names no order', paths: 'message.order_id' } };

@@ -113,6 +113,7 @@ export async function offerNewBatch(
     round: input.round,
     size: input.tuning.batchSize,
     radiusMeters: input.tuning.offerRadiusMeters,
+    maxOffersPerDriver: input.tuning.maxOffersPerDriver,
   });
   if (candidates.length === 0) return null;
   const until = await offerBatch(deps.sequelize, transaction, {

@@ -89,20 +89,36 @@ export interface Candidate {
   queuePriority: number | null;
 }
 
+/** Online drivers of the merchant driving the estimate's variant, among the ids in $1. */
+const candidateSql = `
+  FROM ${BPP_SCHEMA}.driver d JOIN ${BPP_SCHEMA}.vehicle v ON v.driver_id = d.id
+ WHERE d.id = ANY($1::uuid[]) AND d.merchant_id = $2 AND d.status = 'ONLINE' AND v.variant = $3`;
+
 /**
- * Online drivers of the merchant driving the estimate's variant, who have no
- * offer of this round of the allocation yet (declined, expired or still open
- * alike) and never had a ride of its booking (a driver who cancelled it is
- * not offered it again).
+ * Row-locks the candidates until the transaction ends, in id order so that
+ * allocations locking overlapping sets never deadlock. Offers only become
+ * visible to others when the offering transaction commits, so the bound on
+ * open offers is counted under a lock held until then (a row lock, not a
+ * lease released before the commit): a second allocation reaching for the
+ * same driver waits, and its next statement sees the offers of the first.
+ * NO KEY UPDATE leaves the driver free to be referenced by new offers.
+ */
+const lockCandidatesSql = `SELECT d.id ${candidateSql} ORDER BY d.id FOR NO KEY UPDATE OF d`;
+
+/**
+ * The candidates who have no offer of this round of the allocation yet
+ * (declined, expired or still open alike), never had a ride of its booking
+ * (a driver who cancelled it is not offered it again) and hold fewer than
+ * $6 open offers of any allocation.
  */
 const eligibleSql = `
-  SELECT d.id
-    FROM ${BPP_SCHEMA}.driver d JOIN ${BPP_SCHEMA}.vehicle v ON v.driver_id = d.id
-   WHERE d.id = ANY($1::uuid[]) AND d.merchant_id = $2 AND d.status = 'ONLINE' AND v.variant = $3
+  SELECT d.id ${candidateSql}
      AND NOT EXISTS (SELECT 1 FROM ${BPP_SCHEMA}.ride_offer o WHERE o.allocation_id = $4::uuid AND o.round = $5 AND o.driver_id = d.id)
      AND NOT EXISTS (
        SELECT 1 FROM ${BPP_SCHEMA}.ride r JOIN ${BPP_SCHEMA}.booking b ON b.id = r.booking_id
-        WHERE b.allocation_id = $4::uuid AND r.driver_id = d.id)`;
+        WHERE b.allocation_id = $4::uuid AND r.driver_id = d.id)
+     AND (SELECT count(*) FROM ${BPP_SCHEMA}.ride_offer held
+           WHERE held.driver_id = d.id AND held.status = 'OFFERED' AND held.expires_at > now()) < $6`;
 
 /** The rank of a queue whose category has no priority: after every configured one (at most 1000). */
 const UNRANKED_QUEUE = 1_000_000;
@@ -143,22 +159,26 @@ const NEARBY_LOOKUP_LIMIT = 200;
 
 /**
  * The next batch of an allocation: at most `size` eligible drivers within
- * `radiusMeters` of the pickup. Drivers waiting in a special-location queue
- * of the pickup come first, queue by queue in priority order, then everyone
- * else; within each group the nearest first.
+ * `radiusMeters` of the pickup, each holding fewer than `maxOffersPerDriver`
+ * open offers. Drivers waiting in a special-location queue of the pickup
+ * come first, queue by queue in priority order, then everyone else; within
+ * each group the nearest first. The candidates stay row-locked until the
+ * transaction ends (see lockCandidatesSql).
  */
 export async function findBatch(
   sequelize: Sequelize,
   transaction: Transaction,
   driverLocations: DriverLocationStore,
-  input: { estimate: SelectedEstimate; allocationId: string | null; round: number; size: number; radiusMeters: number },
+  input: { estimate: SelectedEstimate; allocationId: string | null; round: number; size: number; radiusMeters: number; maxOffersPerDriver: number },
 ): Promise<Candidate[]> {
   const { estimate } = input;
   const nearby = await driverLocations.nearby(estimate.from, input.radiusMeters, { limit: NEARBY_LOOKUP_LIMIT });
   if (nearby.length === 0) return [];
+  const candidates = [nearby.map((d) => d.driverId), estimate.merchantId, estimate.variant];
+  await sequelize.query(lockCandidatesSql, { type: QueryTypes.SELECT, bind: candidates, transaction });
   const rows = await sequelize.query<{ id: string }>(eligibleSql, {
     type: QueryTypes.SELECT,
-    bind: [nearby.map((d) => d.driverId), estimate.merchantId, estimate.variant, input.allocationId, input.round],
+    bind: [...candidates, input.allocationId, input.round, input.maxOffersPerDriver],
     transaction,
   });
   const eligibleIds = new Set(rows.map((row) => row.id));

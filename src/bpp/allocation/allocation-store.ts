@@ -13,6 +13,8 @@ export interface AllocationTuning {
   offerExpiryMs: number;
   /** Drivers farther than this from the pickup get no offer. */
   offerRadiusMeters: number;
+  /** A driver holding this many open offers (of any allocation) gets no more. */
+  maxOffersPerDriver: number;
 }
 
 export interface NewAllocation {
@@ -57,13 +59,14 @@ interface AllocationRow {
   batch_size: number;
   offer_expiry_ms: number;
   offer_radius_meters: number;
+  max_driver_offers: number;
   deadline: Date;
   window_ended: boolean;
   select_context: BecknContext;
 }
 
-const lockColumns = `id, estimate_id, status, driver_id, batch, round, reallocation_reason_code, batch_size, offer_expiry_ms, offer_radius_meters, deadline,
-  deadline <= now() AS window_ended, select_context`;
+const lockColumns = `id, estimate_id, status, driver_id, batch, round, reallocation_reason_code, batch_size, offer_expiry_ms, offer_radius_meters,
+  max_driver_offers, deadline, deadline <= now() AS window_ended, select_context`;
 
 const toLocked = (row: AllocationRow): LockedAllocation => ({
   id: row.id,
@@ -73,7 +76,12 @@ const toLocked = (row: AllocationRow): LockedAllocation => ({
   batch: row.batch,
   round: row.round,
   reallocationReasonCode: row.reallocation_reason_code,
-  tuning: { batchSize: row.batch_size, offerExpiryMs: row.offer_expiry_ms, offerRadiusMeters: row.offer_radius_meters },
+  tuning: {
+    batchSize: row.batch_size,
+    offerExpiryMs: row.offer_expiry_ms,
+    offerRadiusMeters: row.offer_radius_meters,
+    maxOffersPerDriver: row.max_driver_offers,
+  },
   deadline: new Date(row.deadline),
   windowEnded: row.window_ended,
   selectContext: row.select_context,
@@ -116,8 +124,8 @@ export async function createAllocation(sequelize: Sequelize, transaction: Transa
   await sequelize.query(
     `INSERT INTO ${BPP_SCHEMA}.allocation (
        id, estimate_id, search_request_id, transaction_id, select_context, status, currency, quoted_value, deadline,
-       batch, batch_size, offer_expiry_ms, offer_radius_meters
-     ) VALUES ($1, $2, $3, $4, $5::jsonb, 'SEARCHING', $6, $7, now() + make_interval(secs => $8::double precision / 1000), 1, $9, $10, $11)`,
+       batch, batch_size, offer_expiry_ms, offer_radius_meters, max_driver_offers
+     ) VALUES ($1, $2, $3, $4, $5::jsonb, 'SEARCHING', $6, $7, now() + make_interval(secs => $8::double precision / 1000), 1, $9, $10, $11, $12)`,
     {
       bind: [
         input.id,
@@ -131,6 +139,7 @@ export async function createAllocation(sequelize: Sequelize, transaction: Transa
         input.tuning.batchSize,
         input.tuning.offerExpiryMs,
         input.tuning.offerRadiusMeters,
+        input.tuning.maxOffersPerDriver,
       ],
       transaction,
     },

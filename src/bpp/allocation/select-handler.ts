@@ -26,6 +26,8 @@ export interface SelectHandlerDeps {
   allocationWindowMs: number;
   /** How long the quote of the on_select that names the driver stays valid. */
   quoteTtlSeconds: number;
+  /** A driver holding this many open offers (of any allocation) is passed over. */
+  maxOffersPerDriver: number;
   logger: Logger;
 }
 
@@ -69,7 +71,12 @@ export function allocationWindowMs(ttl: string | undefined, maxMs: number, sentA
  * on_select will answer the latest select; failed, a fresh allocation starts.
  */
 export function createSelectHandler(deps: SelectHandlerDeps): RequestHandler {
-  const tuning: AllocationTuning = { batchSize: deps.batchSize, offerExpiryMs: deps.offerExpiryMs, offerRadiusMeters: deps.offerRadiusMeters };
+  const tuning: AllocationTuning = {
+    batchSize: deps.batchSize,
+    offerExpiryMs: deps.offerExpiryMs,
+    offerRadiusMeters: deps.offerRadiusMeters,
+    maxOffersPerDriver: deps.maxOffersPerDriver,
+  };
   return async (request, transaction) => {
     const itemId = selectedItemId(request.message);
     if (itemId === null) return { error: { code: SELECT_ERRORS.invalidRequest, message: 'no selected item', paths: 'message.order.items' } };

@@ -1,4 +1,4 @@
-import { cancellationFee, formatMoney, type FareBreakup, type FarePolicy, type FulfillmentState } from '../domain/index.js';
+import { cancellationFee, formatMoney, parseMoney, zero, type FareBreakup, type FarePolicy, type FulfillmentState, type Money } from '../domain/index.js';
 import { buildSelectQuote, foldQuoteBreakup } from '../allocation/select-quote.js';
 import type { SelectedEstimate } from '../allocation/allocation-data.js';
 import type { AssignedDriver, StoredBooking } from './booking-store.js';
@@ -22,6 +22,25 @@ export function cancellationTerms(policy: FarePolicy): Record<string, unknown>[]
       cancellation_fee: { amount: { currency: policy.currency, value: fee ? formatMoney(fee) : '0' } },
     };
   });
+}
+
+interface CancellationTerm {
+  fulfillment_state?: { descriptor?: { code?: unknown } };
+  cancellation_fee?: { amount?: { currency?: unknown; value?: unknown } };
+}
+
+/**
+ * The fee a booking's cancellation terms (stored as on_init sent them) set
+ * for cancelling in `state`; a state they do not list costs nothing. The
+ * terms are what the rider agreed to, so they decide the fee even after the
+ * operator changed the fare policy they were built from.
+ */
+export function agreedCancellationFee(terms: readonly unknown[], state: FulfillmentState, currency: string): Money {
+  const term = (terms as CancellationTerm[]).find((t) => t.fulfillment_state?.descriptor?.code === state);
+  if (!term) return zero(currency);
+  const amount = term.cancellation_fee?.amount;
+  if (amount?.currency !== currency || typeof amount.value !== 'string') throw new Error(`the cancellation terms for ${state} carry no fee in ${currency}`);
+  return parseMoney(amount.value, currency);
 }
 
 type Order = Record<string, unknown> & { fulfillments: Record<string, unknown>[]; items: Record<string, unknown>[] };

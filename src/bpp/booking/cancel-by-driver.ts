@@ -28,7 +28,6 @@ export interface DriverCancelDeps {
   sequelize: Sequelize;
   sender: MessageSender;
   quoteTtlSeconds: number;
-  nightShiftTimeZone: string;
   /** Finds the drivers near the pickup a re-allocation offers the ride to. */
   driverLocations: DriverLocationStore;
   /** Runs the allocation batch job that moves a re-allocation on and ends it. */
@@ -39,7 +38,7 @@ export interface DriverCancelDeps {
 }
 
 /** What pushes about an order need (no driver search). */
-export type OrderPushDeps = Pick<DriverCancelDeps, 'sequelize' | 'sender' | 'quoteTtlSeconds' | 'nightShiftTimeZone' | 'logger'>;
+export type OrderPushDeps = Pick<DriverCancelDeps, 'sequelize' | 'sender' | 'quoteTtlSeconds' | 'logger'>;
 
 export interface DriverCancelledRide {
   rideId: string;
@@ -70,6 +69,7 @@ async function reallocate(deps: DriverCancelDeps, transaction: Transaction, orde
     round,
     size: allocation.tuning.batchSize,
     radiusMeters: allocation.tuning.offerRadiusMeters,
+    maxOffersPerDriver: allocation.tuning.maxOffersPerDriver,
   });
   if (candidates.length === 0) return null;
 

@@ -7,11 +7,6 @@ import { findCancellation, lockOrderOfBap, recordCancellation } from './cancel-s
 import type { BookingHandlerDeps } from './init-handler.js';
 import { isUuid } from '../../infra/validation/index.js';
 
-export interface CancelHandlerDeps extends BookingHandlerDeps {
-  /** Time zone the fare policy's night-shift clock times are read in. */
-  nightShiftTimeZone: string;
-}
-
 /** Cancellation not possible (ONDC and BECKN-005 agree); the other codes follow the request's domain. */
 export const CANCEL_ERRORS = { notCancellable: '50001' } as const;
 
@@ -30,14 +25,15 @@ function readCancelRequest(message: unknown): { orderId: string; reasonId: strin
 
 /**
  * cancel -> on_cancel, ONDC's two steps. SOFT_CANCEL quotes the fee the
- * fare policy sets for the ride's current state and changes nothing;
+ * cancellation terms agreed at on_init set for the ride's current state
+ * (not the fare policy's fee now) and changes nothing;
  * CONFIRM_CANCEL cancels the booking and ride, frees the driver and records
  * the fee. Once the ride has started it can no longer be cancelled (50001).
  * While a new driver is looked for after a driver cancelled, the fee is 0.
  * A cancel of an order cancelled already answers the stored cancellation,
  * so a repeat never charges twice.
  */
-export function createCancelHandler(deps: CancelHandlerDeps): RequestHandler {
+export function createCancelHandler(deps: BookingHandlerDeps): RequestHandler {
   return async (request, transaction) => {
     const { orderId, reasonId, step } = readCancelRequest(request.message);
     const codes = domainCodes(request.context.domain);

@@ -2,9 +2,9 @@ import type { Sequelize, Transaction } from 'sequelize';
 import type { BecknContext } from '../../protocol/index.js';
 import { findEstimate } from '../allocation/allocation-data.js';
 import { findDropUpdate, withDropUpdate } from '../aftercare/drop-store.js';
-import { cancellationFee, formatMoney, parseMoney, subtract, zero, type FulfillmentState, type Money } from '../domain/index.js';
-import { buildConfirmOrder, withoutAssignedDriver } from './booking-order.js';
-import { findAssignedDriver, findEstimatePolicy, lockBookingOf } from './booking-store.js';
+import { formatMoney, parseMoney, subtract, zero, type FulfillmentState, type Money } from '../domain/index.js';
+import { agreedCancellationFee, buildConfirmOrder, withoutAssignedDriver } from './booking-order.js';
+import { findAssignedDriver, lockBookingOf } from './booking-store.js';
 import type { Cancellation, LockedOrder } from './cancel-store.js';
 import type { RideStatus } from './ride-lifecycle.js';
 
@@ -28,15 +28,14 @@ export function orderCancellableState(order: Pick<LockedOrder, 'bookingStatus' |
 export interface CancelOrderDeps {
   sequelize: Sequelize;
   quoteTtlSeconds: number;
-  nightShiftTimeZone: string;
 }
 
 type Order = Record<string, unknown> & { fulfillments: Record<string, unknown>[]; quote: { price: { currency: string; value: string }; breakup: unknown[] } };
 
 /**
  * The order as on_confirm sent it, rebuilt from the stored rows, and the fee
- * the fare policy sets in each state. Once a driver cancelled and no other
- * took the ride (the allocation is not ASSIGNED), it shows no driver.
+ * its cancellation terms set in each state. Once a driver cancelled and no
+ * other took the ride (the allocation is not ASSIGNED), it shows no driver.
  */
 export async function loadConfirmedOrder(
   deps: CancelOrderDeps,
@@ -46,13 +45,12 @@ export async function loadConfirmedOrder(
   const estimate = await findEstimate(deps.sequelize, transaction, order.estimateId, order.bapId);
   const booking = await lockBookingOf(deps.sequelize, transaction, order.allocationId);
   const driver = await findAssignedDriver(deps.sequelize, transaction, order.driverId);
-  const policy = estimate ? await findEstimatePolicy(deps.sequelize, transaction, estimate, deps.nightShiftTimeZone) : null;
-  if (!estimate || !booking || !driver || !policy) throw new Error(`order ${order.bookingId} lost its estimate, booking, driver or fare policy`);
+  if (!estimate || !booking || !driver) throw new Error(`order ${order.bookingId} lost its estimate, booking or driver`);
   // A drop changed by an update shows as the END stop and the quote the rider was last told.
   const drop = await findDropUpdate(deps.sequelize, transaction, order.rideId);
   const { order: assigned } = buildConfirmOrder(withDropUpdate(estimate, drop), booking, driver, order.otp, deps.quoteTtlSeconds) as { order: Order };
   const confirmed = order.allocationStatus === undefined || order.allocationStatus === 'ASSIGNED' ? assigned : (withoutAssignedDriver(assigned) as Order);
-  return { confirmed, feeIn: (state) => cancellationFee(policy, state) ?? zero(policy.currency) };
+  return { confirmed, feeIn: (state) => agreedCancellationFee(booking.cancellationTerms, state, estimate.currency) };
 }
 
 /**

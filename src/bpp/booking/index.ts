@@ -1,6 +1,6 @@
 export { createInitHandler, type BookingHandlerDeps } from './init-handler.js';
 export { createConfirmHandler } from './confirm-handler.js';
-export { createCancelHandler, CANCEL_ERRORS, type CancelHandlerDeps } from './cancel-handler.js';
+export { createCancelHandler, CANCEL_ERRORS } from './cancel-handler.js';
 export {
   assignNewDriver,
   cancelRideByDriver,

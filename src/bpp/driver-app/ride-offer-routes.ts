@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
-import { BOOKING_QUOTE_TTL_SECONDS, NIGHT_SHIFT_TIME_ZONE } from '../bpp-settings.js';
+import { BOOKING_QUOTE_TTL_SECONDS } from '../bpp-settings.js';
 import { assignNewDriver, reallocationEnd, type OrderPushDeps } from '../booking/index.js';
 import { advanceAllocation, lockAllocation, type LockedAllocation } from '../allocation/index.js';
 import { findEstimate, findOfferedDriver } from '../allocation/allocation-data.js';
@@ -77,7 +77,6 @@ const orderPushDeps = (deps: DriverAppDeps): OrderPushDeps => ({
   sequelize: deps.sequelize,
   sender: deps.sender,
   quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS,
-  nightShiftTimeZone: NIGHT_SHIFT_TIME_ZONE,
 });
 
 /**
