@@ -110,7 +110,13 @@ export async function buildBecknNetwork(
   const roles = becknRoles.filter((role) => config.beckn.roles.includes(role));
   let registry: Registry | null = null;
   if (config.beckn.roles.includes('registry')) {
-    registry = createRegistry({ sequelize: deps.sequelize, logger, adminToken: config.secrets.adminToken, clockSkewSeconds: config.beckn.clockSkewSeconds });
+    registry = createRegistry({
+      sequelize: deps.sequelize,
+      logger,
+      adminToken: config.secrets.adminToken,
+      clockSkewSeconds: config.beckn.clockSkewSeconds,
+      allowPrivateUrls: config.registryAllowsPrivateUrls,
+    });
     await registry.upsert(await keepingValidFrom(registry, ownRecords(config, roles, new Date())));
     if (config.registrySeedFile) await registry.loadSeedFile(config.registrySeedFile);
   }
@@ -133,6 +139,7 @@ export async function buildBecknNetwork(
       maxBodyBytes: config.http.bodyLimitBytes,
       duplicateWindowSeconds: beckn.duplicateWindowSeconds,
       rateLimit: { limit: beckn.rateLimitPerMinute, windowMs: 60_000 },
+      refusalLimit: { limit: beckn.refusalsPerMinutePerAddress, windowMs: 60_000 },
       cities: beckn.cities,
       registryCacheTtlSeconds: beckn.registryCacheTtlSeconds,
       defaultTtl: beckn.defaultTtl,

@@ -20,11 +20,7 @@ import { createSigner, type Signer } from './signing/index.js';
 
 export type BecknRole = 'bap' | 'bpp' | 'gateway';
 
-/** What BECKN_REFUSALS_PER_MINUTE_PER_ADDRESS defaults to, for a composition root that passes no refusal limit. */
-const defaultRefusalLimit = { limit: 60, windowMs: 60_000 };
-
-export interface ProtocolSettings extends Omit<InboundSettings, 'refusalLimit'> {
-  refusalLimit?: InboundSettings['refusalLimit'];
+export interface ProtocolSettings extends InboundSettings {
   roles: readonly BecknRole[];
   uniqueKeyId: string;
   signingPrivateKey: string;
@@ -136,7 +132,7 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
     metrics: deps.metrics,
     logger,
     clock,
-    settings: { ...settings, refusalLimit: settings.refusalLimit ?? defaultRefusalLimit },
+    settings,
   };
 
   const routes: RouteSpec[] = [];
