@@ -12,6 +12,7 @@ import {
 } from './schemas.js';
 import { subscribeAuthority } from './subscribe-authority.js';
 import { parseSubscriberInput, type SubscriptionStatus } from './subscriber-input.js';
+import { nonPublicUrlProblem } from './subscriber-url-policy.js';
 import type { SubscriberStore } from './subscriber-store.js';
 import { toWireRecord } from './wire-record.js';
 
@@ -20,6 +21,8 @@ export interface RegistryRouteDeps {
   adminToken: string;
   clock: () => Date;
   clockSkewSeconds: number;
+  /** Accept subscriber URLs on loopback, link-local and private addresses (a dev network on one machine). */
+  allowPrivateUrls: boolean;
   logger: Logger;
 }
 
@@ -83,6 +86,11 @@ export function registryRoutes(deps: RegistryRouteDeps): RouteSpec[] {
           now,
           clockSkewSeconds: deps.clockSkewSeconds,
         });
+        // Checked once the caller is known to be allowed to subscribe, so strangers cannot make the registry resolve names.
+        const urlProblem = deps.allowPrivateUrls ? null : await nonPublicUrlProblem(parsed.input.subscriberUrl);
+        if (urlProblem !== null) {
+          throw new AppError('VALIDATION_FAILED', 'invalid subscriber record', [{ path: '/subscriber_url', message: urlProblem }]);
+        }
         const record = await applySubscription(
           { input: parsed.input, ...(typeof replacesUniqueKeyId === 'string' ? { replacesUniqueKeyId } : {}) },
           authority,

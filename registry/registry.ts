@@ -15,6 +15,12 @@ export interface RegistryOptions {
   clock?: () => Date;
   /** How far in the future a subscribe signature's `created` may be; 5 s unless given. */
   clockSkewSeconds?: number;
+  /**
+   * Let `/registry/subscribe` register URLs on loopback, link-local and
+   * private addresses; off unless given. Records loaded from the seed file or
+   * upserted by the process itself are the operator's and are not checked.
+   */
+  allowPrivateUrls?: boolean;
 }
 
 export interface Registry {
@@ -47,6 +53,7 @@ export function createRegistry(options: RegistryOptions): Registry {
       adminToken: options.adminToken,
       clock,
       clockSkewSeconds: options.clockSkewSeconds ?? 5,
+      allowPrivateUrls: options.allowPrivateUrls ?? false,
       logger,
     }),
     upsert,

@@ -42,6 +42,8 @@ export interface Config {
   migrateOnStart: boolean;
   scheduler: SchedulerConfig;
   registrySeedFile: string | null;
+  /** The dev registry accepts subscriber URLs on loopback, link-local and private addresses. */
+  registryAllowsPrivateUrls: boolean;
   secrets: Secrets;
   beckn: BecknConfig;
   audit: AuditConfig;

@@ -208,6 +208,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
       maxAttempts: num(env, 'SCHEDULER_MAX_ATTEMPTS'),
     },
     registrySeedFile,
+    registryAllowsPrivateUrls: env.REGISTRY_ALLOW_PRIVATE_URLS === undefined ? profile === 'embedded' : env.REGISTRY_ALLOW_PRIVATE_URLS === true,
     secrets,
     beckn,
     audit,

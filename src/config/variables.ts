@@ -27,6 +27,7 @@ export const variables = {
   AUDITOR_TOKEN: { schema: token, secret: true, description: 'Bearer token of the audit API (at least 24 characters).' },
   SIGNING_PRIVATE_KEY: { schema: { type: 'string', pattern: base64 }, secret: true, description: 'Ed25519 signing key, base64 of the 32-byte seed or the 64-byte seed+public key.' },
   ENCRYPTION_KEY: { schema: { type: 'string', pattern: base64 }, secret: true, description: 'Base64 of 32 random bytes; encrypts and keys the hashes of sensitive fields.' },
+  REGISTRY_ALLOW_PRIVATE_URLS: { schema: { type: 'boolean' }, description: 'Let `/registry/subscribe` register subscriber URLs on loopback, link-local and private addresses (or names resolving to them). Unset: on in the embedded profile only, whose dev network runs on 127.0.0.1.' },
   REGISTRY_SEED_FILE: { schema: { type: 'string', minLength: 1 }, description: 'JSON file of extra subscriber records for the dev registry.' },
   DATA_DIR: { schema: { type: 'string', minLength: 1 }, default: '.data', description: 'Folder of the embedded profile (PGlite data, generated secrets, local logs).' },
   LOG_LEVEL: { schema: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', description: 'pino log level.' },
