@@ -7,6 +7,7 @@ import { bapPayment, startBookingFlow, type BookingFlow, type Selection } from '
 /** Pickups more than the 5 km offer radius apart, so each test's drivers only see their own rides. */
 const pickups: Record<string, LatLon> = {
   bound: { lat: 12.4, lon: 77.3 },
+  skips: { lat: 12.3, lon: 77.3 },
   accepts: { lat: 12.4, lon: 77.4 },
   firstRide: { lat: 12.4, lon: 77.5 },
   secondRide: { lat: 12.4, lon: 77.6 },
@@ -55,6 +56,30 @@ describe('BPP allocation: a driver bounded in open offers and live rides', funct
       flow.net.bap.received.filter((m) => m.action === 'on_select' && m.body.context.transaction_id === s.transactionId && (m.body.error as any)?.code === '90203'),
     );
     assert.deepEqual(refusals.map((r) => r.length).sort(), [0, 0, 1]);
+  });
+
+  it('passes over a driver at his bound for one farther away, and offers him rides again once he declined one', async () => {
+    const near = await flow.addSedan({ lat: pickups.skips!.lat + 0.001, lon: pickups.skips!.lon + 0.001 });
+    await flow.selectSedan(pickups.skips!);
+    await flow.selectSedan(pickups.skips!);
+    assert.equal(await openOffersInDb(near.id), 2);
+    const far = await flow.addSedan({ lat: pickups.skips!.lat + 0.01, lon: pickups.skips!.lon + 0.01 });
+
+    const third = await flow.selectSedan(pickups.skips!);
+    const offeredIn = async (s: Selection) =>
+      (
+        await flow.rows<{ driver_id: string }>(
+          'SELECT o.driver_id FROM atlas_driver_offer_bpp.ride_offer o JOIN atlas_driver_offer_bpp.allocation a ON a.id = o.allocation_id WHERE a.estimate_id = $1',
+          [s.itemId],
+        )
+      ).map((row) => row.driver_id);
+    assert.deepEqual(await offeredIn(third), [far.id], 'the nearer driver holds 2 open offers already');
+
+    const [declined] = await offersOf(near);
+    assert.equal((await flow.call('POST', `/driver/ride-offers/${declined!.id}/decline`, undefined, near.token)).status, 200);
+    const fourth = await flow.selectSedan(pickups.skips!);
+    assert.ok((await offeredIn(fourth)).includes(near.id), 'a declined offer frees a place');
+    assert.equal(await openOffersInDb(near.id), 2);
   });
 
   it('lets a driver with two open offers win only one of two concurrent accepts; the other is a 409 and he has one live ride', async () => {
