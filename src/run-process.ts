@@ -3,6 +3,8 @@ import type { AppContext } from './context.js';
 import { seedDemoNetwork } from './demo/demo-network.js';
 import { createLogger } from './infra/logging/logger.js';
 import { startServer } from './server.js';
+import { startShutdownWatchdog } from './shutdown-watchdog.js';
+import { stdoutLogDestination } from './stdout-log-destination.js';
 import { version } from './version.js';
 
 function loadOrExit(): LoadedConfig {
@@ -34,6 +36,9 @@ function banner(ctx: AppContext, base: string): string {
   return lines.join('\n');
 }
 
+/** Past the bound, the main thread's own timer exits first; this much later the watchdog thread kills the process. */
+const WATCHDOG_MARGIN_MS = 1_000;
+
 /**
  * The process: configuration (stops with one line when wrong), the server,
  * and a bounded graceful shutdown on SIGTERM/SIGINT. Domain modules register
@@ -42,7 +47,7 @@ function banner(ctx: AppContext, base: string): string {
 export async function runProcess(beforeStart?: (ctx: AppContext) => void): Promise<void> {
   const loaded = loadOrExit();
   const { config } = loaded;
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, stdoutLogDestination());
   showGeneratedSecrets(loaded);
 
   process.on('unhandledRejection', (reason) => {
@@ -59,8 +64,13 @@ export async function runProcess(beforeStart?: (ctx: AppContext) => void): Promi
   process.stdout.write(banner(running.ctx, base));
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, 'second signal during shutdown, exiting now');
+      process.exit(1);
+    }
     stopping = true;
+    // The timer below needs a free main thread; the watchdog's thread does not.
+    startShutdownWatchdog(config.http.shutdownTimeoutMs + WATCHDOG_MARGIN_MS);
     const deadline = setTimeout(() => {
       logger.error({ signal }, 'shutdown exceeded its bound, exiting');
       process.exit(1);
