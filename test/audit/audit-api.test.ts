@@ -1,13 +1,20 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import express from 'express';
+import { auditRoutes, loadPiiRules, type AuditStore } from '../../src/audit/read/index.js';
+import { healthRoutes } from '../../src/infra/health/index.js';
+import { drain, errorHandler, listen, mountRoutes } from '../../src/infra/http/index.js';
 import { buildOpenApiDocument } from '../../src/infra/openapi/index.js';
+import { SchemaRegistry } from '../../src/infra/validation/index.js';
 import type { MessageRecord } from '../../src/protocol/message-log/index.js';
 import { backingStore, participants, signedRecord, startAuditApi, type AuditApi, type BackingStore, type StoreKind } from './audit-api-server.js';
-import { messageRecord, ridePayload } from './audit-read-fixtures.js';
+import { messageRecord, quiet, ridePayload } from './audit-read-fixtures.js';
 
 const base = Date.UTC(2031, 6, 1, 9, 0, 0);
 const at = (offsetMs: number) => new Date(base + offsetMs).toISOString();
 const window = `from=${encodeURIComponent(at(0))}&to=${encodeURIComponent(at(3_600_000))}`;
+// Records of the masking cases sit in the next hour, outside `window`, so the paging and stats cases do not count them.
+const laterWindow = `from=${encodeURIComponent(at(3_600_000))}&to=${encodeURIComponent(at(7_200_000))}`;
 
 async function json(response: Response): Promise<any> {
   assert.match(response.headers.get('content-type') ?? '', /application\/json/);
@@ -48,9 +55,24 @@ for (const kind of ['file', 'clickhouse'] as StoreKind[]) {
     const binary = messageRecord({ started_at: at(6_000), raw_body: Buffer.from([0xff, 0x00, 0x27, 0x5c]).toString('base64'), body_encoding: 'base64' });
     const all = [search, onSearch, badSelect, unanswered, tamperTarget, binary];
 
+    // A body 20,000 arrays deep (41 KB), as ingress used to accept it, written straight into the log.
+    const deepTransaction = randomUUID();
+    const deepBody = `{"context":{"action":"search","transaction_id":"${deepTransaction}"},"message":{"x":${'['.repeat(20_000)}"9876543210"${']'.repeat(20_000)}}}`;
+    const deep = messageRecord({ started_at: at(3_601_000), transaction_id: deepTransaction, raw_body: deepBody });
+    // The ride OTP in an on_confirm's fulfillment stops.
+    const otp = '5817';
+    const otpTransaction = randomUUID();
+    const withOtp = signedRecord({
+      action: 'on_confirm',
+      startedAt: at(3_602_000),
+      transactionId: otpTransaction,
+      messageId: randomUUID(),
+      message: { order: { id: 'O7', fulfillments: [{ id: 'F1', stops: [{ type: 'START', authorization: { type: 'OTP', token: otp } }, { type: 'END' }] }] } },
+    });
+
     before(async () => {
       backing = await backingStore(kind);
-      await backing.insert(all);
+      await backing.insert([...all, deep, withOtp]);
       api = await startAuditApi(backing.store, new Date(base + 7_200_000));
     });
 
@@ -136,6 +158,45 @@ for (const kind of ['file', 'clickhouse'] as StoreKind[]) {
         const asJson = await json(await api.get(`/audit/messages/${binary.id}/raw?format=json`, api.tokens.pii));
         assert.deepEqual(Buffer.from(asJson.body_base64, 'base64'), Buffer.from([0xff, 0x00, 0x27, 0x5c]));
         assert.equal(asJson.body_sha256, binary.body_sha256);
+      });
+    });
+
+    describe('masking bounds and the ride OTP', () => {
+      it('reads a record nested 20,000 levels deep on every route: masked, never a 500', async () => {
+        const response = await api.get(`/audit/transactions/${deepTransaction}`);
+        const transaction = await json(response);
+        assert.equal(response.status, 200, JSON.stringify(transaction));
+        assert.equal(transaction.records[0].body_view, 'masked');
+        assert.equal(transaction.records[0].raw_body, deepBody);
+        const page = await json(await api.get(`/audit/messages?${laterWindow}&action=search`));
+        assert.deepEqual(page.records.map((r: { id: string; body_view: string }) => [r.id, r.body_view]), [[deep.id, 'masked']]);
+        const raw = await api.get(`/audit/messages/${deep.id}/raw`);
+        assert.equal(raw.status, 200);
+        assert.equal(raw.headers.get('x-audit-body-view'), 'masked');
+        assert.equal((await json(await api.get(`/audit/transactions/${deepTransaction}/conformance`))).records, 1);
+        const exported = await api.get(`/audit/export?${laterWindow}&action=search`);
+        assert.equal(exported.status, 200);
+        assert.equal(JSON.parse((await exported.text()).trimEnd()).body_view, 'masked');
+      });
+
+      it('masks the ride OTP of stops[].authorization.token in the record view, the list, the raw body and both export formats', async () => {
+        const views: [string, string][] = [];
+        const transaction = await json(await api.get(`/audit/transactions/${otpTransaction}`));
+        views.push(['transaction', transaction.records[0].raw_body]);
+        const page = await json(await api.get(`/audit/messages?${laterWindow}&action=on_confirm`));
+        assert.equal(page.records.length, 1);
+        views.push(['messages', page.records[0].raw_body]);
+        views.push(['raw', await (await api.get(`/audit/messages/${withOtp.id}/raw`)).text()]);
+        views.push(['ndjson', await (await api.get(`/audit/export?${laterWindow}&action=on_confirm`)).text()]);
+        views.push(['csv', await (await api.get(`/audit/export?${laterWindow}&action=on_confirm&format=csv`)).text()]);
+        for (const [name, text] of views) {
+          assert.ok(!text.includes(otp), `${name} shows the OTP: ${text}`);
+        }
+        const stops = JSON.parse(transaction.records[0].raw_body).message.order.fulfillments[0].stops;
+        assert.deepEqual(stops[0], { type: 'START', authorization: { type: 'OTP', token: '***' } });
+
+        const forPii = await json(await api.get(`/audit/transactions/${otpTransaction}`, api.tokens.pii));
+        assert.equal(forPii.records[0].raw_body, withOtp.raw_body);
       });
     });
 
@@ -310,3 +371,58 @@ for (const kind of ['file', 'clickhouse'] as StoreKind[]) {
     });
   });
 }
+
+describe('an audit read over bodies planted to be costly to mask', function () {
+  this.timeout(300_000);
+  let backing: BackingStore;
+
+  before(async () => {
+    backing = await backingStore('file');
+    // Refused messages are logged whole: 60 bodies of 24 KiB of letters without '@', the worst case of a backtracking email pattern.
+    const planted = Array.from({ length: 60 }, (_, index) =>
+      messageRecord({ started_at: at(index), ack: 'NACK', raw_body: JSON.stringify({ context: {}, message: { note: 'a'.repeat(24 * 1024) } }) }),
+    );
+    await backing.insert(planted);
+  });
+
+  after(async () => {
+    await backing?.close();
+  });
+
+  it('answers /health/live while the read is still masking, then masks every body', async () => {
+    const auditorToken = `auditor-${randomUUID()}`;
+    let baseUrl = '';
+    let auditAnswered = false;
+    let health: Promise<{ status: number; whileAuditPending: boolean }> | null = null;
+    // The real file store; once it has handed over the page, the API masks it, and that is when /health/live is asked.
+    const store: AuditStore = {
+      ...backing.store,
+      async messages(query) {
+        const page = await backing.store.messages(query);
+        health = fetch(`${baseUrl}/health/live`).then((response) => ({ status: response.status, whileAuditPending: !auditAnswered }));
+        return page;
+      },
+    };
+    const routes = [
+      ...healthRoutes({ checks: {}, timeoutMs: 1_000, isDraining: () => false }),
+      ...auditRoutes({ store, registry: { signingKey: () => Promise.reject(new Error('this test verifies nothing')) }, auditorToken, piiToken: null, piiRules: await loadPiiRules(), logger: quiet }),
+    ];
+    const app = express();
+    mountRoutes(app, routes, { body: new SchemaRegistry(), query: new SchemaRegistry({ coerceTypes: true }) });
+    app.use(errorHandler(quiet));
+    const { server, port } = await listen(app, 0, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${port}`;
+    try {
+      const response = await fetch(`${baseUrl}/audit/messages?${window}&limit=100`, { headers: { authorization: `Bearer ${auditorToken}` } });
+      auditAnswered = true;
+      const page = await json(response);
+      assert.equal(response.status, 200);
+      assert.equal(page.records.length, 60);
+      assert.ok(page.records.every((record: { body_view: string }) => record.body_view === 'masked'));
+      assert.ok(health !== null, 'the store was never read');
+      assert.deepEqual(await health, { status: 200, whileAuditPending: true }, '/health/live waited for the audit read to finish');
+    } finally {
+      await drain(server, 5_000);
+    }
+  });
+});

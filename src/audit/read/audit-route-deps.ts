@@ -4,6 +4,7 @@ import type { Logger } from '../../infra/logging/logger.js';
 import type { RegistryClient } from '../../protocol/registry-client/index.js';
 import type { AuditStore } from './audit-store.js';
 import type { AuditRole } from './auditor-auth.js';
+import type { MaskBudget } from './mask-budget.js';
 import type { PiiRules } from './pii-rules.js';
 
 export type AuditHandler = (input: RouteInput, res: Response, role: AuditRole) => Promise<void>;
@@ -13,6 +14,8 @@ export interface AuditRouteDeps {
   store: AuditStore;
   registry: Pick<RegistryClient, 'signingKey'>;
   piiRules: PiiRules;
+  /** A fresh masking budget for one response (the configured size unless `units` is given). */
+  maskBudget: (units?: number) => MaskBudget;
   logger: Logger;
   clockSkewSeconds: number;
   clock: () => Date;

@@ -4,6 +4,7 @@ import type { RegistryClient } from '../../protocol/registry-client/index.js';
 import type { AuditRouteDeps } from './audit-route-deps.js';
 import type { AuditStore } from './audit-store.js';
 import { createAuditorAuth } from './auditor-auth.js';
+import { createMaskBudget, defaultMaskBudgetUnits } from './mask-budget.js';
 import type { PiiRules } from './pii-rules.js';
 import { recordRoutes } from './record-routes.js';
 import { reportRoutes } from './report-routes.js';
@@ -17,6 +18,8 @@ export interface AuditRoutesOptions {
   /** Opens the API as `auditor_pii`: raw bodies. Null: nobody sees raw PII. */
   piiToken: string | null;
   piiRules: PiiRules;
+  /** Masking work one response may do (see mask-budget.ts); bodies past it are withheld as over_budget. */
+  maskBudgetUnits?: number;
   logger: Logger;
   /** Clock skew tolerated in /verify and conformance; 5 s unless given. */
   clockSkewSeconds?: number;
@@ -34,6 +37,7 @@ export function auditRoutes(options: AuditRoutesOptions): RouteSpec[] {
     store: options.store,
     registry: options.registry,
     piiRules: options.piiRules,
+    maskBudget: (units = options.maskBudgetUnits ?? defaultMaskBudgetUnits) => createMaskBudget(units),
     logger: options.logger.child({ component: 'audit-api' }),
     clockSkewSeconds: options.clockSkewSeconds ?? 5,
     clock: options.clock ?? (() => new Date()),

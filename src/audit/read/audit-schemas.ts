@@ -73,7 +73,12 @@ const auditRecordSchema = {
     body_encoding: { enum: ['utf8', 'base64'] },
     body_truncated: { type: 'boolean' },
     body_sha256: { type: 'string' },
-    body_view: { enum: ['raw', 'masked', 'withheld'], description: 'masked: re-serialised JSON with PII hidden; withheld: not JSON, not shown' },
+    body_view: {
+      enum: ['raw', 'masked', 'withheld', 'over_budget'],
+      description:
+        'masked: re-serialised JSON with PII hidden; withheld: not JSON, not shown; over_budget: the masking budget of the ' +
+        'response was spent, not shown (read the record alone at /audit/messages/{id}/raw)',
+    },
     headers: { type: 'object', additionalProperties: { type: 'string' } },
     signature: {
       type: 'object',

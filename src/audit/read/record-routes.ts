@@ -4,7 +4,7 @@ import type { MessageRecord } from '../../protocol/message-log/index.js';
 import type { AuditRouteDeps } from './audit-route-deps.js';
 import { messagePageSchema, messagesQuerySchema, rawQuerySchema, transactionResponseSchema, verifyReportSchema } from './audit-schemas.js';
 import type { AuditRole } from './auditor-auth.js';
-import { recordView, storedBytes } from './record-view.js';
+import { recordView, recordViews, storedBytes } from './record-view.js';
 import { recordFilter, uuidParam } from './route-input.js';
 import { verifyRecord } from './verify-record.js';
 
@@ -18,7 +18,7 @@ function asciiJson(value: unknown): string {
 }
 
 function sendRaw(res: Response, record: MessageRecord, role: AuditRole, deps: AuditRouteDeps, format: string): void {
-  const view = recordView(record, role, deps.piiRules);
+  const view = recordView(record, role, deps.piiRules, deps.maskBudget());
   const bytes = view.body_view === 'raw' ? storedBytes(record) : Buffer.from(view.raw_body, 'utf8');
   if (format === 'json') {
     res.json({
@@ -43,7 +43,7 @@ function sendRaw(res: Response, record: MessageRecord, role: AuditRole, deps: Au
 }
 
 export function recordRoutes(deps: AuditRouteDeps): RouteSpec[] {
-  const { store, guard, piiRules } = deps;
+  const { store, guard, piiRules, maskBudget } = deps;
   const found = async (recordId: string) => {
     const record = await store.byId(recordId);
     if (record === null) throw new AppError('NOT_FOUND', `no message record ${recordId}`);
@@ -62,7 +62,7 @@ export function recordRoutes(deps: AuditRouteDeps): RouteSpec[] {
         const transactionId = uuidParam(params, 'transactionId');
         const records = await store.transaction(transactionId);
         if (records.length === 0) throw new AppError('NOT_FOUND', `no messages for transaction ${transactionId}`);
-        res.json({ transaction_id: transactionId, records: records.map((record) => recordView(record, role, piiRules)) });
+        res.json({ transaction_id: transactionId, records: await recordViews(records, role, piiRules, maskBudget()) });
       }),
     },
     {
@@ -81,7 +81,7 @@ export function recordRoutes(deps: AuditRouteDeps): RouteSpec[] {
           limit: typeof query.limit === 'number' ? query.limit : defaultLimit,
           ...(typeof query.cursor === 'string' ? { cursor: query.cursor } : {}),
         });
-        res.json({ records: page.records.map((record) => recordView(record, role, piiRules)), next_cursor: page.nextCursor });
+        res.json({ records: await recordViews(page.records, role, piiRules, maskBudget()), next_cursor: page.nextCursor });
       }),
     },
     {
@@ -97,7 +97,8 @@ export function recordRoutes(deps: AuditRouteDeps): RouteSpec[] {
             'format=bytes (default): the body as the response, application/octet-stream, with the stored headers as JSON in ' +
             'X-Audit-Message-Headers and X-Audit-Body-View/-Sha256/-Truncated. format=json: {record_id, headers, body_view, ' +
             'body_base64, body_sha256, body_truncated}. auditor_pii gets the exact stored bytes; auditor gets the masked JSON ' +
-            '(body_view masked) or nothing when the body is not JSON (withheld). /verify always uses the stored bytes.',
+            '(body_view masked), or nothing when the body is not JSON (withheld) or costs more than the masking budget of a ' +
+            'response (over_budget). /verify always uses the stored bytes.',
           contentType: 'application/octet-stream',
         },
       },

@@ -1,14 +1,31 @@
 import type { MessageRecord } from '../../protocol/message-log/index.js';
 import type { AuditRole } from './auditor-auth.js';
+import type { MaskBudget } from './mask-budget.js';
 import { maskedBody, type BodyView } from './pii-masking.js';
 import type { PiiRules } from './pii-rules.js';
 
 /** A record as the audit API shows it: `raw_body` is what the role may see, `body_view` says which. */
 export type AuditRecordView = MessageRecord & { body_view: BodyView };
 
-export function recordView(record: MessageRecord, role: AuditRole, rules: PiiRules): AuditRecordView {
+/** `budget` is the response's: every body masked for one response draws on it. */
+export function recordView(record: MessageRecord, role: AuditRole, rules: PiiRules, budget: MaskBudget): AuditRecordView {
   if (role === 'auditor_pii') return { ...record, body_view: 'raw' };
-  return { ...record, ...maskedBody(record, rules) };
+  return { ...record, ...maskedBody(record, rules, budget) };
+}
+
+/** The views of a page or transaction, pausing between records so one response does not hold the event loop. */
+export async function recordViews(
+  records: readonly MessageRecord[],
+  role: AuditRole,
+  rules: PiiRules,
+  budget: MaskBudget,
+): Promise<AuditRecordView[]> {
+  const views: AuditRecordView[] = [];
+  for (const record of records) {
+    views.push(recordView(record, role, rules, budget));
+    await budget.pace();
+  }
+  return views;
 }
 
 /** The exact stored bytes (base64-encoded records decoded). */

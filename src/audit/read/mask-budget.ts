@@ -1,0 +1,45 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+/**
+ * The masking work one audit response may do, counted in units: one per
+ * body character parsed, JSON value visited and string character a text rule
+ * scans. Masking is linear, so units track CPU time; the budget caps what a
+ * single request can cost whatever the log holds.
+ */
+export interface MaskBudget {
+  /** Spends `units` if they fit; once a request did not fit, nothing more does (later bodies are withheld too). */
+  take(units: number): boolean;
+  readonly spent: number;
+  /** Lets other requests (and /health/live) run once enough work was done since the last pause. */
+  pace(): Promise<void>;
+}
+
+/** About 16 MiB of body text: a page of 500 ordinary records fits many times, a few planted 1 MiB bodies do too. */
+export const defaultMaskBudgetUnits = 16 * 1024 * 1024;
+
+/** Work done between two pauses: a millisecond or two of masking. */
+const unitsPerTurn = 64 * 1024;
+
+export function createMaskBudget(limit: number = defaultMaskBudgetUnits): MaskBudget {
+  let spent = 0;
+  let closed = false;
+  let pausedAt = 0;
+  return {
+    take(units) {
+      if (closed || spent + units > limit) {
+        closed = true;
+        return false;
+      }
+      spent += units;
+      return true;
+    },
+    get spent() {
+      return spent;
+    },
+    async pace() {
+      if (spent - pausedAt < unitsPerTurn) return;
+      pausedAt = spent;
+      await nextTurn();
+    },
+  };
+}
