@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createClickHouse, checkClickHouse } from '../../src/infra/clickhouse/index.js';
 import { toOpenApiPath } from '../../src/infra/openapi/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait-until.js';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -74,10 +75,15 @@ describe('operations routes (full profile, real services)', function () {
   it('exposes Prometheus metrics that count requests by route and status', async () => {
     await fetch(`${app.baseUrl}/health/live`);
     await fetch(`${app.baseUrl}/nowhere`);
-    const response = await fetch(`${app.baseUrl}/metrics`);
-    assert.equal(response.status, 200);
-    assert.match(response.headers.get('content-type') ?? '', /text\/plain/);
-    const text = await response.text();
+    // A request is counted when its response has finished, which may trail the client reading it.
+    const text = await waitFor('both requests are counted', async () => {
+      const response = await fetch(`${app.baseUrl}/metrics`);
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type') ?? '', /text\/plain/);
+      const exposition = await response.text();
+      const counted = [/route="\/health\/live",action="none",status="200"\} [1-9]/, /route="unmatched",action="none",status="404"\} [1-9]/];
+      return counted.every((series) => series.test(exposition)) ? exposition : undefined;
+    });
     assert.match(text, /beckn_ride_http_requests_total\{route="\/health\/live",action="none",status="200"\} [1-9]/);
     assert.match(text, /beckn_ride_http_requests_total\{route="unmatched",action="none",status="404"\} [1-9]/);
     assert.match(text, /beckn_ride_http_request_duration_seconds_bucket\{le="0.005",route="\/health\/live"/);

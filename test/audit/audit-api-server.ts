@@ -18,6 +18,7 @@ import type { MessageRecord } from '../../src/protocol/message-log/index.js';
 import { createRegistryClient, type LookupSource } from '../../src/protocol/registry-client/index.js';
 import { createSigner, generateSigningKeyPair, type Signer } from '../../src/protocol/signing/index.js';
 import { auditClickHouse, becknBody, messageRecord, quiet, sha256, type BodyFields } from './audit-read-fixtures.js';
+import { waitUntil } from '../support/wait-until.js';
 
 export type StoreKind = 'file' | 'clickhouse';
 
@@ -39,11 +40,7 @@ export async function backingStore(kind: StoreKind): Promise<BackingStore> {
       async tamper(recordId, rawBody) {
         // A mutation rewrites the stored row in place (ClickHouse 18.16 runs it asynchronously).
         await clickhouse.client.command({ query: sql`ALTER TABLE beckn_message_log UPDATE raw_body = ${rawBody} WHERE id = ${recordId}`.text });
-        for (let attempt = 0; attempt < 200; attempt += 1) {
-          if ((await store.byId(recordId))?.raw_body === rawBody) return;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        throw new Error('the ClickHouse mutation did not apply within 20 s');
+        await waitUntil('the ClickHouse mutation applied', async () => (await store.byId(recordId))?.raw_body === rawBody, { timeoutMs: 20_000, intervalMs: 100 });
       },
       close: clickhouse.drop,
     };

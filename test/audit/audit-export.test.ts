@@ -5,6 +5,7 @@ import { createClickHouseAuditStore, type AuditStore } from '../../src/audit/rea
 import { createClickHouse } from '../../src/infra/clickhouse/index.js';
 import type { MessageRecord } from '../../src/protocol/message-log/index.js';
 import { testServices, uniqueTestName } from '../support/services.js';
+import { waitUntil } from '../support/wait-until.js';
 import { backingStore, startAuditApi, type AuditApi, type BackingStore, type StoreKind } from './audit-api-server.js';
 import { messageRecord, ridePayload } from './audit-read-fixtures.js';
 
@@ -43,12 +44,8 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function until(condition: () => boolean, what: string): Promise<void> {
+  return waitUntil(what, condition, { timeoutMs: 30_000, intervalMs: 100 });
 }
 
 for (const kind of ['file', 'clickhouse'] as StoreKind[]) {
@@ -57,6 +54,8 @@ for (const kind of ['file', 'clickhouse'] as StoreKind[]) {
     let backing: BackingStore;
     let api: AuditApi;
     let pulled = 0;
+    /** Exports whose read of the store ended, by running out or by the API letting go of it. */
+    let exportsEnded = 0;
 
     const withPii = messageRecord({ started_at: at(1_000), raw_body: JSON.stringify({ context: { action: 'on_confirm' }, message: ridePayload }) });
     const awkward = messageRecord({
@@ -82,9 +81,13 @@ for (const kind of ['file', 'clickhouse'] as StoreKind[]) {
         ...backing.store,
         export: (filter) => ({
           async *[Symbol.asyncIterator]() {
-            for await (const record of backing.store.export(filter)) {
-              pulled += 1;
-              yield record;
+            try {
+              for await (const record of backing.store.export(filter)) {
+                pulled += 1;
+                yield record;
+              }
+            } finally {
+              exportsEnded += 1;
             }
           },
         }),
@@ -172,6 +175,7 @@ for (const kind of ['file', 'clickhouse'] as StoreKind[]) {
 
     it('stops reading the store when the client goes away mid-export, and keeps serving', async () => {
       pulled = 0;
+      const endedBefore = exportsEnded;
       await new Promise<void>((resolve, reject) => {
         const request = get(`${api.baseUrl}/audit/export?${range(2 * hour, 3 * hour)}`, { headers: { authorization: `Bearer ${api.tokens.pii}` } }, (response) => {
           response.once('data', () => {
@@ -183,7 +187,7 @@ for (const kind of ['file', 'clickhouse'] as StoreKind[]) {
       });
       await until(() => pulled > 0, 'the export to start');
       const settled = pulled;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await until(() => exportsEnded > endedBefore, 'the API to let go of the store read');
       assert.ok(pulled < bulkCount, `pulled ${pulled} after the client left`);
       assert.ok(pulled - settled < bulkCount / 2);
       const again = await api.get(`/audit/transactions/${randomUUID()}`);

@@ -8,12 +8,13 @@ import { createBecknValidator } from '../../src/protocol/schemas/index.js';
 import { parseAuthorizationHeader, verifyParsedAuthorization } from '../../src/protocol/signing/index.js';
 import { startBecknHarness, type BecknHarness } from '../support/beckn-harness.js';
 import type { ReceivedMessage } from '../support/fake-participant.js';
+import { waitForProtocolIdle } from '../support/protocol-idle.js';
+import { waitFor } from '../support/wait-until.js';
 
 type Variant = 'SEDAN' | 'AUTO_RICKSHAW';
 
 const drop: LatLon = { lat: 12.97, lon: 77.59 };
 const gps = (p: LatLon) => `${p.lat}, ${p.lon}`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const square = (lon: number, lat: number, size: number): [number, number][] => [
   [lon, lat],
   [lon + size, lat],
@@ -168,15 +169,10 @@ function network(options: BppOptions) {
     return answer.body.offers as { id: string; allocation_id: string; distance_to_pickup_meters: number; fare: { value: string } }[];
   };
   /** Polls until `probe` gives a value. */
-  const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      assert.ok(Date.now() < deadline, `${what} within ${timeoutMs} ms`);
-      await sleep(100);
-    }
-  };
+  const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+    waitFor(what, probe, { timeoutMs, intervalMs: 100 });
+  /** Once this returns, every message handled and every callback queued so far was delivered. */
+  const idle = () => waitForProtocolIdle(state.net.app.ctx);
   /** The driver's open offer of the allocation of `itemId`, once there is one. */
   const offerOf = (driver: Driver, itemId: string) =>
     eventually(`an offer of ${itemId} to ${driver.name}`, async () => {
@@ -216,6 +212,7 @@ function network(options: BppOptions) {
     offerOf,
     allocated,
     eventually,
+    idle,
     start,
   };
 }
@@ -249,7 +246,7 @@ describe('BPP select -> ride offers in batches -> on_select with the driver', fu
     const offers = [await t.offerOf(near, selection.itemId), await t.offerOf(far, selection.itemId)] as const;
     assert.ok(offers[0].distance_to_pickup_meters < offers[1].distance_to_pickup_meters);
     assert.equal(offers[0].fare.value, selection.price.value);
-    await sleep(300);
+    await t.idle();
     assert.deepEqual(t.callbacksOf(messageId), [], 'no on_select while no driver accepted');
 
     const answers = await Promise.all([near, far].map((d, i) => t.call('POST', `/driver/ride-offers/${offers[i as 0 | 1].id}/accept`, undefined, d.token)));
@@ -280,7 +277,7 @@ describe('BPP select -> ride offers in batches -> on_select with the driver', fu
     assert.equal(again.status, 409);
     assert.deepEqual(await t.openOffers(loser), []);
     assert.equal((await t.allocationOf(selection.itemId))?.driver_id, winner.id);
-    await sleep(500);
+    await t.idle();
     assert.equal(t.callbacksOf(messageId).length, 1, 'exactly one on_select');
     assert.equal(t.state.net.bap.received.filter((m) => m.action === 'on_select' && m.body.context.transaction_id === selection.transactionId).length, 1);
 
@@ -306,7 +303,7 @@ describe('BPP select -> ride offers in batches -> on_select with the driver', fu
 
     // A repeated select while looking for a driver gets no answer of its own yet.
     const secondSelect = await t.select(selection);
-    await sleep(500);
+    await t.idle();
     assert.deepEqual(t.callbacksOf(secondSelect), []);
 
     assert.equal((await t.call('POST', `/driver/ride-offers/${firstOffer.id}/decline`, undefined, first.token)).status, 200);
@@ -321,7 +318,7 @@ describe('BPP select -> ride offers in batches -> on_select with the driver', fu
 
     const onSelect = await t.callbackOf(secondSelect, 'on_select');
     assertNamesDriver((onSelect.body.message as any).order, third, 'SEDAN');
-    await sleep(300);
+    await t.idle();
     assert.deepEqual(t.callbacksOf(firstSelect), [], 'the latest select is the one answered');
     assert.deepEqual(await t.offerStatuses(allocation.id), { [first.id]: 'DECLINED', [second.id]: 'DECLINED', [third.id]: 'ACCEPTED' });
   });
@@ -492,7 +489,7 @@ describe('BPP allocation window', function () {
       logger: ctx.logger,
     });
     await job({ id: randomUUID(), type: 'bpp.allocation-batch', payload: { allocationId: allocation!.id }, attempt: 2, scheduledFor: Date.now() });
-    await sleep(500);
+    await t.idle();
     assert.equal(t.callbacksOf(messageId).length, 1, 'one on_select');
     assert.equal((await t.allocationOf(selection.itemId))?.status, 'FAILED');
   });

@@ -86,7 +86,8 @@ export function describeRecovery(workers: MakeWorkers): void {
       await waitUntil('the job is gone', async () => isEmpty(await second.stats()));
       // The abandoned handler finishing late must not resurrect or remove anything.
       hung.resolve();
-      await sleep(100);
+      // A second stop() returns once the first worker is done with the abandoned job, its late completion refused.
+      await first.stop(10_000);
       assert.deepEqual(await second.stats(), { pending: 0, running: 0, dead: 0 });
       assert.equal(runs.length, 2);
     });

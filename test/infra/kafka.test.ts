@@ -3,16 +3,9 @@ import { Partitioners, type Admin, type Consumer, type Kafka } from 'kafkajs';
 import { checkKafka, createKafka, ensureTopics } from '../../src/infra/kafka/index.js';
 import { createLogger } from '../../src/infra/logging/logger.js';
 import { testServices, uniqueTestName } from '../support/services.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const quiet = createLogger('silent');
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 interface Received {
   key: string;
@@ -77,7 +70,7 @@ describe('Kafka adapter against the real broker', function () {
       await producer.send({ topic, acks: -1, messages });
 
       const first = await startConsumer(kafka, topic, groupId);
-      await waitFor(() => first.received.length >= messages.length, 60_000, 'the first consumer to receive every message');
+      await waitUntil('the first consumer received every message', () => first.received.length >= messages.length, { timeoutMs: 60_000 });
       await first.consumer.disconnect();
 
       assert.equal(first.received.length, messages.length);
@@ -93,7 +86,7 @@ describe('Kafka adapter against the real broker', function () {
       const markers = [0, 1, 2].map((partition) => ({ partition, key: 'marker', value: `marker-${partition}` }));
       const second = await startConsumer(kafka, topic, groupId);
       await producer.send({ topic, acks: -1, messages: markers });
-      await waitFor(() => second.received.length >= markers.length, 60_000, 'the second consumer to receive the markers');
+      await waitUntil('the second consumer received the markers', () => second.received.length >= markers.length, { timeoutMs: 60_000 });
       await second.consumer.disconnect();
 
       const secondValues = second.received.map((m) => m.value).sort();

@@ -15,6 +15,7 @@ import {
   startEmbeddedPostgres,
 } from '../../src/infra/postgres/index.js';
 import { uniqueTestName } from '../support/services.js';
+import { waitUntil } from '../support/wait-until.js';
 import { embeddedBackend, serverBackend, type FreshDatabase, type PostgresBackend } from './postgres-backends.js';
 
 const logger = createLogger('silent');
@@ -58,14 +59,6 @@ async function writeMigrations(dir: string, files: Record<string, string>): Prom
     const source = `export async function up(${signature}): Promise<void> {\n  ${upBody}\n}\n` +
       `export async function down(${signature}): Promise<void> {}\n`;
     await writeFile(join(dir, file), source);
-  }
-}
-
-async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -230,7 +223,7 @@ function sharedCases(backend: PostgresBackend): void {
         try {
           await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
           const run = runMigrations({ sequelize, logger });
-          await waitUntil('the run waits on the lock', async () => (await migrationLocksHeld(sequelize, false)) === 1);
+          await waitUntil('the run waits on the lock', async () => (await migrationLocksHeld(sequelize, false)) === 1, { timeoutMs: 15_000, intervalMs: 50 });
           assert.ok((await pendingMigrations({ sequelize, logger })).includes('0001-create-schemas'));
 
           await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);

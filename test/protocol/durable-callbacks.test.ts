@@ -9,6 +9,7 @@ import { startServiceProcess, type ServiceProcess } from '../support/service-pro
 import { freshServerDatabase, type FreshDatabase } from '../support/fresh-database.js';
 import { testServices, uniqueTestPrefix } from '../support/services.js';
 import { freePort, testSecrets } from '../support/test-app.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const search = loadExamples().find((e) => e.action === 'search' && e.domain === 'ONDC:TRV10');
 const nack503 = { status: 503, body: { message: { ack: { status: 'NACK' } }, error: { code: '23001', message: 'down for a moment' } } };
@@ -84,6 +85,17 @@ describe('callbacks owed survive a killed process', function () {
     return messageId;
   }
 
+  /** The outbox statuses of the callbacks answering `messageId`. */
+  async function outboxStatuses(messageId: string): Promise<string[]> {
+    const sequelize = new Sequelize(database.url, { logging: false });
+    try {
+      const rows = await sequelize.query<{ status: string }>('SELECT status FROM beckn_protocol.outbox WHERE message_id = $1', { bind: [messageId], type: QueryTypes.SELECT });
+      return rows.map((row) => row.status);
+    } finally {
+      await sequelize.close();
+    }
+  }
+
   async function killed(s: ServiceProcess): Promise<void> {
     s.child.kill('SIGKILL');
     await s.exited;
@@ -101,28 +113,17 @@ describe('callbacks owed survive a killed process', function () {
     service = await startServiceProcess({ ...env, FIXTURE_HANDLER: 'reply' }, 90_000, 'test/fixtures/provider-node.ts');
     const delivered = await bap.waitFor((m) => m.body.context.message_id === messageId && bap.received.indexOf(m) >= seenBeforeRestart, 30_000);
     assert.equal(delivered.action, 'on_search');
-
-    const sequelize = new Sequelize(database.url, { logging: false });
-    try {
-      const deadline = Date.now() + 15_000;
-      let status = '';
-      while (Date.now() < deadline) {
-        const rows = await sequelize.query<{ status: string }>('SELECT status FROM beckn_protocol.outbox WHERE message_id = $1', { bind: [messageId], type: QueryTypes.SELECT });
-        status = rows[0]?.status ?? '';
-        if (status === 'delivered') break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      assert.equal(status, 'delivered');
-    } finally {
-      await sequelize.close();
-    }
+    await waitUntil('the callback is marked delivered', async () => (await outboxStatuses(messageId)).includes('delivered'), { timeoutMs: 15_000, intervalMs: 100 });
+    assert.deepEqual(await outboxStatuses(messageId), ['delivered']);
   });
 
   it('runs the handler again and calls back when the process died while handling the request', async () => {
     bap.respond = () => ack;
     service = await startServiceProcess({ ...env, FIXTURE_HANDLER: 'hang' }, 90_000, 'test/fixtures/provider-node.ts');
     const messageId = await sendSearch();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const running = service;
+    await waitUntil('the handler is running', () => running.output().includes('fixture search handler started'), { timeoutMs: 30_000 });
+    assert.deepEqual(await outboxStatuses(messageId), [], 'no callback queued while the handler hangs');
     assert.equal(bap.received.filter((m) => m.body.context.message_id === messageId).length, 0, 'no callback while the handler hangs');
     await killed(service);
 
