@@ -148,11 +148,16 @@ describe('PII masking rules', () => {
   });
 
   it('counts the work of masking: linear in the body size, whatever its content', () => {
-    for (const text of ['a'.repeat(mebibyte), 'a@'.repeat(mebibyte / 2), `x@${'b.'.repeat(mebibyte / 2)}`]) {
+    const texts = ['a'.repeat(mebibyte), 'a@'.repeat(mebibyte / 2), `x@${'b.'.repeat(mebibyte / 2)}`];
+    const bodies = [
+      ...texts.map((text) => JSON.stringify({ note: text, notes: [text.slice(0, 1000)] })),
+      JSON.stringify(new Array(mebibyte / 2).fill(0)),
+      JSON.stringify(Array.from({ length: mebibyte / 16 }, () => ({ phone: 1 }))),
+    ];
+    for (const raw_body of bodies) {
       const budget = createMaskBudget(Number.MAX_SAFE_INTEGER);
-      const raw_body = JSON.stringify({ note: text, notes: [text.slice(0, 1000)] });
       assert.equal(maskedBody(messageRecord({ raw_body }), rules, budget).body_view, 'masked');
-      assert.ok(budget.spent <= 4 * raw_body.length, `${budget.spent} units for ${raw_body.length} characters`);
+      assert.ok(budget.spent <= 10 * raw_body.length, `${budget.spent} units for ${raw_body.length} characters`);
     }
   });
 

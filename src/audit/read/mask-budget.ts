@@ -2,8 +2,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /**
  * The masking work one audit response may do, counted in units: one per
- * body character parsed, JSON value visited and string character a text rule
- * scans. Masking is linear, so units track CPU time; the budget caps what a
+ * body character parsed and string character a text rule scans, a few per
+ * JSON value visited. Masking is linear, so units track CPU time; the budget caps what a
  * single request can cost whatever the log holds.
  */
 export interface MaskBudget {

@@ -1,34 +1,100 @@
 import type { MessageRecord } from '../../protocol/message-log/index.js';
 import { createMaskBudget, type MaskBudget } from './mask-budget.js';
 import { matchesAt, startState, stepState, type PathState } from './pii-paths.js';
-import type { PiiRule, PiiRules } from './pii-rules.js';
+import type { Finder } from './pii-finders.js';
+import type { PiiRules } from './pii-rules.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Mask = (text: string) => string;
 
-/** A container being written: its children still to go, the path state they are under, and a whole-value mask if one applies. */
+/**
+ * A place in the body as the rules see it: the path state after the keys
+ * leading here, the whole-value mask that applies (the first such rule) and
+ * the text rules that do. Sites are made once per distinct state and reached
+ * again by key, so matching costs a lookup per key. Keys named in no rule
+ * path (most of them, and all a sender can invent) share one `other` step, so
+ * the sites of a rule set are a finite automaton, built as bodies need it and
+ * kept with the rules, whatever the bodies hold.
+ */
+interface Site {
+  state: PathState;
+  whole: Mask | null;
+  text: readonly { finder: Finder; mask: Mask }[];
+  next: Map<string, Site>;
+  other: Site | null;
+}
+
+/** The sites of a rule set, by state, and the keys some rule path names. */
+interface Sites {
+  rules: PiiRules;
+  named: ReadonlySet<string>;
+  byState: Map<string, Site>;
+}
+
+function siteOf(sites: Sites, state: PathState): Site {
+  const signature = state.join(',');
+  const known = sites.byState.get(signature);
+  if (known !== undefined) return known;
+  const { rules } = sites;
+  const applying = rules.rules.filter((rule) => rule.paths.some((index) => matchesAt(rules.paths, state, index)));
+  const whole = applying.find((rule) => rule.finder === null)?.mask ?? null;
+  const text = applying.flatMap((rule) => (rule.finder === null ? [] : [{ finder: rule.finder, mask: rule.mask }]));
+  const made: Site = { state, whole, text, next: new Map(), other: null };
+  sites.byState.set(signature, made);
+  return made;
+}
+
+const sitesByRules = new WeakMap<PiiRules, Sites>();
+
+function sitesOf(rules: PiiRules): Sites {
+  let sites = sitesByRules.get(rules);
+  if (sites === undefined) {
+    sites = { rules, named: new Set(rules.paths.flat().filter((segment) => segment !== '*' && segment !== '**')), byState: new Map() };
+    sitesByRules.set(rules, sites);
+  }
+  return sites;
+}
+
+function step(sites: Sites, from: Site, key: string): Site {
+  if (!sites.named.has(key)) {
+    // Any key no path names moves every state alike; the empty string stands for them all.
+    from.other ??= siteOf(sites, stepState(sites.rules.paths, from.state, ''));
+    return from.other;
+  }
+  let to = from.next.get(key);
+  if (to === undefined) {
+    to = siteOf(sites, stepState(sites.rules.paths, from.state, key));
+    from.next.set(key, to);
+  }
+  return to;
+}
+
+/** A container being written: its children still to go, the site they are at, and a whole-value mask if one applies. */
 interface Frame {
   close: ']' | '}';
   items: readonly Json[] | null;
   object: Record<string, Json> | null;
   keys: readonly string[];
   next: number;
-  state: PathState;
+  at: Site;
   whole: Mask | null;
 }
+
+/**
+ * Units charged per JSON value visited, beside one per character: a value
+ * costs more than a character of its text (an object's keys are parsed into a
+ * property table, a site is looked up), so a body of a million tiny values
+ * spends its budget about as fast as it spends CPU time.
+ */
+const unitsPerValue = 8;
 
 /** Raised inside the walk when the budget runs out; never leaves this module. */
 class OverBudget extends Error {}
 
-function applies(rules: PiiRules, rule: PiiRule, state: PathState): boolean {
-  return rule.paths.some((index) => matchesAt(rules.paths, state, index));
-}
-
 /** Every text rule that applies here, in order, each on the previous one's output. */
-function maskText(text: string, state: PathState, rules: PiiRules, budget: MaskBudget): string {
+function maskText(text: string, at: Site, budget: MaskBudget): string {
   let masked = text;
-  for (const rule of rules.rules) {
-    if (rule.finder === null || !applies(rules, rule, state)) continue;
+  for (const rule of at.text) {
     if (!budget.take(masked.length)) throw new OverBudget();
     const spans = rule.finder(masked);
     if (spans.length === 0) continue;
@@ -53,22 +119,23 @@ function maskText(text: string, state: PathState, rules: PiiRules, budget: MaskB
 function maskedText(value: Json, rules: PiiRules, budget: MaskBudget): string {
   const out: string[] = [];
   const stack: Frame[] = [];
-  const write = (node: Json, state: PathState, inherited: Mask | null) => {
-    if (!budget.take(1)) throw new OverBudget();
-    const whole = inherited ?? rules.rules.find((rule) => rule.finder === null && applies(rules, rule, state))?.mask ?? null;
-    if (typeof node === 'string') out.push(JSON.stringify(whole ? whole(node) : maskText(node, state, rules, budget)));
+  const sites = sitesOf(rules);
+  const write = (node: Json, at: Site, inherited: Mask | null) => {
+    if (!budget.take(unitsPerValue)) throw new OverBudget();
+    const whole = inherited ?? at.whole;
+    if (typeof node === 'string') out.push(JSON.stringify(whole ? whole(node) : maskText(node, at, budget)));
     else if (typeof node === 'number') out.push(JSON.stringify(whole ? whole(String(node)) : node));
     else if (node === null || typeof node === 'boolean') out.push(String(node));
     else if (Array.isArray(node)) {
       out.push('[');
-      stack.push({ close: ']', items: node, object: null, keys: [], next: 0, state, whole });
+      stack.push({ close: ']', items: node, object: null, keys: [], next: 0, at, whole });
     } else {
       out.push('{');
-      stack.push({ close: '}', items: null, object: node, keys: Object.keys(node), next: 0, state, whole });
+      stack.push({ close: '}', items: null, object: node, keys: Object.keys(node), next: 0, at, whole });
     }
   };
 
-  write(value, startState(rules.paths), null);
+  write(value, siteOf(sites, startState(rules.paths)), null);
   for (let frame = stack.at(-1); frame !== undefined; frame = stack.at(-1)) {
     const length = frame.items === null ? frame.keys.length : frame.items.length;
     if (frame.next === length) {
@@ -81,13 +148,13 @@ function maskedText(value: Json, rules: PiiRules, budget: MaskBudget): string {
     frame.next += 1;
     if (frame.items !== null) {
       // Array indices are not path keys: items sit at their array's path.
-      write(frame.items[index] as Json, frame.state, frame.whole);
+      write(frame.items[index] as Json, frame.at, frame.whole);
       continue;
     }
     const key = frame.keys[index] as string;
     out.push(JSON.stringify(key), ':');
-    // Under a whole-value mask every path is masked, so the state no longer matters.
-    write((frame.object as Record<string, Json>)[key] as Json, frame.whole ? frame.state : stepState(rules.paths, frame.state, key), frame.whole);
+    // Under a whole-value mask everything is masked, so where the rules stand no longer matters.
+    write((frame.object as Record<string, Json>)[key] as Json, frame.whole ? frame.at : step(sites, frame.at, key), frame.whole);
   }
   return out.join('');
 }
