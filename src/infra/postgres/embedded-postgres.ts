@@ -1,4 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Logger } from '../logging/logger.js';
@@ -8,9 +10,6 @@ export interface EmbeddedPostgresOptions {
   /** Folder holding the database files; created when missing. */
   dataDir: string;
   logger: Logger;
-  host?: string;
-  /** 0 (the default) lets the OS pick a free port. */
-  port?: number;
   /**
    * Simultaneous client connections accepted. pglite-socket refuses the rest
    * outright, so this must cover every pool that connects (the app's, the
@@ -20,19 +19,27 @@ export interface EmbeddedPostgresOptions {
 }
 
 export interface EmbeddedPostgres {
-  /** A `postgres://` URL for `pg` and Sequelize. */
+  /** A `postgres://` URL for `pg` and Sequelize, naming the socket's folder as its `host`. */
   url: string;
   /** Stops accepting connections, then shuts PGlite down cleanly so its files are consistent. */
   close(): Promise<void>;
 }
 
-const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_MAX_CONNECTIONS = 32;
+/** The port only names the socket file (`.s.PGSQL.<port>`, where libpq and `pg` look for it). */
+const SOCKET_PORT = 5432;
+const SOCKET_FILE = `.s.PGSQL.${SOCKET_PORT}`;
+/** sun_path holds 108 bytes with its terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
 
-/** PGlite persisted in `dataDir`, served over the Postgres wire protocol on a local TCP port. */
+/**
+ * PGlite persisted in `dataDir`, served over the Postgres wire protocol on a
+ * Unix socket. PGlite trusts every client that connects, so the socket lives
+ * in a folder only this OS user may enter (0700): a TCP port, even on
+ * loopback, would let any local user read the registry keys and token hashes.
+ */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { dataDir, logger } = options;
-  const host = options.host ?? DEFAULT_HOST;
   const started = Date.now();
   await mkdir(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
@@ -47,10 +54,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     unlock();
     throw error;
   });
+  let socket: PrivateSocketDir;
+  try {
+    socket = await privateSocketDir(dataDir);
+  } catch (error) {
+    await db.close();
+    unlock();
+    throw error;
+  }
   const server = new PGLiteSocketServer({
     db,
-    host,
-    port: options.port ?? 0,
+    path: join(socket.dir, SOCKET_FILE),
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
   });
   server.addEventListener('error', (event) => {
@@ -60,13 +74,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await server.start();
   } catch (err) {
     await db.close();
+    await socket.remove();
     unlock();
     throw err;
   }
 
-  const port = listeningPort(server);
-  const url = `postgres://postgres@${host.includes(':') ? `[${host}]` : host}:${port}/postgres`;
-  logger.info({ dataDir, host, port, startupMs: Date.now() - started }, 'embedded postgres listening');
+  // `pg` and Sequelize read a `host` query parameter that starts with '/' as the socket's folder.
+  const url = `postgres://postgres@localhost:${SOCKET_PORT}/postgres?host=${encodeURIComponent(socket.dir)}`;
+  logger.info({ dataDir, socketDir: socket.dir, startupMs: Date.now() - started }, 'embedded postgres listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -75,16 +90,39 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       (closing ??= (async () => {
         await server.stop();
         await db.close();
+        await socket.remove();
         unlock();
         logger.info({ dataDir }, 'embedded postgres closed');
       })()),
   };
 }
 
-/** The socket server reports the port the OS picked only through its "host:port" connection string. */
-function listeningPort(server: PGLiteSocketServer): number {
-  const address = server.getServerConn();
-  const port = Number(address.slice(address.lastIndexOf(':') + 1));
-  if (!Number.isInteger(port) || port <= 0) throw new Error(`embedded postgres reported no port: ${address}`);
-  return port;
+interface PrivateSocketDir {
+  dir: string;
+  /** Removes what this start created: the socket file, and the folder when it is a temporary one. */
+  remove(): Promise<void>;
+}
+
+/**
+ * `<dataDir>.socket`, created 0700 and checked to be a real folder of this
+ * user (a symlink or someone else's folder is refused). A socket left by a
+ * killed process is removed: the data folder lock says none is running. When
+ * that path is too long for a socket address, a fresh 0700 folder under the
+ * system's temporary folder is used instead.
+ */
+async function privateSocketDir(dataDir: string): Promise<PrivateSocketDir> {
+  const beside = `${dataDir}.socket`;
+  if (Buffer.byteLength(join(beside, SOCKET_FILE)) > MAX_SOCKET_PATH_BYTES) {
+    const dir = await mkdtemp(join(tmpdir(), 'beckn-ride-pg-'));
+    return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+  }
+  await mkdir(beside, { recursive: true, mode: 0o700 });
+  const stat = await lstat(beside);
+  if (!stat.isDirectory() || stat.uid !== process.getuid?.()) {
+    throw new Error(`embedded postgres socket folder ${beside} must be a folder owned by this user`);
+  }
+  await chmod(beside, 0o700);
+  const socketPath = join(beside, SOCKET_FILE);
+  await rm(socketPath, { force: true });
+  return { dir: beside, remove: () => rm(socketPath, { force: true }) };
 }
