@@ -6,6 +6,7 @@ import { createLogger } from '../../src/infra/logging/logger.js';
 import { startBecknHarness, type BecknHarness } from '../support/beckn-harness.js';
 import { loadExamples, restamp } from '../support/beckn-examples.js';
 import { testServices, uniqueTestName } from '../support/services.js';
+import { waitFor } from '../support/wait-until.js';
 
 const examples = loadExamples();
 const ondc = (action: string) => {
@@ -76,16 +77,16 @@ describe('audit end to end: service → Kafka → sink → ClickHouse → compli
 
     const url = `${net.app.baseUrl}/audit/transactions/${transactionId}`;
     const headers = { authorization: `Bearer ${net.app.ctx.config.secrets.auditorToken}` };
-    let records: AuditedMessage[] = [];
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const response = await fetch(url, { headers });
-      if (response.status === 200) {
-        records = ((await response.json()) as { records: AuditedMessage[] }).records;
-        if (records.length >= 3) break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    const records = await waitFor(
+      'the audit API shows the three messages',
+      async () => {
+        const response = await fetch(url, { headers });
+        if (response.status !== 200) return undefined;
+        const found = ((await response.json()) as { records: AuditedMessage[] }).records;
+        return found.length >= 3 ? found : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
     const summary = records.map((r) => `${r.direction} ${r.action} ${r.ack} ${r.error_code ?? ''}`.trim()).sort();
     assert.deepEqual(summary, ['inbound search ACK', 'inbound search NACK 30016', 'outbound on_search ACK']);
     const nack = records.find((r) => r.ack === 'NACK');

@@ -109,6 +109,8 @@ describe('npm run audit-sink (src/audit-sink.ts as its own process)', function (
     const records = buildRecords(60);
     await produce(kafka, topic, records.map(toMessage));
     await waitFor('the records are in ClickHouse', async () => (await countFinal(clickhouse)).rows === 60);
+    // The sink counts a chunk before committing its offsets: once all are committed, /metrics has counted them all.
+    await waitFor('the group committed every offset', async () => (await committedTotal(admin, groupId, topic)) === 60);
     const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
     assert.match(metrics, /^beckn_ride_audit_sink_records_inserted_total 60$/m);
     assert.match(metrics, /^beckn_ride_audit_sink_lag_messages\{partition="\d"\} 0$/m);

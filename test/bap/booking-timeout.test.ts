@@ -4,6 +4,7 @@ import { bookingChannel, searchChannel } from '../../src/bap/bap-deps.js';
 import { startBecknHarness, type BecknHarness } from '../support/beckn-harness.js';
 import { loadExamples, restamp } from '../support/beckn-examples.js';
 import type { ReceivedMessage } from '../support/fake-participant.js';
+import { waitFor, waitUntil } from '../support/wait-until.js';
 
 /** The ttl our BAP puts on select, init and confirm in this test: an unanswered request ends after it plus the grace. */
 const TTL_MS = 2_000;
@@ -28,15 +29,8 @@ describe('BAP: a select, init or confirm the BPP acknowledged but never answered
     });
     return { status: response.status, body: (await response.json()) as any };
   };
-  const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      assert.ok(Date.now() < deadline, `${what} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+    waitFor(what, probe, { timeoutMs, intervalMs: 100 });
   const rows = async <T>(sql: string, bind: unknown[]) => (await net.app.ctx.sequelize.query(sql, { bind }))[0] as T[];
   /** Signs and posts a callback from the fake BPP to our BAP. */
   const fromFakeBpp = (action: string, body: unknown) => net.bpp.post(`${net.ourBap.url}/${action}`, body);
@@ -102,8 +96,21 @@ describe('BAP: a select, init or confirm the BPP acknowledged but never answered
   const runJob = (payload: unknown) =>
     createAnswerTimeoutJob(net.app.ctx.bap)({ id: `test:${JSON.stringify(payload)}`, type: ANSWER_TIMEOUT_JOB, payload, attempt: 1, scheduledFor: Date.now() });
 
+  /** Message ids of the requests whose answer-timeout job the scheduler ran to the end. */
+  const timeoutsRun = new Set<string>();
+
   before(async () => {
-    net = await startBecknHarness({ env: { BECKN_DEFAULT_TTL: `PT${TTL_MS / 1000}S` } });
+    net = await startBecknHarness({
+      env: { BECKN_DEFAULT_TTL: `PT${TTL_MS / 1000}S` },
+      beforeStart: (ctx) => {
+        const register = ctx.scheduler.register.bind(ctx.scheduler);
+        ctx.scheduler.register = (type, handler) =>
+          register(type, type !== ANSWER_TIMEOUT_JOB ? handler : async (job) => {
+            await handler(job);
+            timeoutsRun.add((job.payload as { messageId: string }).messageId);
+          });
+      },
+    });
     assert.equal(net.app.ctx.bap.settings.requestTtl, 'PT2S');
     const created = await call('POST', '/admin/riders', { name: 'Asha Rao', mobile_number: `+9198${String(Date.now()).slice(-8)}` }, net.app.ctx.config.secrets.adminToken);
     assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -180,8 +187,9 @@ describe('BAP: a select, init or confirm the BPP acknowledged but never answered
     const { transactionId, quoteId } = await quotedByFake({ lat: 12.93, lon: 77.63 });
     const bookingId = await book(quoteId);
     const init = await sentToFake('init', transactionId);
-    assert.equal((await fromFakeBpp('on_init', answer(init, 'on_init', 'X13'))).status, 200);
+    // Taken before the on_init: the confirm it triggers (and the confirm's timeout) may be on its way before the ACK is back.
     const confirmingAt = Date.now();
+    assert.equal((await fromFakeBpp('on_init', answer(init, 'on_init', 'X13'))).status, 200);
     assert.equal((await bookingOf(bookingId)).status, 'CONFIRMING');
     const channel = await listen(bookingChannel(bookingId));
     try {
@@ -216,7 +224,12 @@ describe('BAP: a select, init or confirm the BPP acknowledged but never answered
     assert.equal(confirmed?.status, 'CONFIRMED');
 
     // The scheduled timeouts of the select, init and confirm come and go.
-    await new Promise((resolve) => setTimeout(resolve, GIVE_UP_MS + 2_000));
+    const requests = net.bpp.received.filter((m) => ['select', 'init', 'confirm'].includes(m.action) && m.body.context.transaction_id === transactionId);
+    assert.deepEqual(requests.map((m) => m.action).sort(), ['confirm', 'init', 'select']);
+    await waitUntil('the answer timeouts of the select, init and confirm ran', () => requests.every((m) => timeoutsRun.has(m.body.context.message_id as string)), {
+      timeoutMs: GIVE_UP_MS + 30_000,
+      intervalMs: 50,
+    });
     assert.deepEqual(await bookingRow(bookingId), confirmed);
     const quote = await quoteOf(searchId, quoteId);
     assert.equal(quote.status, 'RECEIVED');
