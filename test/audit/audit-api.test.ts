@@ -375,13 +375,49 @@ for (const kind of ['file', 'clickhouse'] as StoreKind[]) {
 describe('an audit read over bodies planted to be costly to mask', function () {
   this.timeout(300_000);
   let backing: BackingStore;
+  const auditorToken = `auditor-${randomUUID()}`;
+
+  /** The audit routes beside the real /health/live, over real HTTP; `onPage` runs when the store hands over a page. */
+  async function startApi(options: { maskBudgetUnits?: number; onPage?: (baseUrl: string) => void } = {}) {
+    let baseUrl = '';
+    const store: AuditStore = {
+      ...backing.store,
+      async messages(query) {
+        const page = await backing.store.messages(query);
+        options.onPage?.(baseUrl);
+        return page;
+      },
+    };
+    const routes = [
+      ...healthRoutes({ checks: {}, timeoutMs: 1_000, isDraining: () => false }),
+      ...auditRoutes({
+        store,
+        registry: { signingKey: () => Promise.reject(new Error('this test verifies nothing')) },
+        auditorToken,
+        piiToken: null,
+        piiRules: await loadPiiRules(),
+        logger: quiet,
+        ...(options.maskBudgetUnits === undefined ? {} : { maskBudgetUnits: options.maskBudgetUnits }),
+      }),
+    ];
+    const app = express();
+    mountRoutes(app, routes, { body: new SchemaRegistry(), query: new SchemaRegistry({ coerceTypes: true }) });
+    app.use(errorHandler(quiet));
+    const { server, port } = await listen(app, 0, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${port}`;
+    return {
+      get: (path: string) => fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${auditorToken}` } }),
+      close: () => drain(server, 5_000),
+    };
+  }
+
+  // Refused messages are logged whole: 60 bodies of 24 KiB of letters without '@', the worst case of a backtracking email pattern.
+  const planted = Array.from({ length: 60 }, (_, index) =>
+    messageRecord({ started_at: at(index), ack: 'NACK', raw_body: JSON.stringify({ context: {}, message: { note: 'a'.repeat(24 * 1024) } }) }),
+  );
 
   before(async () => {
     backing = await backingStore('file');
-    // Refused messages are logged whole: 60 bodies of 24 KiB of letters without '@', the worst case of a backtracking email pattern.
-    const planted = Array.from({ length: 60 }, (_, index) =>
-      messageRecord({ started_at: at(index), ack: 'NACK', raw_body: JSON.stringify({ context: {}, message: { note: 'a'.repeat(24 * 1024) } }) }),
-    );
     await backing.insert(planted);
   });
 
@@ -390,30 +426,16 @@ describe('an audit read over bodies planted to be costly to mask', function () {
   });
 
   it('answers /health/live while the read is still masking, then masks every body', async () => {
-    const auditorToken = `auditor-${randomUUID()}`;
-    let baseUrl = '';
     let auditAnswered = false;
     let health: Promise<{ status: number; whileAuditPending: boolean }> | null = null;
-    // The real file store; once it has handed over the page, the API masks it, and that is when /health/live is asked.
-    const store: AuditStore = {
-      ...backing.store,
-      async messages(query) {
-        const page = await backing.store.messages(query);
+    // Once the store has handed over the page the API masks it, and that is when /health/live is asked.
+    const api = await startApi({
+      onPage: (baseUrl) => {
         health = fetch(`${baseUrl}/health/live`).then((response) => ({ status: response.status, whileAuditPending: !auditAnswered }));
-        return page;
       },
-    };
-    const routes = [
-      ...healthRoutes({ checks: {}, timeoutMs: 1_000, isDraining: () => false }),
-      ...auditRoutes({ store, registry: { signingKey: () => Promise.reject(new Error('this test verifies nothing')) }, auditorToken, piiToken: null, piiRules: await loadPiiRules(), logger: quiet }),
-    ];
-    const app = express();
-    mountRoutes(app, routes, { body: new SchemaRegistry(), query: new SchemaRegistry({ coerceTypes: true }) });
-    app.use(errorHandler(quiet));
-    const { server, port } = await listen(app, 0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${port}`;
+    });
     try {
-      const response = await fetch(`${baseUrl}/audit/messages?${window}&limit=100`, { headers: { authorization: `Bearer ${auditorToken}` } });
+      const response = await api.get(`/audit/messages?${window}&limit=100`);
       auditAnswered = true;
       const page = await json(response);
       assert.equal(response.status, 200);
@@ -422,7 +444,26 @@ describe('an audit read over bodies planted to be costly to mask', function () {
       assert.ok(health !== null, 'the store was never read');
       assert.deepEqual(await health, { status: 200, whileAuditPending: true }, '/health/live waited for the audit read to finish');
     } finally {
-      await drain(server, 5_000);
+      await api.close();
+    }
+  });
+
+  it('withholds the bodies past the masking budget of a response as over_budget, and masks one read alone', async () => {
+    // Room for about ten of the sixty bodies (each is some 49,000 units: its text parsed, then scanned).
+    const api = await startApi({ maskBudgetUnits: 500_000 });
+    try {
+      const page = await json(await api.get(`/audit/messages?${window}&limit=100`));
+      const views: string[] = page.records.map((record: { body_view: string }) => record.body_view);
+      const masked = views.filter((view) => view === 'masked').length;
+      assert.ok(masked >= 1 && masked < 60, `${masked} of 60 bodies masked`);
+      assert.deepEqual(views, [...Array(masked).fill('masked'), ...Array(60 - masked).fill('over_budget')]);
+      assert.ok(page.records.slice(masked).every((record: { raw_body: string }) => record.raw_body === ''));
+
+      const alone = await api.get(`/audit/messages/${planted[59]?.id}/raw`);
+      assert.equal(alone.headers.get('x-audit-body-view'), 'masked');
+      assert.equal(JSON.parse(await alone.text()).message.note.length, 24 * 1024);
+    } finally {
+      await api.close();
     }
   });
 });

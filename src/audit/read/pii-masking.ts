@@ -117,20 +117,20 @@ function maskText(text: string, at: Site, budget: MaskBudget): string {
  * recurses), so a body nested 20,000 levels deep is masked like any other.
  */
 function maskedText(value: Json, rules: PiiRules, budget: MaskBudget): string {
-  const out: string[] = [];
+  let out = '';
   const stack: Frame[] = [];
   const sites = sitesOf(rules);
   const write = (node: Json, at: Site, inherited: Mask | null) => {
     if (!budget.take(unitsPerValue)) throw new OverBudget();
     const whole = inherited ?? at.whole;
-    if (typeof node === 'string') out.push(JSON.stringify(whole ? whole(node) : maskText(node, at, budget)));
-    else if (typeof node === 'number') out.push(JSON.stringify(whole ? whole(String(node)) : node));
-    else if (node === null || typeof node === 'boolean') out.push(String(node));
+    if (typeof node === 'string') out += JSON.stringify(whole ? whole(node) : maskText(node, at, budget));
+    else if (typeof node === 'number') out += whole ? JSON.stringify(whole(String(node))) : String(node);
+    else if (node === null || typeof node === 'boolean') out += String(node);
     else if (Array.isArray(node)) {
-      out.push('[');
+      out += '[';
       stack.push({ close: ']', items: node, object: null, keys: [], next: 0, at, whole });
     } else {
-      out.push('{');
+      out += '{';
       stack.push({ close: '}', items: null, object: node, keys: Object.keys(node), next: 0, at, whole });
     }
   };
@@ -139,11 +139,11 @@ function maskedText(value: Json, rules: PiiRules, budget: MaskBudget): string {
   for (let frame = stack.at(-1); frame !== undefined; frame = stack.at(-1)) {
     const length = frame.items === null ? frame.keys.length : frame.items.length;
     if (frame.next === length) {
-      out.push(frame.close);
+      out += frame.close;
       stack.pop();
       continue;
     }
-    if (frame.next > 0) out.push(',');
+    if (frame.next > 0) out += ',';
     const index = frame.next;
     frame.next += 1;
     if (frame.items !== null) {
@@ -152,11 +152,11 @@ function maskedText(value: Json, rules: PiiRules, budget: MaskBudget): string {
       continue;
     }
     const key = frame.keys[index] as string;
-    out.push(JSON.stringify(key), ':');
+    out += `${JSON.stringify(key)}:`;
     // Under a whole-value mask everything is masked, so where the rules stand no longer matters.
     write((frame.object as Record<string, Json>)[key] as Json, frame.whole ? frame.at : step(sites, frame.at, key), frame.whole);
   }
-  return out.join('');
+  return out;
 }
 
 /** A parsed JSON value with the rules applied; the input is left untouched. */
