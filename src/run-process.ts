@@ -59,7 +59,8 @@ export async function runProcess(beforeStart?: (ctx: AppContext) => void): Promi
     logger.fatal({ err: error }, 'start-up failed');
     process.exit(1);
   });
-  const base = process.env.PUBLIC_URL ? config.http.publicUrl : `http://${config.http.host}:${running.port}`;
+  // The context's config names the port really listened on, also when PORT=0 and no PUBLIC_URL is set.
+  const base = running.ctx.config.http.publicUrl;
   logger.info({ port: running.port, profile: config.profile, version }, 'listening');
   process.stdout.write(banner(running.ctx, base));
   let stopping = false;
