@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runServiceToExit, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { waitUntil } from '../support/wait-until.js';
 
 describe('the service process', function () {
   this.timeout(120_000);
@@ -50,7 +51,7 @@ describe('the service process', function () {
 
       const started = Date.now();
       service.child.kill('SIGTERM');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitUntil('the service started draining', () => service.output().includes('shutting down: draining in-flight requests'));
       socket.end(body.slice(5));
       await new Promise((resolve) => socket.once('close', resolve));
       assert.match(answer, /^HTTP\/1\.1 405/, 'the in-flight request got its answer');

@@ -5,6 +5,7 @@ import type { ReceivedMessage } from '../support/fake-participant.js';
 import { quoteView } from '../../src/bap/booking/booking-routes.js';
 import type { SelectedQuote } from '../../src/bap/booking/booking-store.js';
 import { startBookingFlow, type BookingFlow } from '../bpp/booking-flow.js';
+import { waitFor } from '../support/wait-until.js';
 
 const example = (action: string, marker: string) => {
   const found = loadExamples().find((e) => e.action === action && e.name.includes(marker));
@@ -32,15 +33,8 @@ describe('BAP booking: select an estimate, receive the quote, book it (init, con
     assert.equal(created.status, 201, JSON.stringify(created.body));
     return created.body.token as string;
   };
-  const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      assert.ok(Date.now() < deadline, `${what} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+    waitFor(what, probe, { timeoutMs, intervalMs: 100 });
   const search = async (pickup: { lat: number; lon: number }, drop: { lat: number; lon: number }) => {
     const started = await call('POST', '/rider/searches', { pickup, drop });
     assert.equal(started.status, 201, JSON.stringify(started.body));

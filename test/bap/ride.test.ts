@@ -12,6 +12,7 @@ import { loadExamples, restamp } from '../support/beckn-examples.js';
 import { freePort, fullProfileEnv, startTestApp } from '../support/test-app.js';
 import { drop, merchantSupport, policyBody, startBookingFlow, type BookingFlow } from '../bpp/booking-flow.js';
 import { readEvents } from './rider-api.js';
+import { waitFor } from '../support/wait-until.js';
 
 /**
  * The ride after confirmation, end to end in one process: the rider app's
@@ -33,15 +34,16 @@ describe('BAP ride: state machine over on_status, track, cancel, rating, support
     return { status: response.status, body: (await response.json()) as any, headers: response.headers };
   };
 
-  const eventually = async <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined && value !== null && value !== false) return value;
-      assert.ok(Date.now() < deadline, `${what} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  /** Polls until `probe` gives something other than undefined, null or false. */
+  const eventually = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> =>
+    waitFor(
+      what,
+      async () => {
+        const value = await probe();
+        return value === null || value === false ? undefined : value;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
 
   const newRider = async (name: string) => {
     const mobile = `+9198${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;

@@ -8,6 +8,7 @@ import { createBecknValidator, type BecknAction, type BecknValidator } from '../
 import { parseAuthorizationHeader, verifyParsedAuthorization } from '../../src/protocol/signing/index.js';
 import { startBecknHarness, type BecknHarness } from '../support/beckn-harness.js';
 import type { ReceivedMessage } from '../support/fake-participant.js';
+import { waitFor } from '../support/wait-until.js';
 
 /** Shared by the booking and ride lifecycle tests: our BPP with a merchant and a sedan fare policy, driven by a signed fake BAP. */
 export const drop: LatLon = { lat: 12.97, lon: 77.59 };
@@ -136,15 +137,8 @@ export async function startBookingFlow(options: { domain?: FlowDomain; env?: Raw
   const rows = <T extends object>(sql: string, bind: unknown[]) => net.app.ctx.sequelize.query<T>(sql, { type: QueryTypes.SELECT, bind });
 
   /** Polls `probe` until it gives a value (the BPP works asynchronously after its ACK). */
-  const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      assert.ok(Date.now() < deadline, `${what} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+    waitFor(what, probe, { timeoutMs, intervalMs: 100 });
 
   /** The driver's open offer for the ride of `itemId`, once the select has offered it. */
   const offerFor = (driver: { token: string }, itemId: string) =>

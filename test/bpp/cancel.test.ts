@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { scheduleCheck } from '../../src/bpp/allocation/index.js';
 import type { LatLon } from '../../src/bpp/domain/index.js';
+import { waitFor } from '../support/wait-until.js';
 import { policyBody, startBookingFlow, type BookingFlow, type Selection } from './booking-flow.js';
 
 /** Pickups more than the 5 km offer radius apart, so each test's drivers only see their own ride. */
@@ -217,16 +218,15 @@ describe('BPP cancel: the rider two-step cancel and the driver cancel', function
       )
     )[0]!;
   /** The driver's open offer of the allocation, once it is out. */
-  const openOfferOf = async (driver: { token: string }, allocationId: string) => {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { body } = await flow.call('GET', '/driver/ride-offers', undefined, driver.token);
-      const offer = (body.offers as { id: string; allocation_id: string }[]).find((o) => o.allocation_id === allocationId);
-      if (offer) return offer;
-      assert.ok(Date.now() < deadline, 'an offer within 30 s');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const openOfferOf = (driver: { token: string }, allocationId: string) =>
+    waitFor(
+      `an offer of allocation ${allocationId}`,
+      async () => {
+        const { body } = await flow.call('GET', '/driver/ride-offers', undefined, driver.token);
+        return (body.offers as { id: string; allocation_id: string }[]).find((o) => o.allocation_id === allocationId);
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
   /** The unsolicited on_status of the transaction in `state`, checked for signature and schema. */
   const pushedStatus = async (transactionId: string, state: string) => {
     const pushed = await flow.net.bap.waitFor(

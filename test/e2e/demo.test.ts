@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -17,11 +18,11 @@ describe('the embedded profile and the demo ride', function () {
   before(async () => {
     // PORT=0: the service picks its port before its roles register their URLs.
     service = await startServiceProcess({ PORT: '0', DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: '10000' });
-    const deadline = Date.now() + 120_000;
-    while (!service.output().includes('Demo operator and simulated drivers are ready')) {
-      if (Date.now() > deadline) throw new Error(`the demo network was not seeded:\n${service.output()}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitUntil('the demo network is seeded', () => service.output().includes('Demo operator and simulated drivers are ready'), { timeoutMs: 120_000, intervalMs: 200 }).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}:\n${service.output()}`);
+      },
+    );
   });
   after(async () => {
     if (service?.child.exitCode === null) {

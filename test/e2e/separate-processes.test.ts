@@ -13,6 +13,7 @@ import { freshServerDatabase, type FreshDatabase } from '../support/fresh-databa
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { testServices, uniqueTestName, uniqueTestPrefix } from '../support/services.js';
 import { freePort, testSecrets } from '../support/test-app.js';
+import { waitFor } from '../support/wait-until.js';
 
 /**
  * The rider side and the provider side as separate processes, as two network
@@ -74,15 +75,9 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
     return answer.body;
   };
   const operator = (method: string, path: string, body?: unknown) => ok(bpp, method, path, bppSecrets.ADMIN_TOKEN, body);
-  const until = async <T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await check();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  };
+  /** Polls `check` until it gives a truthy value. */
+  const until = <T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> =>
+    waitFor(what, async () => (await check()) || undefined, { timeoutMs, intervalMs: 200 });
   const bppRow = async (sql: string, bind: unknown[]) => (await bppSql.query(sql, bind)).rows[0];
 
   before(async () => {

@@ -4,6 +4,8 @@ import type { CallbackReply, RequestInput } from '../../src/protocol/index.js';
 import { parseAuthorizationHeader, verifyParsedAuthorization } from '../../src/protocol/signing/index.js';
 import { startBecknHarness, type BecknHarness } from '../support/beckn-harness.js';
 import { loadExamples, restamp, type BecknExample } from '../support/beckn-examples.js';
+import { waitForProtocolIdle } from '../support/protocol-idle.js';
+import { waitFor } from '../support/wait-until.js';
 
 const examples = loadExamples();
 const requests = examples.filter((e) => !e.action.startsWith('on_'));
@@ -95,12 +97,11 @@ describe('the official examples through real signed HTTP', function () {
   it('logged every message exactly once: inbound ACKs and outbound deliveries', async () => {
     const expectedOutbound = requests.length + callbacks.length;
     // A delivery's record is written once its answer is in, which may trail the receiver seeing it.
-    const deadline = Date.now() + 10_000;
-    let records = await net.records();
-    while (records.filter((r) => r.direction === 'outbound').length < expectedOutbound && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      records = await net.records();
-    }
+    await waitForProtocolIdle(net.app.ctx);
+    const records = await waitFor('a record of every delivery', async () => {
+      const all = await net.records();
+      return all.filter((r) => r.direction === 'outbound').length >= expectedOutbound ? all : undefined;
+    });
     const inbound = records.filter((r) => r.direction === 'inbound');
     assert.equal(inbound.length, requests.length + callbacks.length);
     assert.ok(inbound.every((r) => r.ack === 'ACK' && r.signature.verdict === 'valid'));

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { findSentRequest } from '../../src/protocol/correlation/index.js';
 import type { RequestInput } from '../../src/protocol/index.js';
 import { parseAuthorizationHeader, verifyParsedAuthorization } from '../../src/protocol/signing/index.js';
 import { startBecknHarness, type BecknHarness } from '../support/beckn-harness.js';
 import { loadExamples, restamp } from '../support/beckn-examples.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const examples = loadExamples();
 const ondc = (action: string) => {
@@ -102,7 +104,10 @@ describe('gateway fan-out and callback correlation at the BAP', function () {
 
   it('refuses a callback arriving after its request ttl: 400 20009, and logs it as late', async () => {
     const sent = await sentByOurBap('select', 'PT1S');
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const recorded = await findSentRequest(net.app.ctx.correlation, net.ourBap.id, sent.messageId);
+    assert.ok(recorded, 'our BAP recorded the select');
+    // The service takes no injected clock: lateness is judged on real time, so wait until it is past the select's deadline.
+    await waitUntil('the select ttl has passed', () => Date.now() > recorded.deadline, { timeoutMs: 5_000 });
     await expectBapNack(callback('on_select', sent), 'on_select', 400, '20009');
   });
 

@@ -4,6 +4,7 @@ import { buildAuthorizationHeader, createSigner, generateSigningKeyPair, parseAu
 import { startFakeParticipant, type FakeParticipant } from '../support/fake-participant.js';
 import { startBecknHarness, type BecknHarness } from '../support/beckn-harness.js';
 import { loadExamples, restamp } from '../support/beckn-examples.js';
+import { waitForProtocolIdle } from '../support/protocol-idle.js';
 
 const search = loadExamples().find((e) => e.action === 'search' && e.domain === 'ONDC:TRV10');
 if (!search) throw new Error('the ONDC search example is missing');
@@ -220,7 +221,7 @@ describe('inbound refusals: each mutation gets its documented NACK and a message
     changed.context.ttl = 'PT29S';
     await expectNack('duplicate-other-body', (id) => postSigned(changed, id), { status: 409, code: '30000' });
     await net.bap.waitFor((m) => m.body.context.message_id === first.context.message_id);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForProtocolIdle(net.app.ctx);
     assert.equal(handled - before, 1, 'the repeat was not processed again');
     const repeats = (await net.records()).filter((r) => r.message_id === first.context.message_id && r.direction === 'inbound');
     assert.deepEqual(repeats.map((r) => [r.ack, r.duplicate]), [['ACK', false], ['ACK', true], ['NACK', false]]);

@@ -8,6 +8,7 @@ import type { AppContext } from '../../src/context.js';
 import { readFileMessageLog, type MessageRecord } from '../../src/protocol/index.js';
 import { startFakeParticipant, type FakeParticipant } from './fake-participant.js';
 import { freePort, fullProfileEnv, startTestApp, type TestApp } from './test-app.js';
+import { waitFor } from './wait-until.js';
 
 export interface BecknHarness {
   app: TestApp;
@@ -98,15 +99,8 @@ export async function startBecknHarness(
       ...extra,
     }),
     records,
-    async recordFor(requestId, timeoutMs = 5_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = (await records()).find((r) => r.headers['x-request-id'] === requestId);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no message log record for request ${requestId}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
+    recordFor: (requestId, timeoutMs = 5_000) =>
+      waitFor(`a message log record for request ${requestId}`, async () => (await records()).find((r) => r.headers['x-request-id'] === requestId), { timeoutMs, intervalMs: 50 }),
     async close() {
       await app.close();
       await Promise.all([bap.close(), bpp.close(), ...(options.extraParticipants ?? []).map((p) => p.close())]);
