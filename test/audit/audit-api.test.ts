@@ -377,15 +377,20 @@ describe('an audit read over bodies planted to be costly to mask', function () {
   let backing: BackingStore;
   const auditorToken = `auditor-${randomUUID()}`;
 
-  /** The audit routes beside the real /health/live, over real HTTP; `onPage` runs when the store hands over a page. */
-  async function startApi(options: { maskBudgetUnits?: number; onPage?: (baseUrl: string) => void } = {}) {
+  /** The audit routes beside the real /health/live, over real HTTP; `onRead` runs when the store hands over a page or a record. */
+  async function startApi(options: { maskBudgetUnits?: number; onRead?: (baseUrl: string) => void } = {}) {
     let baseUrl = '';
     const store: AuditStore = {
       ...backing.store,
       async messages(query) {
         const page = await backing.store.messages(query);
-        options.onPage?.(baseUrl);
+        options.onRead?.(baseUrl);
         return page;
+      },
+      async byId(recordId) {
+        const record = await backing.store.byId(recordId);
+        options.onRead?.(baseUrl);
+        return record;
       },
     };
     const routes = [
@@ -416,9 +421,12 @@ describe('an audit read over bodies planted to be costly to mask', function () {
     messageRecord({ started_at: at(index), ack: 'NACK', raw_body: JSON.stringify({ context: {}, message: { note: 'a'.repeat(24 * 1024) } }) }),
   );
 
+  // One body of 1 MiB of tiny values (half a million zeros), outside the window of the others.
+  const oneLarge = messageRecord({ started_at: at(7_200_000), ack: 'NACK', raw_body: JSON.stringify({ message: new Array(512 * 1024).fill(0) }) });
+
   before(async () => {
     backing = await backingStore('file');
-    await backing.insert(planted);
+    await backing.insert([...planted, oneLarge]);
   });
 
   after(async () => {
@@ -430,7 +438,7 @@ describe('an audit read over bodies planted to be costly to mask', function () {
     let health: Promise<{ status: number; whileAuditPending: boolean }> | null = null;
     // Once the store has handed over the page the API masks it, and that is when /health/live is asked.
     const api = await startApi({
-      onPage: (baseUrl) => {
+      onRead: (baseUrl) => {
         health = fetch(`${baseUrl}/health/live`).then((response) => ({ status: response.status, whileAuditPending: !auditAnswered }));
       },
     });
@@ -443,6 +451,26 @@ describe('an audit read over bodies planted to be costly to mask', function () {
       assert.ok(page.records.every((record: { body_view: string }) => record.body_view === 'masked'));
       assert.ok(health !== null, 'the store was never read');
       assert.deepEqual(await health, { status: 200, whileAuditPending: true }, '/health/live waited for the audit read to finish');
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('answers /health/live while one large body is still being masked', async () => {
+    let rawAnswered = false;
+    let health: Promise<{ status: number; whileRawPending: boolean }> | null = null;
+    const api = await startApi({
+      onRead: (baseUrl) => {
+        health = fetch(`${baseUrl}/health/live`).then((response) => ({ status: response.status, whileRawPending: !rawAnswered }));
+      },
+    });
+    try {
+      const response = await api.get(`/audit/messages/${oneLarge.id}/raw`);
+      rawAnswered = true;
+      assert.equal(response.headers.get('x-audit-body-view'), 'masked');
+      assert.equal(JSON.parse(await response.text()).message.length, 512 * 1024);
+      assert.ok(health !== null, 'the store was never read');
+      assert.deepEqual(await health, { status: 200, whileRawPending: true }, '/health/live waited for the body to be masked');
     } finally {
       await api.close();
     }

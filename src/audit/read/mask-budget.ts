@@ -10,14 +10,15 @@ export interface MaskBudget {
   /** Spends `units` if they fit; once a request did not fit, nothing more does (later bodies are withheld too). */
   take(units: number): boolean;
   readonly spent: number;
-  /** Lets other requests (and /health/live) run once enough work was done since the last pause. */
+  /** True once a slice of work was done since the last pause; the pause is then counted as taken. */
+  pauseDue(): boolean;
+  /** Lets other requests (and /health/live) run if a pause is due. */
   pace(): Promise<void>;
 }
 
 /**
  * About 8 MiB of body text: a page of 500 ordinary 4 KiB records takes under
- * half, any 1 MiB body fits alone. The pauses fall between records, so this is
- * also the longest stretch one record can hold the event loop (bench/audit-masking.ts).
+ * half, any 1 MiB body fits alone.
  */
 export const defaultMaskBudgetUnits = 8 * 1024 * 1024;
 
@@ -40,10 +41,13 @@ export function createMaskBudget(limit: number = defaultMaskBudgetUnits): MaskBu
     get spent() {
       return spent;
     },
-    async pace() {
-      if (spent - pausedAt < unitsPerTurn) return;
+    pauseDue() {
+      if (spent - pausedAt < unitsPerTurn) return false;
       pausedAt = spent;
-      await nextTurn();
+      return true;
+    },
+    async pace() {
+      if (this.pauseDue()) await nextTurn();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MessageRecord } from '../../protocol/message-log/index.js';
 import { createMaskBudget, type MaskBudget } from './mask-budget.js';
 import { matchesAt, startState, stepState, type PathState } from './pii-paths.js';
@@ -112,11 +113,13 @@ function maskText(text: string, at: Site, budget: MaskBudget): string {
 
 /**
  * The JSON text of `value` with the rules applied, written the way
- * JSON.stringify writes it. The walk keeps its own stack rather than
- * recursing (and does not call JSON.stringify on containers, which
- * recurses), so a body nested 20,000 levels deep is masked like any other.
+ * JSON.stringify writes it, as the generator's return value. The walk keeps
+ * its own stack rather than recursing (and does not call JSON.stringify on
+ * containers, which recurses), so a body nested 20,000 levels deep is masked
+ * like any other. It yields whenever the budget says a pause is due, so a
+ * caller may let other work run in the middle of one large body.
  */
-function maskedText(value: Json, rules: PiiRules, budget: MaskBudget): string {
+function* maskedText(value: Json, rules: PiiRules, budget: MaskBudget): Generator<void, string, void> {
   let out = '';
   const stack: Frame[] = [];
   const sites = sitesOf(rules);
@@ -137,6 +140,7 @@ function maskedText(value: Json, rules: PiiRules, budget: MaskBudget): string {
 
   write(value, siteOf(sites, startState(rules.paths)), null);
   for (let frame = stack.at(-1); frame !== undefined; frame = stack.at(-1)) {
+    if (budget.pauseDue()) yield;
     const length = frame.items === null ? frame.keys.length : frame.items.length;
     if (frame.next === length) {
       out += frame.close;
@@ -161,7 +165,20 @@ function maskedText(value: Json, rules: PiiRules, budget: MaskBudget): string {
 
 /** A parsed JSON value with the rules applied; the input is left untouched. */
 export function maskJson(value: unknown, rules: PiiRules): unknown {
-  return JSON.parse(maskedText(value as Json, rules, createMaskBudget(Number.MAX_SAFE_INTEGER)));
+  return JSON.parse(runToEnd(maskedText(value as Json, rules, createMaskBudget(Number.MAX_SAFE_INTEGER))));
+}
+
+/** Runs a walk without pausing. */
+function runToEnd(walk: Generator<void, string, void>): string {
+  for (let next = walk.next(); ; next = walk.next()) if (next.done === true) return next.value;
+}
+
+/** Runs a walk, letting other requests run at every pause. */
+async function runPaced(walk: Generator<void, string, void>): Promise<string> {
+  for (let next = walk.next(); ; next = walk.next()) {
+    if (next.done === true) return next.value;
+    await nextTurn();
+  }
 }
 
 /**
@@ -172,29 +189,49 @@ export function maskJson(value: unknown, rules: PiiRules): unknown {
  */
 export type BodyView = 'raw' | 'masked' | 'withheld' | 'over_budget';
 
+type MaskedBody = { raw_body: string; body_view: BodyView };
+type StoredBody = Pick<MessageRecord, 'raw_body' | 'body_encoding' | 'body_truncated'>;
+
 /**
- * The body the masked role may see. Only a complete UTF-8 JSON body can be
- * masked key by key; anything else (binary, truncated, not JSON) is withheld
- * rather than shown with PII possibly left in it. Parsing is charged to the
- * budget before it starts, masking as it goes.
+ * The body the masked role may see, as a walk still to run (or the view
+ * already decided). Only a complete UTF-8 JSON body can be masked key by key;
+ * anything else (binary, truncated, not JSON) is withheld rather than shown
+ * with PII possibly left in it. Parsing is charged to the budget before it
+ * starts, masking as it goes.
  */
-export function maskedBody(
-  record: Pick<MessageRecord, 'raw_body' | 'body_encoding' | 'body_truncated'>,
-  rules: PiiRules,
-  budget: MaskBudget = createMaskBudget(),
-): { raw_body: string; body_view: BodyView } {
+function startMasking(record: StoredBody, rules: PiiRules, budget: MaskBudget): MaskedBody | Generator<void, string, void> {
   if (record.body_encoding !== 'utf8' || record.body_truncated) return { raw_body: '', body_view: 'withheld' };
   if (!budget.take(record.raw_body.length)) return { raw_body: '', body_view: 'over_budget' };
-  let parsed: Json;
   try {
-    parsed = JSON.parse(record.raw_body) as Json;
+    return maskedText(JSON.parse(record.raw_body) as Json, rules, budget);
   } catch {
     return { raw_body: '', body_view: 'withheld' };
   }
+}
+
+function overBudgetView(error: unknown): MaskedBody {
+  if (error instanceof OverBudget) return { raw_body: '', body_view: 'over_budget' };
+  throw error;
+}
+
+/** The masked body in one go. */
+export function maskedBody(record: StoredBody, rules: PiiRules, budget: MaskBudget = createMaskBudget()): MaskedBody {
+  const started = startMasking(record, rules, budget);
+  if (!('next' in started)) return started;
   try {
-    return { raw_body: maskedText(parsed, rules, budget), body_view: 'masked' };
+    return { raw_body: runToEnd(started), body_view: 'masked' };
   } catch (error) {
-    if (error instanceof OverBudget) return { raw_body: '', body_view: 'over_budget' };
-    throw error;
+    return overBudgetView(error);
+  }
+}
+
+/** The masked body, letting other requests run whenever a slice of work is done, inside the body too. */
+export async function maskedBodyPaced(record: StoredBody, rules: PiiRules, budget: MaskBudget): Promise<MaskedBody> {
+  const started = startMasking(record, rules, budget);
+  if (!('next' in started)) return started;
+  try {
+    return { raw_body: await runPaced(started), body_view: 'masked' };
+  } catch (error) {
+    return overBudgetView(error);
   }
 }

@@ -17,8 +17,8 @@ function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function sendRaw(res: Response, record: MessageRecord, role: AuditRole, deps: AuditRouteDeps, format: string): void {
-  const view = recordView(record, role, deps.piiRules, deps.maskBudget());
+async function sendRaw(res: Response, record: MessageRecord, role: AuditRole, deps: AuditRouteDeps, format: string): Promise<void> {
+  const view = await recordView(record, role, deps.piiRules, deps.maskBudget());
   const bytes = view.body_view === 'raw' ? storedBytes(record) : Buffer.from(view.raw_body, 'utf8');
   if (format === 'json') {
     res.json({
@@ -104,7 +104,7 @@ export function recordRoutes(deps: AuditRouteDeps): RouteSpec[] {
       },
       handler: guard(async ({ params, query }, res, role) => {
         const record = await found(uuidParam(params, 'recordId'));
-        sendRaw(res, record, role, deps, typeof query.format === 'string' ? query.format : 'bytes');
+        await sendRaw(res, record, role, deps, typeof query.format === 'string' ? query.format : 'bytes');
       }),
     },
     {

@@ -19,26 +19,17 @@ const security = 'auditorToken';
  * rather than an empty 200. The lines close the store's iterator when done.
  * An export holds as many records as the auditor asked for, so it has no
  * total budget: each record gets the budget of a whole response (a planted
- * body costs no more here than in /raw), and the export pauses between
- * records as it masks, beside the pace the client reads at.
+ * body costs no more here than in /raw), and masking pauses for other
+ * requests as it does there, beside the pace the client reads at.
  */
 async function openExport(deps: AuditRouteDeps, filter: RecordFilter, format: ExportFormat, role: AuditRole): Promise<AsyncIterable<string>> {
   const records = deps.store.export(filter)[Symbol.asyncIterator]();
   const first = await records.next();
-  const pacing = deps.maskBudget(Number.MAX_SAFE_INTEGER);
-  const line = (record: MessageRecord) => {
-    const budget = deps.maskBudget();
-    const text = formatRecord(recordView(record, role, deps.piiRules, budget), format);
-    pacing.take(budget.spent);
-    return text;
-  };
+  const line = async (record: MessageRecord) => formatRecord(await recordView(record, role, deps.piiRules, deps.maskBudget()), format);
   return (async function* lines() {
     try {
       if (format === 'csv') yield csvHeader();
-      for (let next = first; next.done !== true; next = await records.next()) {
-        yield line(next.value);
-        await pacing.pace();
-      }
+      for (let next = first; next.done !== true; next = await records.next()) yield await line(next.value);
     } finally {
       await records.return?.();
     }
