@@ -6,7 +6,11 @@
 #   scripts/services.sh down    stop the Kafka and ClickHouse this script started
 #   scripts/services.sh status  print each service's state (exit 3 if one is down)
 #   scripts/services.sh kafka-stop / kafka-start
-#                               stop or start only the Kafka broker (the outage tests use these)
+#                               stop or start only the Kafka broker
+#
+# KAFKA_PORT, KAFKA_CONTROLLER_PORT and KAFKA_INSTANCE_DIR (defaults 9092, 9093,
+# .services/kafka) choose the broker kafka-start/kafka-stop act on: the outage
+# tests run a broker of their own this way and never stop the shared one.
 #
 # Postgres and Redis are the machine's own; Kafka runs from Maven Central jars
 # (version pinned in scripts/kafka/pom.xml) and ClickHouse from Debian's package.
@@ -18,10 +22,12 @@ SERVICES_DIR="$ROOT/.services"
 READY_TIMEOUT_SECONDS="${SERVICES_READY_TIMEOUT:-120}"
 
 POSTGRES_DATABASE=beckn_ride_test
-KAFKA_BROKER=127.0.0.1:9092
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+KAFKA_BROKER="127.0.0.1:$KAFKA_PORT"
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$ROOT/scripts/kafka/pom.xml")"
 KAFKA_LIBS="$ROOT/.cache/kafka/$KAFKA_VERSION/libs"
-KAFKA_DIR="$SERVICES_DIR/kafka"
+KAFKA_DIR="${KAFKA_INSTANCE_DIR:-$SERVICES_DIR/kafka}"
 KAFKA_JAVA=(java -Xms256m -Xmx512m -Djava.awt.headless=true
   -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" -cp "$KAFKA_LIBS/*")
 CLICKHOUSE_URL=http://127.0.0.1:8123
@@ -135,7 +141,7 @@ redis_up() {
 
 # A metadata request through kafkajs, the client beckn-ride uses; skipped while nothing listens.
 kafka_ready() {
-  port_open 9092 && node --import tsx scripts/kafka-ready.ts "$KAFKA_BROKER" "${1:-5000}" 2>/dev/null
+  port_open "$KAFKA_PORT" && node --import tsx scripts/kafka-ready.ts "$KAFKA_BROKER" "${1:-5000}" 2>/dev/null
 }
 
 kafka_fetch_jars() {
@@ -155,7 +161,7 @@ kafka_fetch_jars() {
 kafka_write_config() {
   local file
   for file in server.properties log4j2.properties; do
-    sed "s|@KAFKA_DIR@|$KAFKA_DIR|g" "$ROOT/scripts/kafka/$file" >"$KAFKA_DIR/$file"
+    sed -e "s|@KAFKA_DIR@|$KAFKA_DIR|g" -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" "$ROOT/scripts/kafka/$file" >"$KAFKA_DIR/$file"
   done
 }
 
@@ -180,8 +186,8 @@ kafka_up() {
   fi
   mkdir -p "$KAFKA_DIR" "$ROOT/.cache/kafka"
   if ! pid_alive "$KAFKA_DIR/kafka.pid"; then
-    if port_open 9092; then
-      fail kafka "port 9092 is taken by a process that does not answer as Kafka"
+    if port_open "$KAFKA_PORT"; then
+      fail kafka "port $KAFKA_PORT is taken by a process that does not answer as Kafka"
     fi
     require_command kafka java "Java 17 or newer"
     require_command kafka mvn "Maven fetches the broker jars"
@@ -196,7 +202,7 @@ kafka_up() {
       "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties" </dev/null >"$KAFKA_DIR/stdout.log" 2>&1 &
     wait_until kafka "" test -s "$KAFKA_DIR/kafka.pid" || fail kafka "the broker process did not start"
   fi
-  wait_until kafka "$KAFKA_DIR/kafka.pid" port_open 9092 ||
+  wait_until kafka "$KAFKA_DIR/kafka.pid" port_open "$KAFKA_PORT" ||
     fail kafka "broker never listened on $KAFKA_BROKER; see $KAFKA_DIR/server.log and stdout.log"
   kafka_ready $((READY_TIMEOUT_SECONDS * 1000)) ||
     fail kafka "broker does not answer metadata requests; see $KAFKA_DIR/server.log"

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
@@ -8,16 +11,40 @@ import { openKafkaMessageLog, type KafkaMessageLog } from '../../src/audit/write
 import { createKafka } from '../../src/infra/kafka/index.js';
 import type { MessageRecord } from '../../src/protocol/message-log/index.js';
 import { waitUntil } from '../support/wait-until.js';
-import { testServices } from '../support/services.js';
 import { createAuditSink } from '../../src/audit/sink/index.js';
 import { buildRecords, countFinal, openSinkStores, quiet, type SinkStores } from './sink-support.js';
 import { collectTopic, removeDir, tempSpoolDir, topicMessageCount } from './message-log-support.js';
 
 const servicesScript = fileURLToPath(new URL('../../scripts/services.sh', import.meta.url));
 
-async function services(command: 'kafka-stop' | 'kafka-start'): Promise<string> {
-  const { stdout, stderr } = await promisify(execFile)('bash', [servicesScript, command], { timeout: 150_000 });
-  return `${stdout}${stderr}`;
+/** A free local port, for the broker this suite runs of its own. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A broker private to this suite (its own ports and folder), so stopping it disturbs no other suite or checkout. */
+interface OwnBroker {
+  address: string;
+  run(command: 'kafka-stop' | 'kafka-start'): Promise<string>;
+}
+
+async function ownBroker(dir: string): Promise<OwnBroker> {
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(controllerPort), KAFKA_INSTANCE_DIR: dir };
+  return {
+    address: `127.0.0.1:${port}`,
+    async run(command) {
+      const { stdout, stderr } = await promisify(execFile)('bash', [servicesScript, command], { timeout: 150_000, env });
+      return `${stdout}${stderr}`;
+    },
+  };
 }
 
 function portOpen(address: string): Promise<boolean> {
@@ -32,36 +59,43 @@ function portOpen(address: string): Promise<boolean> {
   });
 }
 
-describe('message log through a Kafka outage (stops and restarts the real broker)', function () {
-  this.timeout(150_000);
+describe('message log through a Kafka outage (stops and restarts a broker of its own)', function () {
+  this.timeout(240_000);
 
-  const kafka = createKafka({ brokers: testServices.kafkaBrokers, clientId: 'beckn-ride-test', logger: quiet });
-  // The relay's client gives up within about a second, so the outage outlasts kafkajs' own retries and the
-  // relay's retry path carries the records: failed produce requests resent on the same idempotent producer.
-  const relayKafka = new Kafka({
-    clientId: 'beckn-ride-test',
-    brokers: testServices.kafkaBrokers,
-    connectionTimeout: 1_000,
-    retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 },
-    logLevel: logLevel.NOTHING,
-  });
+  let broker: OwnBroker;
+  let brokerDir = '';
+  let kafka: Kafka;
+  let relayKafka: Kafka;
   let stores: SinkStores;
   let topic = '';
   let dir = '';
   let log: KafkaMessageLog | undefined;
 
   before(async () => {
-    stores = await openSinkStores('outage');
+    brokerDir = await mkdtemp(join(tmpdir(), 'beckn-ride-test-kafka-'));
+    broker = await ownBroker(brokerDir);
+    await broker.run('kafka-start');
+    kafka = createKafka({ brokers: [broker.address], clientId: 'beckn-ride-test', logger: quiet });
+    // The relay's client gives up within about a second, so the outage outlasts kafkajs' own retries and the
+    // relay's retry path carries the records: failed produce requests resent on the same idempotent producer.
+    relayKafka = new Kafka({
+      clientId: 'beckn-ride-test',
+      brokers: [broker.address],
+      connectionTimeout: 1_000,
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 },
+      logLevel: logLevel.NOTHING,
+    });
+    stores = await openSinkStores('outage', 3, [broker.address]);
     topic = stores.topic;
     dir = await tempSpoolDir();
   });
 
-  // Whatever happened, the broker runs again for the suites after this one.
   after(async () => {
-    await services('kafka-start');
     await log?.close();
     await stores?.dispose();
+    await broker?.run('kafka-stop');
     await removeDir(dir);
+    if (brokerDir) await removeDir(brokerDir);
   });
 
   it('accepts 1,000 records while Kafka is stopped, and once it is back ships every one, and those sent around the stop, exactly once', async () => {
@@ -80,11 +114,10 @@ describe('message log through a Kafka outage (stops and restarts the real broker
     })();
     await waitUntil('the relay has shipped some records', () => messageLog.relayState().shippedRecords > 0, { timeoutMs: 30_000 });
 
-    const stopped = await services('kafka-stop');
+    const stopped = await broker.run('kafka-stop');
     stopping = true;
     await traffic;
-    const broker = testServices.kafkaBrokers[0] as string;
-    assert.equal(await portOpen(broker), false, `the broker still listens after kafka-stop: ${stopped}`);
+    assert.equal(await portOpen(broker.address), false, `the broker still listens after kafka-stop: ${stopped}`);
 
     const whileStopped = buildRecords(1_000);
     const results = await Promise.allSettled(whileStopped.map((record) => messageLog.append(record)));
@@ -92,7 +125,7 @@ describe('message log through a Kafka outage (stops and restarts the real broker
     assert.ok(messageLog.spoolDepth().records >= 1_000, `${messageLog.spoolDepth().records} records wait`);
 
     await waitUntil('the relay has failed to reach the broker', () => messageLog.relayState().lastError !== null, { timeoutMs: 30_000 });
-    await services('kafka-start');
+    await broker.run('kafka-start');
     await waitUntil('the spool is shipped', () => messageLog.spoolDepth().records === 0, { timeoutMs: 90_000, intervalMs: 100 });
 
     const records = [...aroundStop.slice(0, sent), ...whileStopped];

@@ -127,12 +127,12 @@ export interface SinkStores {
   dispose(): Promise<void>;
 }
 
-export async function openSinkStores(label: string, partitions = 3): Promise<SinkStores> {
+export async function openSinkStores(label: string, partitions = 3, brokers = testServices.kafkaBrokers): Promise<SinkStores> {
   const database = uniqueTestName(`${label}_db`);
   await ensureDatabase(testServices.clickhouseUrl, database);
   const clickhouse = createClickHouse({ url: testServices.clickhouseUrl, database });
   await runClickHouseMigrations(clickhouse, migrationsDir, quiet);
-  const kafka = createKafka({ brokers: testServices.kafkaBrokers, clientId: 'beckn-ride-test', logger: quiet });
+  const kafka = createKafka({ brokers, clientId: 'beckn-ride-test', logger: quiet });
   const topic = uniqueTestName(`${label}_topic`);
   const groupId = uniqueTestName(`${label}_group`);
   await ensureTopics(kafka, [{ topic, numPartitions: partitions, replicationFactor: 1 }], quiet);
