@@ -56,12 +56,20 @@ describe('the shutdown bound', function () {
     // The held request keeps the drain (and so the first shutdown) waiting.
     const { port } = new URL(running.baseUrl);
     const held = await holdRequest(Number(port));
+    const heldErrors: Error[] = [];
+    held.on('error', (error) => heldErrors.push(error));
+    // Connections are accepted in order: once a later request is answered, the held one left the listen
+    // backlog (whose connections a closing listener resets) and is in flight.
+    assert.equal((await fetch(`${running.baseUrl}/health/live`)).status, 200);
     running.child.kill('SIGTERM');
-    await waitUntil('the service started draining', () => running.output().includes('shutting down: draining in-flight requests'));
+    await waitUntil('the service started draining', () => running.output().includes('shutting down: draining in-flight requests') || hasExited(running), {
+      timeoutMs: 30_000,
+    });
+    assert.equal(hasExited(running), false, `exited before a second signal:\n${running.output()}\nheld request: ${heldErrors.join(', ') || 'no error'}`);
     running.child.kill('SIGTERM');
     await waitUntil('the service exited', () => hasExited(running), { timeoutMs: 15_000, intervalMs: 50 });
     held.destroy();
-    assert.equal(running.child.exitCode, 1, running.output());
+    assert.equal(running.child.exitCode, 1, `${running.output()}\nheld request: ${heldErrors.join(', ') || 'no error'}`);
     assert.match(running.output(), /second signal during shutdown, exiting now/);
   });
 
