@@ -1,0 +1,13 @@
+export { TRANSACTION_STATUSES, REFUND_STATUSES, PAYOUT_ORDER_STATUSES, LIVE_PAYOUT_ORDER_STATUSES } from './statuses.js';
+export type { TransactionStatus, RefundStatus, PayoutOrderStatus, StatusKind, StatusOf } from './statuses.js';
+export { checkTransition, allowedFrom } from './transitions.js';
+export { RIDER_PAYMENTS_SCHEMA, PROVIDER_PAYMENTS_SCHEMA } from './payment-schemas.js';
+export type { PaymentsSchema } from './payment-schemas.js';
+export { transitionPaymentOrder, transitionPaymentTransaction, transitionRefund, transitionPayoutOrder } from './transition-status.js';
+export type { TransitionRequest, TransitionOutcome } from './transition-status.js';
+export { createRefund } from './create-refund.js';
+export type { RefundRequest, RefundRow, RefundOutcome } from './create-refund.js';
+export { recordWebhookEvent } from './webhook-events.js';
+export { shortId } from './short-id.js';
+export { createPayoutOrder } from './create-payout-order.js';
+export type { PayoutOrderRequest, PayoutOrderOutcome } from './create-payout-order.js';
