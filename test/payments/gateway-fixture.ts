@@ -49,11 +49,19 @@ export interface GatewayRig {
 
 /** The simulator on a free port and the Juspay adapter pointed at it. */
 export async function startGatewayRig(
-  options: { webhookAuth?: WebhookAuth; webhookUrl?: string; clock?: Clock; adapter?: Partial<JuspayGatewayOptions> } = {},
+  options: {
+    webhookAuth?: WebhookAuth;
+    /** What the simulator signs with, when a test wants it to differ from what the adapter expects. */
+    simulatorWebhookAuth?: WebhookAuth;
+    webhookUrl?: string;
+    /** The simulator's clock (timestamps of signed webhooks). */
+    clock?: Clock;
+    adapter?: Partial<JuspayGatewayOptions>;
+  } = {},
 ): Promise<GatewayRig> {
   const { logger, lines } = capturedLogger();
   const webhookAuth = options.webhookAuth ?? defaultWebhookAuth;
-  const simulator = await startPaymentSimulator({ port: 0, apiKey, merchantId, webhookAuth, webhookUrl: options.webhookUrl, clock: options.clock, logger });
+  const simulator = await startPaymentSimulator({ port: 0, apiKey, merchantId, webhookAuth: options.simulatorWebhookAuth ?? webhookAuth, webhookUrl: options.webhookUrl, clock: options.clock, logger });
   const gateway = juspayAdapter(simulator.url, { webhookAuth, logger, ...options.adapter });
   return { simulator, gateway, logLines: lines, close: () => simulator.close() };
 }

@@ -11,9 +11,9 @@ export type GatewayErrorKind =
   | 'unreachable'
   /** 401/403: the API key or merchant id is wrong. */
   | 'unauthorized'
-  /** Another 4xx: the gateway refused the request (its error code says why); repeating it will not help. */
+  /** Another 4xx (or a redirect): the gateway refused the request (its error code says why); repeating it will not help. */
   | 'rejected'
-  /** 5xx: the gateway failed. */
+  /** 5xx or 429: the gateway failed or is shedding load. */
   | 'unavailable'
   /** A 2xx whose body is not the answer the API promises. */
   | 'malformed';

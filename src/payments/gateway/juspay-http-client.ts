@@ -61,7 +61,8 @@ function errorFromAnswer(call: JuspayCall, status: number, text: string): Paymen
   const said = [code, stringField(body, 'error_message')].filter(Boolean).join(': ');
   const message = `${call.operation} (${call.method} ${call.path}) answered HTTP ${status}${said ? ` ${said}` : ''}`;
   if (status === 401 || status === 403) return new PaymentGatewayError('unauthorized', message, status, code);
-  if (status >= 500) return new PaymentGatewayError('unavailable', message, status, code);
+  // 429 is the gateway shedding load, not a verdict on the request: retried like a 5xx.
+  if (status >= 500 || status === 429) return new PaymentGatewayError('unavailable', message, status, code);
   return new PaymentGatewayError('rejected', message, status, code);
 }
 

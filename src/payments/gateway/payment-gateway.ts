@@ -144,7 +144,7 @@ export interface PaymentGateway {
   refundStatus(orderId: string, refundId: string): Promise<GatewayRefund>;
   createPayout(request: PayoutRequest): Promise<PayoutOrderStatus>;
   payoutStatus(payoutOrderId: string): Promise<PayoutOrderStatus>;
-  /** Authenticates a webhook from its headers and the body exactly as received. Never throws on bad input. */
+  /** Authenticates a webhook from its headers (lower-case names, as node:http gives them) and the body exactly as received. Never throws on bad input. */
   verifyWebhook(headers: WebhookHeaders, rawBody: Buffer): Promise<WebhookVerdict>;
 }
 

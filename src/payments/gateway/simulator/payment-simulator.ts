@@ -27,9 +27,12 @@ export interface PaymentSimulatorControl {
   nextOutcome(target: OutcomeTarget, outcome: SimulatedOutcome): void;
   /**
    * The next `count` calls of `operation` take effect but get no answer until
-   * the client gives up: an answer lost on the way, past the client's timeout.
+   * the client gives up (an answer lost on the way, past the client's
+   * timeout) or `releaseHeld` sends it late.
    */
   holdNext(operation: SimulatedOperation, count?: number): void;
+  /** Writes the answers still held, as they were when their calls took effect. */
+  releaseHeld(): void;
   /** The rider completes the payment page (what GET /pay/{orderId} does). */
   pay(orderId: string, outcome?: SimulatedOutcome): TransactionStatus;
   settle(orderId: string, status: TransactionStatus): void;
@@ -71,6 +74,10 @@ function parseJsonObject(text: string): Record<string, unknown> {
 }
 
 const unauthorized: LedgerAnswer = { status: 401, body: { status: 'error', error_code: 'access_denied', error_message: 'API key or merchant id not recognised' } };
+function answer(response: ServerResponse, { status, body }: LedgerAnswer): void {
+  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
 const notFound: LedgerAnswer = { status: 404, body: { status: 'error', error_code: 'not_found', error_message: 'no such resource' } };
 
 /**
@@ -84,7 +91,7 @@ export async function startPaymentSimulator(options: PaymentSimulatorOptions): P
   const clock = options.clock ?? Date.now;
   const webhooks = createWebhookSender({ url: options.webhookUrl, auth: options.webhookAuth, clock, logger });
   const holds = new Map<SimulatedOperation, number>();
-  const heldResponses = new Set<ServerResponse>();
+  const heldResponses = new Map<ServerResponse, LedgerAnswer>();
   // Known once listening; the payment links are only made after that.
   let publicUrl = '';
   const ledger = createSimulatorLedger({
@@ -136,19 +143,19 @@ export async function startPaymentSimulator(options: PaymentSimulatorOptions): P
 
   const server = createServer((request, response) => {
     route(request)
-      .then(({ operation, answer }) => {
+      .then(({ operation, answer: routed }) => {
         if (takeHold(operation)) {
-          // The effect happened; the answer never comes. The client times out and closes the socket.
-          heldResponses.add(response);
+          // The effect happened; the answer waits until released or the client gives up and closes the socket.
+          heldResponses.set(response, routed);
           response.on('close', () => heldResponses.delete(response));
           return;
         }
-        response.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+        answer(response, routed);
       })
       .catch((error: unknown) => {
         const tooLarge = error instanceof BodyTooLarge;
         if (!tooLarge) logger.error({ err: (error as Error).message }, 'payment simulator failed a request');
-        response.writeHead(tooLarge ? 413 : 500, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'error', error_code: tooLarge ? 'body_too_large' : 'internal_error' }));
+        answer(response, { status: tooLarge ? 413 : 500, body: { status: 'error', error_code: tooLarge ? 'body_too_large' : 'internal_error' } });
       });
   });
   await new Promise<void>((resolve, reject) => {
@@ -165,6 +172,10 @@ export async function startPaymentSimulator(options: PaymentSimulatorOptions): P
       holdNext(operation, count = 1) {
         holds.set(operation, (holds.get(operation) ?? 0) + count);
       },
+      releaseHeld() {
+        for (const [response, routed] of heldResponses) answer(response, routed);
+        heldResponses.clear();
+      },
       pay: ledger.pay,
       settle: ledger.settle,
       settleRefund: ledger.settleRefund,
@@ -173,7 +184,7 @@ export async function startPaymentSimulator(options: PaymentSimulatorOptions): P
       webhooks,
     },
     async close() {
-      for (const response of heldResponses) response.destroy();
+      for (const response of heldResponses.keys()) response.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await webhooks.idle();

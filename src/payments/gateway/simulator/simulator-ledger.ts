@@ -146,8 +146,8 @@ export function createSimulatorLedger(options: LedgerOptions) {
       }
       const existing = orders.get(orderId);
       if (existing) {
-        // Juspay keys orders by the merchant's order_id: a repeat returns the order it holds.
-        if (existing.amount === amount && existing.currency === currency) return { status: 200, body: existing.sessionAnswer };
+        // Juspay keys orders by the merchant's order_id: a repeat returns the order it holds, as it stands now.
+        if (existing.amount === amount && existing.currency === currency) return { status: 200, body: { ...existing.sessionAnswer, status: existing.status } };
         return error(400, 'order_id_conflict', `order ${orderId} exists with another amount or currency`);
       }
       const id = `ordeh_${randomUUID().replaceAll('-', '')}`;
