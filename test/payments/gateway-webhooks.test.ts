@@ -171,6 +171,19 @@ describe('payment gateway webhooks: forged and stale deliveries', () => {
     assert.ok(verdicts[0]?.ok);
   });
 
+  it('without a SeenEvents port the verifier leaves replays to the caller, which records ids in its own transaction', async () => {
+    const { rig, receiver } = await rigFor({ auth: hmacAuth });
+    const orderId = await newOrder(rig);
+    rig.simulator.control.pay(orderId);
+    await waitUntil('the webhook arrives', () => receiver.received.length === 1);
+    const delivery = receiver.received[0] as (typeof receiver.received)[number];
+    const verifying = juspayAdapter(rig.simulator.url, { webhookAuth: hmacAuth, seenEvents: undefined });
+    const first = await verifying.verifyWebhook(delivery.headers, delivery.rawBody);
+    const again = await verifying.verifyWebhook(delivery.headers, delivery.rawBody);
+    assert.ok(first.ok && again.ok);
+    assert.equal(again.event.eventId, first.event.eventId);
+  });
+
   it('a signature made with another secret, or over another body, is refused as forged', async () => {
     const { rig, verdicts, receiver } = await rigFor({ auth: hmacAuth, simulatorAuth: { ...hmacAuth, secret: 'whsec_not_the_one' } });
     const orderId = await newOrder(rig);

@@ -14,7 +14,8 @@ export interface JuspayGatewayOptions {
   /** The payment page's client id (Juspay's `payment_page_client_id`). */
   paymentPageClientId: string;
   webhookAuth: WebhookAuth;
-  seenEvents: SeenEvents;
+  /** Replay refusal during verification; see WebhookVerifierOptions for when to leave it out. */
+  seenEvents?: SeenEvents;
   logger: Logger;
   /** Bound on each attempt; 10 s unless given. */
   timeoutMs?: number;

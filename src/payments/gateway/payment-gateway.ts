@@ -151,8 +151,10 @@ export interface PaymentGateway {
 /**
  * Remembers webhook event ids. `seenEvent` answers false the first time it
  * is given an id and true ever after; it records the id in the same step,
- * so two deliveries racing get one false. Production backs it by a Postgres
- * table with the id as primary key (INSERT ... ON CONFLICT DO NOTHING).
+ * so two deliveries racing get one false. A Postgres implementation inserts
+ * into a table keyed by the id (INSERT ... ON CONFLICT DO NOTHING); a caller
+ * that records ids in the transaction applying the event gives the verifier
+ * no SeenEvents at all (see webhook-verifier.ts).
  */
 export interface SeenEvents {
   seenEvent(eventId: string): Promise<boolean>;
