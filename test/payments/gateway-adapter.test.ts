@@ -128,6 +128,34 @@ describe('payment gateway: Juspay adapter against the simulator over HTTP', () =
     assert.equal((await retrying.orderStatus(orderId)).status, 'CHARGED');
   });
 
+  it('a gateway 5xx fails as unavailable with its status, and an adapter with retries gets through it', async () => {
+    const orderId = await chargedOrder(rig);
+    rig.simulator.control.failNext('order status', 503);
+    const error = await expectFailure(rig.gateway.orderStatus(orderId));
+    assert.equal(error.kind, 'unavailable');
+    assert.equal(error.httpStatus, 503);
+    assert.equal(error.gatewayErrorCode, 'internal_error');
+
+    rig.simulator.control.failNext('order status', 502, 2);
+    assert.equal((await juspayAdapter(rig.simulator.url, { retries: 2 }).orderStatus(orderId)).status, 'CHARGED');
+  });
+
+  it('a payout create retried through a lost answer and a 5xx pays once', async () => {
+    const payoutOrderId = `pay-${randomUUID()}`;
+    rig.simulator.control.holdNext('create payout');
+    rig.simulator.control.failNext('create payout', 500);
+    const retrying = juspayAdapter(rig.simulator.url, { timeoutMs: 150, retries: 2 });
+    const payout = await retrying.createPayout({
+      payoutOrderId,
+      amount: '410.00',
+      currency: 'INR',
+      idempotencyKey: `payout-${payoutOrderId}`,
+      customer: { id: 'driver-7', name: 'Meena', vpa: 'meena@upi' },
+    });
+    assert.equal(payout.payoutOrderId, payoutOrderId);
+    assert.equal(rig.simulator.control.stats().payouts, 1);
+  });
+
   it('a refund sent twice with the same refund id refunds once, and settles to SUCCESS', async () => {
     const orderId = await chargedOrder(rig, '300.00');
     const refundId = `rf-${randomUUID()}`;

@@ -31,6 +31,8 @@ export interface PaymentSimulatorControl {
    * timeout) or `releaseHeld` sends it late.
    */
   holdNext(operation: SimulatedOperation, count?: number): void;
+  /** The next `count` calls of `operation` answer `httpStatus` (503 unless given) without taking effect. */
+  failNext(operation: SimulatedOperation, httpStatus?: number, count?: number): void;
   /** Writes the answers still held, as they were when their calls took effect. */
   releaseHeld(): void;
   /** The rider completes the payment page (what GET /pay/{orderId} does). */
@@ -90,7 +92,8 @@ export async function startPaymentSimulator(options: PaymentSimulatorOptions): P
   const { apiKey, merchantId, logger } = options;
   const clock = options.clock ?? Date.now;
   const webhooks = createWebhookSender({ url: options.webhookUrl, auth: options.webhookAuth, clock, logger });
-  const holds = new Map<SimulatedOperation, number>();
+  const holds = new Map<SimulatedOperation, true[]>();
+  const failures = new Map<SimulatedOperation, number[]>();
   const heldResponses = new Map<ServerResponse, LedgerAnswer>();
   // Known once listening; the payment links are only made after that.
   let publicUrl = '';
@@ -108,7 +111,10 @@ export async function startPaymentSimulator(options: PaymentSimulatorOptions): P
     return sameSecret(credentials, `${apiKey}:`) && merchantOk;
   };
 
-  const route = async (request: IncomingMessage): Promise<{ operation?: SimulatedOperation; answer: LedgerAnswer }> => {
+  type Routed = { operation?: SimulatedOperation; perform: () => LedgerAnswer };
+  const done = (fixed: LedgerAnswer): Routed => ({ perform: () => fixed });
+
+  const route = async (request: IncomingMessage): Promise<Routed> => {
     const url = new URL(request.url ?? '/', 'http://simulator');
     const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const method = request.method ?? 'GET';
@@ -116,35 +122,40 @@ export async function startPaymentSimulator(options: PaymentSimulatorOptions): P
     if (segments[0] === 'pay' && segments.length === 2) {
       const orderId = segments[1] as string;
       const known = ledger.orderStatus(orderId);
-      return { answer: known.status === 200 ? { status: 200, body: { order_id: orderId, status: ledger.pay(orderId) } } : known };
+      return done(known.status === 200 ? { status: 200, body: { order_id: orderId, status: ledger.pay(orderId) } } : known);
     }
-    if (!authenticated(request)) return { answer: unauthorized };
+    if (!authenticated(request)) return done(unauthorized);
     const body = await readBody(request);
-    if (method === 'POST' && url.pathname === '/session') return { operation: 'create order', answer: ledger.createSession(parseJsonObject(body)) };
-    if (segments[0] === 'orders' && segments.length === 2 && method === 'GET') return { operation: 'order status', answer: ledger.orderStatus(segments[1] as string) };
+    if (method === 'POST' && url.pathname === '/session') return { operation: 'create order', perform: () => ledger.createSession(parseJsonObject(body)) };
+    if (segments[0] === 'orders' && segments.length === 2 && method === 'GET') return { operation: 'order status', perform: () => ledger.orderStatus(segments[1] as string) };
     if (segments[0] === 'orders' && segments[2] === 'refunds' && segments.length === 3 && method === 'POST') {
-      return { operation: 'refund', answer: ledger.refund(segments[1] as string, new URLSearchParams(body)) };
+      return { operation: 'refund', perform: () => ledger.refund(segments[1] as string, new URLSearchParams(body)) };
     }
     if (url.pathname === '/payout/merchant/v1/orders' && method === 'POST') {
       const key = request.headers['x-idempotency-key'];
-      return { operation: 'create payout', answer: ledger.createPayout(typeof key === 'string' ? key : undefined, parseJsonObject(body)) };
+      return { operation: 'create payout', perform: () => ledger.createPayout(typeof key === 'string' ? key : undefined, parseJsonObject(body)) };
     }
     if (url.pathname.startsWith('/payout/merchant/v1/orders/') && segments.length === 5 && method === 'GET') {
-      return { operation: 'payout status', answer: ledger.payoutStatus(segments[4] as string) };
+      return { operation: 'payout status', perform: () => ledger.payoutStatus(segments[4] as string) };
     }
-    return { answer: notFound };
+    return done(notFound);
   };
 
-  const takeHold = (operation: SimulatedOperation | undefined): boolean => {
-    const left = operation ? (holds.get(operation) ?? 0) : 0;
-    if (left > 0) holds.set(operation as SimulatedOperation, left - 1);
-    return left > 0;
+  /** Takes the first instruction queued for `operation`, if any. */
+  const take = <T>(queues: Map<SimulatedOperation, T[]>, operation: SimulatedOperation | undefined): T | undefined =>
+    operation ? queues.get(operation)?.shift() : undefined;
+  const queue = <T>(queues: Map<SimulatedOperation, T[]>, operation: SimulatedOperation, item: T, count: number): void => {
+    queues.set(operation, [...(queues.get(operation) ?? []), ...Array<T>(count).fill(item)]);
   };
 
   const server = createServer((request, response) => {
     route(request)
-      .then(({ operation, answer: routed }) => {
-        if (takeHold(operation)) {
+      .then(({ operation, perform }) => {
+        const failure = take(failures, operation);
+        // A failing gateway answers before doing anything.
+        if (failure) return answer(response, { status: failure, body: { status: 'error', error_code: 'internal_error', error_message: 'simulated gateway failure' } });
+        const routed = perform();
+        if (take(holds, operation)) {
           // The effect happened; the answer waits until released or the client gives up and closes the socket.
           heldResponses.set(response, routed);
           response.on('close', () => heldResponses.delete(response));
@@ -170,7 +181,10 @@ export async function startPaymentSimulator(options: PaymentSimulatorOptions): P
     control: {
       nextOutcome: ledger.nextOutcome,
       holdNext(operation, count = 1) {
-        holds.set(operation, (holds.get(operation) ?? 0) + count);
+        queue(holds, operation, true, count);
+      },
+      failNext(operation, httpStatus = 503, count = 1) {
+        queue(failures, operation, httpStatus, count);
       },
       releaseHeld() {
         for (const [response, routed] of heldResponses) answer(response, routed);
