@@ -11,3 +11,5 @@ export { recordWebhookEvent } from './webhook-events.js';
 export { shortId } from './short-id.js';
 export { createPayoutOrder } from './create-payout-order.js';
 export type { PayoutOrderRequest, PayoutOrderOutcome } from './create-payout-order.js';
+export { createPaymentOrder, recordGatewaySession, recordStatusCheck } from './create-payment-order.js';
+export type { PaymentOrderRequest, PaymentOrderRow, GatewaySession } from './create-payment-order.js';
