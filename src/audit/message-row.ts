@@ -19,6 +19,8 @@ export interface MessageRow {
   body_encoding: string;
   body_truncated: number;
   body_sha256: string;
+  /** -1 when the record carries no body_size (migrations/clickhouse/0003). */
+  body_size: number;
   headers: string;
   signature_verdict: string;
   signature_key_id: string;
@@ -41,7 +43,7 @@ export interface MessageRow {
 /** The columns written by the sink, named so omitted ones take their DEFAULT on every ClickHouse version. */
 export const messageRowColumns: readonly (keyof MessageRow)[] = [
   'id', 'direction', 'role', 'action', 'url', 'transaction_id', 'message_id', 'domain', 'city', 'bap_id', 'bpp_id',
-  'sender', 'receiver', 'raw_body', 'body_encoding', 'body_truncated', 'body_sha256', 'headers', 'signature_verdict',
+  'sender', 'receiver', 'raw_body', 'body_encoding', 'body_truncated', 'body_sha256', 'body_size', 'headers', 'signature_verdict',
   'signature_key_id', 'gateway_verdict', 'gateway_key_id', 'ack', 'error_code', 'error_type', 'error_message',
   'http_status', 'duplicate', 'attempt', 'started_at', 'started_at_ms', 'finished_at_ms', 'latency_ms',
 ];
@@ -72,6 +74,7 @@ export function toMessageRow(record: MessageRecord): MessageRow {
     body_encoding: record.body_encoding,
     body_truncated: record.body_truncated ? 1 : 0,
     body_sha256: record.body_sha256,
+    body_size: record.body_size ?? -1,
     headers: JSON.stringify(record.headers),
     signature_verdict: record.signature.verdict,
     signature_key_id: text(record.signature.key_id),
@@ -130,5 +133,6 @@ export function fromMessageRow(row: MessageRow): MessageRecord {
     started_at: new Date(Number(row.started_at_ms)).toISOString(),
     finished_at: new Date(Number(row.finished_at_ms)).toISOString(),
     latency_ms: Number(row.latency_ms),
+    ...(Number(row.body_size) >= 0 ? { body_size: Number(row.body_size) } : {}),
   };
 }

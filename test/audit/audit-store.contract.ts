@@ -97,6 +97,27 @@ export function auditStoreContract(name: string, open: () => Promise<StoreUnderT
       assert.equal(await store.byId(randomUUID()), null);
     });
 
+    it('keeps the full size of a body stored only in part, and leaves it absent where the record had none', async () => {
+      const window = freshWindow();
+      const prefix = 'A'.repeat(4_096);
+      const refused = messageRecord({
+        started_at: window.at(10),
+        raw_body: prefix,
+        body_truncated: true,
+        body_sha256: 'f'.repeat(64),
+        body_size: 1_048_576,
+        ack: 'NACK',
+        error_code: '30016',
+        http_status: 401,
+        signature: { verdict: 'missing', key_id: null },
+      });
+      const outbound = messageRecord({ started_at: window.at(20), direction: 'outbound' });
+      assert.equal('body_size' in outbound, false);
+      await subject.insert([refused, outbound]);
+      assert.deepEqual(await store.byId(refused.id), refused);
+      assert.deepEqual(await store.byId(outbound.id), outbound);
+    });
+
     it('filters messages by action, subscriber (sender or receiver), direction, status and a [from, to) window', async () => {
       const window = freshWindow();
       const a = messageRecord({ action: 'search', started_at: window.at(0), sender: 'rider-app.test', receiver: 'bpp.test.example' });

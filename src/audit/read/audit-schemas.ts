@@ -73,6 +73,7 @@ const auditRecordSchema = {
     body_encoding: { enum: ['utf8', 'base64'] },
     body_truncated: { type: 'boolean' },
     body_sha256: { type: 'string' },
+    body_size: { type: 'integer', description: 'inbound: bytes of the whole body as received (raw_body may keep only a prefix of them)' },
     body_view: {
       enum: ['raw', 'masked', 'withheld', 'over_budget'],
       description:

@@ -41,6 +41,7 @@ const messageRecordSchema: JsonSchema = {
     body_encoding: { type: 'string', enum: ['utf8', 'base64'] },
     body_truncated: { type: 'boolean' },
     body_sha256: text,
+    body_size: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     headers: { type: 'object', additionalProperties: text },
     signature: {
       type: 'object',
