@@ -5,7 +5,7 @@ import * as bapPayments from '../../migrations/postgres/0022-bap-payments.js';
 import * as bppPayments from '../../migrations/postgres/0016-bpp-payments.js';
 import { createLogger } from '../../src/infra/logging/logger.js';
 import { createSequelize, runMigrations } from '../../src/infra/postgres/index.js';
-import { PAYOUT_ORDER_STATUSES, REFUND_STATUSES, TRANSACTION_STATUSES } from '../../src/payments/index.js';
+import { LIVE_PAYOUT_ORDER_STATUSES, PAYOUT_ORDER_STATUSES, REFUND_STATUSES, TRANSACTION_STATUSES } from '../../src/payments/index.js';
 import { embeddedBackend, serverBackend, type FreshDatabase } from '../infra/postgres-backends.js';
 import { paymentOrder, providerDriver } from './payment-fixtures.js';
 
@@ -87,7 +87,7 @@ for (const backend of [serverBackend(), embeddedBackend(logger)]) {
       assert.deepEqual(await columns(sequelize, RIDER, 'payout_order'), {}, 'payouts are the provider side only');
     });
 
-    it('accepts every status of the code status sets and refuses any other', async () => {
+    it('accepts every status of the code status sets and refuses any other; a payout holds its rides exactly in the live statuses', async () => {
       const orderId = await paymentOrder(sequelize, RIDER, 'NEW');
       for (const status of TRANSACTION_STATUSES) await sequelize.query(`UPDATE ${RIDER}.payment_order SET status = $1 WHERE id = $2`, { bind: [status, orderId] });
       await assert.rejects(sequelize.query(`UPDATE ${RIDER}.payment_order SET status = 'PAID' WHERE id = $1`, { bind: [orderId] }), violates('check'));
@@ -104,7 +104,14 @@ for (const backend of [serverBackend(), embeddedBackend(logger)]) {
         `INSERT INTO ${PROVIDER}.payout_order (id, customer_id, status, entity_name, entity_ids, amount, currency) VALUES ($1, $2, 'FAILURE', 'RIDE', $3::text[], 10, 'INR')`,
         { bind: [payoutId, driverId, [randomUUID()]] },
       );
-      for (const status of PAYOUT_ORDER_STATUSES) await sequelize.query(`UPDATE ${PROVIDER}.payout_order SET status = $1 WHERE id = $2`, { bind: [status, payoutId] });
+      for (const status of PAYOUT_ORDER_STATUSES) {
+        await sequelize.query(`UPDATE ${PROVIDER}.payout_order SET status = $1 WHERE id = $2`, { bind: [status, payoutId] });
+        const claims = await sequelize.query<{ live: boolean }>(`SELECT live FROM ${PROVIDER}.payout_order_entity WHERE payout_order_id = $1`, {
+          type: QueryTypes.SELECT,
+          bind: [payoutId],
+        });
+        assert.deepEqual(claims, [{ live: LIVE_PAYOUT_ORDER_STATUSES.includes(status) }], `rides of a ${status} payout`);
+      }
     });
 
     it('refuses, by the database, a second live payout of a ride and lets a failed payout’s ride be paid again', async () => {
