@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
@@ -31,6 +32,7 @@ import {
   type SchedulerOptions,
 } from './infra/scheduler/index.js';
 import { Teardown } from './infra/teardown.js';
+import { createJuspayGateway, startPaymentSimulator, type PaymentGateway, type WebhookAuth } from './payments/gateway/index.js';
 
 /** Everything a request handler or background worker may use, built once per process. */
 export interface AppContext {
@@ -62,6 +64,8 @@ export interface AppContext {
   driverLocations: DriverLocationStore;
   /** Distance and duration between two points for estimates. */
   routePlanner: RoutePlanner;
+  /** The payment gateway (the in-process simulator when PAYMENT_GATEWAY_URL is unset); it verifies the gateway's webhooks too. */
+  paymentGateway: PaymentGateway;
   /** Dependency checks behind /health/ready, by name. */
   readiness: Record<string, ReadinessCheck>;
   lifecycle: { draining: boolean };
@@ -153,6 +157,38 @@ async function buildKafka(config: Config, logger: Logger, teardown: Teardown, ov
   return { kafka, admin };
 }
 
+/** The gateway account's merchant id and the adapter; without a configured gateway, the simulator with credentials made up for this run. */
+async function buildPaymentGateway(config: Config, logger: Logger, teardown: Teardown): Promise<{ gateway: PaymentGateway; merchantId: string }> {
+  let account = config.payments.gateway;
+  if (!account) {
+    const apiKey = randomBytes(24).toString('base64url');
+    const merchantId = 'beckn-ride-simulator';
+    const webhookAuth: WebhookAuth = { scheme: 'basic', username: 'beckn-ride', password: randomBytes(24).toString('base64url') };
+    const simulator = await startPaymentSimulator({
+      port: 0,
+      apiKey,
+      merchantId,
+      webhookAuth,
+      webhookUrl: `${config.http.publicUrl}/payments/webhook/juspay`,
+      logger,
+    });
+    teardown.add('payment-simulator', () => simulator.close());
+    logger.info({ url: simulator.url }, 'PAYMENT_GATEWAY_URL unset: payments go to the in-process simulator');
+    account = { url: simulator.url, apiKey, merchantId, webhookAuth };
+  }
+  // No seenEvents: the webhook route records each event id in the transaction that applies it.
+  const gateway = createJuspayGateway({
+    baseUrl: account.url,
+    apiKey: account.apiKey,
+    merchantId: account.merchantId,
+    paymentPageClientId: account.merchantId,
+    webhookAuth: account.webhookAuth,
+    logger,
+    timeoutMs: config.payments.timeoutMs,
+  });
+  return { gateway, merchantId: account.merchantId };
+}
+
 /**
  * The composition root: builds every adapter the config asks for (real
  * stores when their URL is set, embedded ones otherwise), runs migrations,
@@ -222,6 +258,7 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       scheduler,
     });
 
+    const payments = await buildPaymentGateway(config, logger, teardown);
     const bap: BapDeps = {
       sequelize,
       cipher,
@@ -231,6 +268,12 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       adminToken: config.secrets.adminToken,
       settings: bapSettingsOf(config),
       logger,
+      payments: {
+        gateway: payments.gateway,
+        merchantId: payments.merchantId,
+        publicUrl: config.http.publicUrl,
+        statusCheck: config.payments.statusCheck,
+      },
     };
     const rider = config.beckn.roles.includes('bap') ? riderRoutes(bap) : [];
 
@@ -262,6 +305,7 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       bppModels,
       driverLocations,
       routePlanner,
+      paymentGateway: payments.gateway,
       readiness,
       lifecycle: { draining: false },
       start: () => {

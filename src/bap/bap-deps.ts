@@ -3,6 +3,7 @@ import type { CorrelationStore } from '../infra/correlation/index.js';
 import type { FieldCipher } from '../infra/crypto/field-cipher.js';
 import type { Logger } from '../infra/logging/logger.js';
 import type { Scheduler } from '../infra/scheduler/index.js';
+import type { PaymentGateway } from '../payments/gateway/index.js';
 import type { MessageSender } from '../protocol/index.js';
 
 /** The rider side's tables live in the seed's rider-platform schema. */
@@ -63,6 +64,17 @@ export interface BapDeps {
   now?: () => number;
   /** How often the answer sweep runs (answer-timeout.ts); tests shorten it. */
   answerSweepIntervalMs?: number;
+  payments: BapPayments;
+}
+
+/** The rider side collects (Beckn collected_by BAP): its gateway account and how long to keep asking about a pending payment. */
+export interface BapPayments {
+  gateway: PaymentGateway;
+  /** The gateway account's merchant id, kept on each payment order. */
+  merchantId: string;
+  /** Where the payment page sends the rider back: `{publicUrl}/rider/bookings/{id}/payment`. */
+  publicUrl: string;
+  statusCheck: { baseDelayMs: number; maxAttempts: number };
 }
 
 

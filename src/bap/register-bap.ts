@@ -10,16 +10,24 @@ import { createOnInitHandler } from './booking/on-init.js';
 import { createOnSelectHandler } from './booking/on-select.js';
 import { createUndeliveredRequestListener } from './booking/undelivered-request.js';
 import { createOnCancelHandler, createOnRatingHandler, createOnSupportHandler, createOnTrackHandler, createOrderUpdateHandler, rideRoutes } from './ride/index.js';
+import { createPaymentStatusCheckJob, PAYMENT_STATUS_CHECK_JOB, paymentRoutes, paymentWebhookRoutes } from './payment/index.js';
 import { createOnSearchHandler } from './search/on-search.js';
 import { searchRoutes } from './search/search-routes.js';
 
-/** The rider app's REST surface and the operator's rider registration. */
+/** The rider app's REST surface, the operator's rider registration and the payment gateway's webhook (the rider side collects). */
 export function riderRoutes(deps: BapDeps): RouteSpec[] {
   const auth = createRiderAuth(deps);
-  return [...riderAdminRoutes(deps, auth), ...searchRoutes(deps, auth), ...bookingRoutes(deps, auth), ...rideRoutes(deps, auth)];
+  return [
+    ...riderAdminRoutes(deps, auth),
+    ...searchRoutes(deps, auth),
+    ...bookingRoutes(deps, auth),
+    ...rideRoutes(deps, auth),
+    ...paymentRoutes(deps, auth),
+    ...paymentWebhookRoutes(deps),
+  ];
 }
 
-/** Schedulers the answer timeout and sweep jobs are registered with (registerBap may run twice on one context). */
+/** Schedulers the answer timeout, sweep and payment status check jobs are registered with (registerBap may run twice on one context). */
 const answerTimeoutsOn = new WeakSet<object>();
 
 /**
@@ -46,6 +54,7 @@ export function registerBap(ctx: { config: { beckn: { roles: readonly string[] }
     answerTimeoutsOn.add(deps.scheduler);
     deps.scheduler.register(ANSWER_TIMEOUT_JOB, createAnswerTimeoutJob(deps));
     deps.scheduler.register(ANSWER_SWEEP_JOB, createAnswerSweepJob(deps));
+    deps.scheduler.register(PAYMENT_STATUS_CHECK_JOB, createPaymentStatusCheckJob(deps));
     startAnswerSweeps(deps).catch((error: unknown) => deps.logger.error({ err: error }, 'could not start the answer sweeps; another replica or the next start will'));
   }
   register('on_status', () => createOrderUpdateHandler(deps));

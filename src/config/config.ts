@@ -50,6 +50,17 @@ export interface Config {
   /** Seed the demo operator and simulated drivers at start. */
   demoNetwork: boolean;
   bpp: BppConfig;
+  payments: PaymentsConfig;
+}
+
+/** How the gateway authenticates its webhooks: HTTP Basic credentials, or an HMAC signature for gateways that sign. */
+export type PaymentWebhookAuth = { scheme: 'basic'; username: string; password: string } | { scheme: 'hmac'; secret: string };
+
+export interface PaymentsConfig {
+  /** null: the composition root starts the payment simulator in-process with generated credentials. */
+  gateway: { url: string; apiKey: string; merchantId: string; webhookAuth: PaymentWebhookAuth } | null;
+  timeoutMs: number;
+  statusCheck: { baseDelayMs: number; maxAttempts: number };
 }
 
 /** The provider side's allocation settings. */

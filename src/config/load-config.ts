@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { parseEd25519PrivateKey } from '../infra/crypto/ed25519-keys.js';
-import type { AuditConfig, BecknConfig, Config, Profile, RoleName, Secrets } from './config.js';
+import type { AuditConfig, BecknConfig, Config, PaymentsConfig, PaymentWebhookAuth, Profile, RoleName, Secrets } from './config.js';
 import { ConfigError } from './config-error.js';
 import { loadOrCreateEmbeddedSecrets, type EmbeddedSecretName } from './embedded-secrets.js';
 import type { RawEnv } from './env.js';
@@ -137,6 +137,47 @@ function auditConfig(env: TypedEnv, dataDir: string, cwd: string, secrets: Secre
   };
 }
 
+function webhookAuthOf(env: TypedEnv, problems: string[]): PaymentWebhookAuth | null {
+  const username = env.PAYMENT_WEBHOOK_USERNAME as string | undefined;
+  const password = env.PAYMENT_WEBHOOK_PASSWORD as string | undefined;
+  const secret = env.PAYMENT_WEBHOOK_HMAC_SECRET as string | undefined;
+  const basic = username !== undefined || password !== undefined;
+  // One scheme per gateway: accepting either would let the weaker one stand in for the other.
+  if (basic && secret !== undefined) problems.push('set PAYMENT_WEBHOOK_USERNAME/PAYMENT_WEBHOOK_PASSWORD or PAYMENT_WEBHOOK_HMAC_SECRET, not both');
+  else if (basic && (username === undefined || password === undefined)) problems.push('PAYMENT_WEBHOOK_USERNAME and PAYMENT_WEBHOOK_PASSWORD are set together');
+  else if (basic) return { scheme: 'basic', username: username as string, password: password as string };
+  else if (secret !== undefined) return { scheme: 'hmac', secret };
+  else problems.push('PAYMENT_GATEWAY_URL needs PAYMENT_WEBHOOK_USERNAME and PAYMENT_WEBHOOK_PASSWORD, or PAYMENT_WEBHOOK_HMAC_SECRET');
+  return null;
+}
+
+/** A real gateway needs every credential from the environment; without its URL the simulator's are generated, so none may be set. */
+function paymentsConfig(env: TypedEnv, problems: string[]): PaymentsConfig {
+  const credentials = ['PAYMENT_GATEWAY_API_KEY', 'PAYMENT_GATEWAY_MERCHANT_ID', 'PAYMENT_WEBHOOK_USERNAME', 'PAYMENT_WEBHOOK_PASSWORD', 'PAYMENT_WEBHOOK_HMAC_SECRET'] as const;
+  const settings = {
+    timeoutMs: num(env, 'PAYMENT_GATEWAY_TIMEOUT_MS'),
+    statusCheck: { baseDelayMs: num(env, 'PAYMENT_STATUS_CHECK_BASE_DELAY_MS'), maxAttempts: num(env, 'PAYMENT_STATUS_CHECK_MAX_ATTEMPTS') },
+  };
+  if (env.PAYMENT_GATEWAY_URL === undefined) {
+    for (const name of credentials) if (env[name] !== undefined) problems.push(`${name} is set but PAYMENT_GATEWAY_URL is not (the simulator generates its own)`);
+    return { gateway: null, ...settings };
+  }
+  for (const name of ['PAYMENT_GATEWAY_API_KEY', 'PAYMENT_GATEWAY_MERCHANT_ID'] as const) {
+    if (env[name] === undefined) problems.push(`${name} is required with PAYMENT_GATEWAY_URL`);
+  }
+  const webhookAuth = webhookAuthOf(env, problems);
+  if (webhookAuth === null || env.PAYMENT_GATEWAY_API_KEY === undefined || env.PAYMENT_GATEWAY_MERCHANT_ID === undefined) return { gateway: null, ...settings };
+  return {
+    gateway: {
+      url: str(env, 'PAYMENT_GATEWAY_URL').replace(/\/+$/, ''),
+      apiKey: str(env, 'PAYMENT_GATEWAY_API_KEY'),
+      merchantId: str(env, 'PAYMENT_GATEWAY_MERCHANT_ID'),
+      webhookAuth,
+    },
+    ...settings,
+  };
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner);
@@ -168,6 +209,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
   const { secrets, generated } = resolveSecrets(env, profile, dataDir, problems);
   const beckn = becknConfig(env, dataDir, cwd, problems);
   const audit = auditConfig(env, dataDir, cwd, secrets, problems);
+  const payments = paymentsConfig(env, problems);
   if (problems.length > 0 || secrets === null) throw new ConfigError(problems);
 
   const host = str(env, 'HOST');
@@ -213,6 +255,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
     beckn,
     audit,
     bpp: { driverMaxParallelOffers: num(env, 'DRIVER_MAX_PARALLEL_OFFERS') },
+    payments,
   };
   return { config: deepFreeze(config), generatedSecrets: generated };
 }

@@ -78,6 +78,15 @@ export const variables = {
   AUDIT_SINK_BATCH_SIZE: { schema: { type: 'integer', minimum: 1, maximum: 100000 }, default: 5000, description: 'Most records the audit sink inserts into ClickHouse at once.' },
   AUDIT_RETENTION_MONTHS: { schema: { type: 'integer', minimum: 1, maximum: 1200 }, default: 24, description: 'Monthly partitions of beckn_message_log older than this are dropped by the audit sink.' },
   PII_RULES_FILE: { schema: { type: 'string', minLength: 1 }, description: 'JSON rules masking PII on audit reads; defaults to `src/audit/pii-rules.json`.' },
+  PAYMENT_GATEWAY_URL: { schema: { type: 'string', pattern: '^https?://\\S+$' }, description: 'Base URL of the Juspay-style payment gateway. Unset: a payment simulator runs in-process on a free port with credentials generated at start.' },
+  PAYMENT_GATEWAY_API_KEY: { schema: { type: 'string', pattern: '^[\\x21-\\x7e]+$' }, secret: true, description: 'API key of the gateway account (HTTP Basic user name); required with `PAYMENT_GATEWAY_URL`.' },
+  PAYMENT_GATEWAY_MERCHANT_ID: { schema: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' }, description: 'Merchant id of the gateway account (`x-merchantid`); required with `PAYMENT_GATEWAY_URL`.' },
+  PAYMENT_WEBHOOK_USERNAME: { schema: { type: 'string', pattern: '^[^:\\s]+$' }, description: 'User name the gateway sends its webhooks with (HTTP Basic scheme); set with `PAYMENT_WEBHOOK_PASSWORD`.' },
+  PAYMENT_WEBHOOK_PASSWORD: { schema: { type: 'string', minLength: 16, pattern: '^\\S+$' }, secret: true, description: 'Password of the gateway\'s webhooks (HTTP Basic scheme, at least 16 characters).' },
+  PAYMENT_WEBHOOK_HMAC_SECRET: { schema: { type: 'string', minLength: 32, pattern: '^\\S+$' }, secret: true, description: 'Secret of the HMAC-SHA256 signature over `timestamp.rawBody`, for a gateway that signs its webhooks instead (at least 32 characters).' },
+  PAYMENT_GATEWAY_TIMEOUT_MS: { schema: { type: 'integer', minimum: 100, maximum: 120000 }, default: 10000, description: 'Bound on each call to the payment gateway.' },
+  PAYMENT_STATUS_CHECK_BASE_DELAY_MS: { schema: { type: 'integer', minimum: 10, maximum: 3600000 }, default: 30000, description: 'First re-check of a payment not yet final; each later one waits twice as long, at most 10 minutes.' },
+  PAYMENT_STATUS_CHECK_MAX_ATTEMPTS: { schema: { type: 'integer', minimum: 1, maximum: 100 }, default: 10, description: 'Status checks of a payment still not final before it goes to MANUAL_REVIEW.' },
   DRIVER_MAX_PARALLEL_OFFERS: { schema: { type: 'integer', minimum: 1, maximum: 50 }, default: 3, description: 'Open ride offers one driver may hold at once (across rides); allocation passes over a driver who holds this many.' },
 } as const satisfies Record<string, VariableSpec>;
 

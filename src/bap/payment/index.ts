@@ -1,0 +1,3 @@
+export { paymentRoutes } from './payment-routes.js';
+export { paymentWebhookRoutes } from './payment-webhook.js';
+export { PAYMENT_STATUS_CHECK_JOB, createPaymentStatusCheckJob } from './status-check.js';
