@@ -3,6 +3,7 @@ import { BOOKING_QUOTE_TTL_SECONDS, NIGHT_SHIFT_TIME_ZONE } from './bpp-settings
 import type { DriverLocationStore } from '../infra/geo/index.js';
 import type { Logger } from '../infra/logging/logger.js';
 import type { Scheduler } from '../infra/scheduler/index.js';
+import type { PaymentGateway } from '../payments/gateway/index.js';
 import type { HandlerRegistry } from '../protocol/handlers.js';
 import type { MessageSender } from '../protocol/index.js';
 import type { RoutePlanner } from './domain/index.js';
@@ -11,6 +12,7 @@ import { createCancelHandler, createConfirmHandler, createInitHandler, reallocat
 import { createUndeliveredConfirmListener } from './booking/undelivered-confirm.js';
 import { createRatingHandler, createStatusHandler, createSupportHandler, createTrackHandler, createUpdateHandler } from './aftercare/index.js';
 import { createSearchHandler } from './search/index.js';
+import { startPayoutTracking, type PayoutTracking } from './payout/index.js';
 
 /** What the provider side's handlers need from the application context. */
 export interface BppRuntime {
@@ -21,6 +23,8 @@ export interface BppRuntime {
   routePlanner: RoutePlanner;
   scheduler: Scheduler;
   logger: Logger;
+  /** Pays drivers out; without it no payout status is tracked. */
+  paymentGateway?: PaymentGateway;
 }
 
 /** Tuning a caller (a test) may override. */
@@ -31,6 +35,8 @@ export interface BppOptions {
   batchSize?: number;
   /** The longest allocation window (a select's shorter ttl shortens it); then the select is answered with 90203. */
   allocationWindowMs?: number;
+  /** How payouts are re-checked at the gateway and when an unsettled one goes to manual review. */
+  payoutTracking?: Partial<PayoutTracking>;
 }
 
 /** Drivers within this distance of the pickup count as available for a search. */
@@ -40,6 +46,7 @@ const NEARBY_DRIVER_LIMIT = 200;
 const ALLOCATION_BATCH_SIZE = 3;
 const OFFER_EXPIRY_MS = 20_000;
 const ALLOCATION_WINDOW_MS = 60_000;
+const PAYOUT_TRACKING: PayoutTracking = { intervalMs: 30_000, reviewAfterMs: 24 * 60 * 60_000, maxGapMs: 60 * 60_000 };
 
 /**
  * Registers the provider side's Beckn request handlers when this process plays
@@ -69,6 +76,8 @@ export function registerBpp(ctx: BppRuntime, options: BppOptions = {}): void {
     const sender = ctx.beckn.protocol.sender;
     const reallocation = reallocationEnd({ sequelize, sender, quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS, logger });
     ctx.scheduler.register(ALLOCATION_BATCH_JOB, createAllocationBatchJob({ sequelize, driverLocations, scheduler, logger, sender, reallocation }));
+    // Jobs are registered once per scheduler, with the select handler: a second registerBpp on this context skips this block.
+    if (ctx.paymentGateway) startPayoutTracking(scheduler, { sequelize, gateway: ctx.paymentGateway, logger }, { ...PAYOUT_TRACKING, ...options.payoutTracking });
   }
   const bookingDeps = { sequelize: ctx.sequelize, quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS, logger: ctx.logger };
   if (!handlers.request('init')) handlers.onRequest('init', createInitHandler(bookingDeps));

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import type { FarePolicy, LatLon } from '../../src/bpp/domain/index.js';
-import { registerBpp } from '../../src/bpp/index.js';
+import { registerBpp, type BppOptions } from '../../src/bpp/index.js';
+import type { PaymentGateway } from '../../src/payments/gateway/index.js';
 import type { RawEnv } from '../../src/config/index.js';
 import { createBecknValidator, type BecknAction, type BecknValidator } from '../../src/protocol/schemas/index.js';
 import { parseAuthorizationHeader, verifyParsedAuthorization } from '../../src/protocol/signing/index.js';
@@ -65,14 +66,21 @@ export const flowProfiles = {
 } as const;
 export type FlowDomain = keyof typeof flowProfiles;
 
-/** `domain` picks the profile of every request the fake BAP sends (ONDC:TRV10 by default); `env` adds settings of our service. */
-export async function startBookingFlow(options: { domain?: FlowDomain; env?: RawEnv } = {}) {
+/**
+ * `domain` picks the profile of every request the fake BAP sends (ONDC:TRV10 by default); `env` adds settings of our service;
+ * `bpp` gives the provider side a payment gateway and tuning.
+ */
+export async function startBookingFlow(options: { domain?: FlowDomain; env?: RawEnv; bpp?: { paymentGateway?: PaymentGateway; options?: BppOptions } } = {}) {
   const profile = flowProfiles[options.domain ?? 'ONDC:TRV10'];
   // The Beckn mobility examples write their stops in lowercase.
   const stopType = (type: 'START' | 'END') => (profile.domain === 'nic2004:60221' ? type.toLowerCase() : type);
   const contextOf = (action: string) => ({ ...profile, action, location: { city: { code: 'std:080' }, country: { code: 'IND' } } });
   const validator: BecknValidator = createBecknValidator();
-  const net: BecknHarness = await startBecknHarness({ env: options.env, beforeStart: (ctx) => registerBpp(ctx) });
+  const net: BecknHarness = await startBecknHarness({ env: options.env, beforeStart: (ctx) => {
+      const paymentGateway = options.bpp?.paymentGateway;
+      registerBpp(paymentGateway ? { ...ctx, paymentGateway } : ctx, options.bpp?.options);
+    },
+  });
 
   const call = async (method: string, path: string, body: unknown, token: string) => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };

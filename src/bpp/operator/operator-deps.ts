@@ -3,6 +3,7 @@ import { ForeignKeyConstraintError, UniqueConstraintError } from 'sequelize';
 import type { FieldCipher } from '../../infra/crypto/field-cipher.js';
 import { AppError } from '../../infra/http/index.js';
 import type { BppModels } from '../models/index.js';
+import type { PayoutDeps } from '../payout/payout-deps.js';
 
 export interface OperatorDeps {
   models: BppModels;
@@ -10,6 +11,8 @@ export interface OperatorDeps {
   /** config.secrets.adminToken */
   adminToken: string;
   cipher: FieldCipher;
+  /** Present when a payment gateway is configured; without it the payout routes answer 503. */
+  payouts?: PayoutDeps;
 }
 
 export const OPERATOR_TAG = 'Provider operator';
