@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { registerBap } from '../../src/bap/index.js';
 import { signatureHeader, signatureHeaderValue } from '../../src/payments/gateway/webhook-signature.js';
+import { riderBooking } from '../payments/payment-fixtures.js';
+import { freePort, fullProfileEnv, startTestApp, type TestApp } from '../support/test-app.js';
 import { waitFor, waitUntil } from '../support/wait-until.js';
 import { startPaymentRig, type PaymentRig } from './payment-rig.js';
 
@@ -207,5 +210,33 @@ describe('Rider payment status checks and signed webhooks (simulator over real H
     assert.equal((await rig.orderRow(bookingId))?.status, 'NEW');
     const reasons = rig.logLines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'payment webhook refused').map((entry) => entry.reason);
     assert.ok(reasons.includes('stale') && reasons.includes('forged'));
+  });
+});
+
+describe('Rider payment with no gateway configured (the in-process simulator)', function () {
+  this.timeout(60_000);
+  let app: TestApp;
+
+  before(async () => {
+    app = await startTestApp(fullProfileEnv({ PORT: String(await freePort()) }), {}, undefined, (ctx) => registerBap(ctx, ctx.bap));
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  it('pays through the simulator the process started, its webhook reaching the app', async () => {
+    const { bookingId, personId } = await riderBooking(app.ctx.sequelize);
+    const token = randomBytes(32).toString('base64url');
+    await app.ctx.sequelize.query(`INSERT INTO atlas_app.rider_token (id, person_id, token_hash) VALUES ($1, $2, $3)`, {
+      bind: [randomUUID(), personId, app.ctx.bap.cipher.hash(token)],
+    });
+    const call = async (method: string) => {
+      const response = await fetch(`${app.baseUrl}/rider/bookings/${bookingId}/payment`, { method, headers: { authorization: `Bearer ${token}` } });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const created = await call('POST');
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal((await fetch(created.body.paymentLinks.web)).status, 200);
+    await waitUntil('the payment is CHARGED', async () => (await call('GET')).body.status === 'CHARGED', { timeoutMs: 15_000, intervalMs: 50 });
   });
 });
