@@ -248,7 +248,6 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       ? createRedisDriverLocationStore({ redis, prefix, staleAfterSeconds: DRIVER_LOCATION_STALE_AFTER_SECONDS })
       : createMemoryDriverLocationStore({ prefix, staleAfterSeconds: DRIVER_LOCATION_STALE_AFTER_SECONDS });
     const routePlanner = haversineRoutePlanner({ roadFactor: ROUTE_ROAD_FACTOR, averageSpeedKmph: ROUTE_AVERAGE_SPEED_KMPH });
-    const providerOperatorRoutes = operatorRoutes({ models: bppModels, sequelize, adminToken: config.secrets.adminToken, cipher });
     const providerDriverRoutes = driverRoutes({
       sequelize,
       adminToken: config.secrets.adminToken,
@@ -259,6 +258,13 @@ export async function createContext(config: Config, logger: Logger, overrides: C
     });
 
     const payments = await buildPaymentGateway(config, logger, teardown);
+    const providerOperatorRoutes = operatorRoutes({
+      models: bppModels,
+      sequelize,
+      adminToken: config.secrets.adminToken,
+      cipher,
+      payouts: { sequelize, gateway: payments.gateway, logger },
+    });
     const bap: BapDeps = {
       sequelize,
       cipher,

@@ -16,9 +16,9 @@ export interface Driver {
 
 /**
  * The provider side with the payment simulator behind the Juspay adapter:
- * the booking flow's app (its own operator routes have no gateway and answer
- * 503), and the payout routes given the gateway on a server of their own
- * over the same database, as the composition root will mount them.
+ * the booking flow's app (whose operator routes get the gateway the
+ * composition root builds: the in-process simulator), and the payout routes
+ * given this rig's gateway on a server of their own over the same database.
  */
 export async function startPayoutRig(tracking: Partial<PayoutTracking>) {
   const gatewayRig: GatewayRig = await startGatewayRig();

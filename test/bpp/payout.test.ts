@@ -216,6 +216,14 @@ describe('BPP driver payouts through the payment simulator', function () {
     }
   });
 
+  it('mounts the payout routes with the gateway of the composition root in the service itself', async () => {
+    const response = await fetch(`${rig.flow.net.app.baseUrl}/provider/payouts`, {
+      headers: { authorization: `Bearer ${rig.flow.net.app.ctx.config.secrets.adminToken}` },
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.ok(Array.isArray(((await response.json()) as { payouts?: unknown }).payouts));
+  });
+
   it('documents the payout and earnings routes in the OpenAPI document', async () => {
     const response = await fetch(`${rig.flow.net.app.baseUrl}/openapi.json`);
     const document = (await response.json()) as { paths: Record<string, Record<string, any>> };

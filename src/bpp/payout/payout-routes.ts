@@ -14,7 +14,7 @@ export interface PayoutRouteDeps {
 
 function configured(payouts: PayoutDeps | undefined): PayoutDeps {
   // The catalogue's one 503 code; its message says which dependency is missing.
-  if (!payouts) throw new AppError('SHUTTING_DOWN', 'payment gateway not configured');
+  if (!payouts) throw new AppError('UNAVAILABLE', 'payment gateway not configured');
   return payouts;
 }
 

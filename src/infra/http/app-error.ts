@@ -26,4 +26,5 @@ export type ErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'CONFLICT'
   | 'SHUTTING_DOWN'
+  | 'UNAVAILABLE'
   | 'INTERNAL';

@@ -14,6 +14,7 @@ export const httpStatusByCode: Readonly<Record<ErrorCode, number>> = Object.free
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,
   SHUTTING_DOWN: 503,
+  UNAVAILABLE: 503,
 });
 
 /** JSON Schema of every error body, shared by the OpenAPI document. */
