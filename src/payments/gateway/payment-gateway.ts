@@ -11,28 +11,30 @@
  * error: errors are for calls that got no usable answer (see gateway-errors.ts).
  */
 
-/** Order statuses as Namma Yatri's payment library names them (Juspay's order status API). */
-export const transactionStatuses = [
-  'NEW',
-  'PENDING_VBV',
-  'CHARGED',
-  'AUTHENTICATION_FAILED',
-  'AUTHORIZATION_FAILED',
-  'JUSPAY_DECLINED',
-  'AUTHORIZING',
-  'COD_INITIATED',
-  'STARTED',
-  'AUTO_REFUNDED',
-  'CLIENT_AUTH_TOKEN_EXPIRED',
-] as const;
-export type TransactionStatus = (typeof transactionStatuses)[number];
+import {
+  PAYOUT_ORDER_STATUSES,
+  REFUND_STATUSES,
+  TRANSACTION_STATUSES,
+  type PayoutOrderStatus as StoredPayoutStatus,
+  type RefundStatus as StoredRefundStatus,
+  type TransactionStatus as StoredTransactionStatus,
+} from '../statuses.js';
 
-export const refundStatuses = ['PENDING', 'SUCCESS', 'FAILURE', 'MANUAL_REVIEW'] as const;
-export type RefundStatus = (typeof refundStatuses)[number];
+/**
+ * Order statuses a gateway reports: the stored set (../statuses.ts, the one
+ * list) without CANCELLED and MANUAL_REVIEW, which only beckn-ride decides.
+ */
+export type TransactionStatus = Exclude<StoredTransactionStatus, 'CANCELLED' | 'MANUAL_REVIEW'>;
+export const transactionStatuses: readonly TransactionStatus[] = TRANSACTION_STATUSES.filter(
+  (status): status is TransactionStatus => status !== 'CANCELLED' && status !== 'MANUAL_REVIEW',
+);
+
+export const refundStatuses = REFUND_STATUSES;
+export type RefundStatus = StoredRefundStatus;
 
 /** A payout's state as beckn-ride reasons about it; `gatewayStatus` keeps the gateway's own word. */
-export const payoutStatuses = ['INITIATED', 'PENDING', 'SUCCESS', 'FAILURE', 'MANUAL_REVIEW', 'CANCELLED'] as const;
-export type PayoutStatus = (typeof payoutStatuses)[number];
+export const payoutStatuses = PAYOUT_ORDER_STATUSES;
+export type PayoutStatus = StoredPayoutStatus;
 
 export interface Money {
   /** Decimal string in the major unit, e.g. "150.00". */
