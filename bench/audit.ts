@@ -13,7 +13,7 @@
  * BENCH_AUDIT_BATCH_SIZE, BENCH_AUDIT_TIMEOUT_MS. Needs `bash scripts/services.sh up`.
  * Everything it creates (ClickHouse database, topic, consumer group) is removed at the end.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -106,7 +106,6 @@ async function directInsert(client: ClickHouseClient, table: string, rows: Messa
 }
 
 function sinkEnv(database: string, topic: string, groupId: string, options: Options, dataDir: string): Record<string, string> {
-  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
   return {
     PORT: '0',
     LOG_LEVEL: 'warn',
@@ -119,7 +118,7 @@ function sinkEnv(database: string, topic: string, groupId: string, options: Opti
     AUDIT_SINK_BATCH_SIZE: String(options.batchSize),
     ADMIN_TOKEN: randomBytes(24).toString('base64url'),
     AUDITOR_TOKEN: randomBytes(24).toString('base64url'),
-    SIGNING_PRIVATE_KEY: Buffer.from(jwk.d as string, 'base64url').toString('base64'),
+    SIGNING_PRIVATE_KEY: randomBytes(32).toString('base64'),
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   };
 }

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSigner, type Signer } from '../../src/protocol/signing/index.js';
@@ -35,8 +35,7 @@ const ack = { message: { ack: { status: 'ACK' } } };
  * HTTP server receiving Beckn messages, and a signer for what it sends.
  */
 export async function startFakeParticipant(type: 'BAP' | 'BPP' | 'BG', label: string): Promise<FakeParticipant> {
-  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
-  const seed = Buffer.from(jwk.d as string, 'base64url').toString('base64');
+  const seed = randomBytes(32).toString('base64');
   const subscriberId = `${label}.test.${randomBytes(3).toString('hex')}`;
   const uniqueKeyId = `${label}-key`;
   const signer = createSigner({ subscriberId, uniqueKeyId, privateKey: seed });

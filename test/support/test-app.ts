@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
@@ -31,11 +31,10 @@ export async function freePort(): Promise<number> {
 
 /** Fresh secrets for one test run: no secret is ever committed. */
 export function testSecrets(): Required<Pick<RawEnv, 'ADMIN_TOKEN' | 'AUDITOR_TOKEN' | 'SIGNING_PRIVATE_KEY' | 'ENCRYPTION_KEY'>> {
-  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
   return {
     ADMIN_TOKEN: randomBytes(24).toString('base64url'),
     AUDITOR_TOKEN: randomBytes(24).toString('base64url'),
-    SIGNING_PRIVATE_KEY: Buffer.from(jwk.d as string, 'base64url').toString('base64'),
+    SIGNING_PRIVATE_KEY: randomBytes(32).toString('base64'),
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   };
 }

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 
 /** DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows it. */
 const pkcs8Ed25519Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -32,8 +32,13 @@ export function parseEd25519PrivateKey(base64: string): Ed25519KeyPair {
   return { seed, publicKey };
 }
 
+/**
+ * Any 32 random bytes are an Ed25519 seed. Not generateKeyPairSync: on Node 20
+ * a JWK export of a key it made can deadlock the main thread when a garbage
+ * collection inside the export frees the key-generation job (seen once: a
+ * test process stuck in a futex wait under ExportJWKEdKey -> ~KeyGenJob).
+ */
 export function generateEd25519KeyPair(): Ed25519KeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url');
-  return { seed, publicKey: Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url') };
+  const seed = randomBytes(32);
+  return { seed, publicKey: publicKeyFromSeed(seed) };
 }

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { encodeBase64 } from './strict-base64.js';
 
 export interface EncryptionKeyPair {
@@ -13,8 +13,13 @@ export interface EncryptionKeyPair {
 }
 
 /** X25519 pair for the registry's on_subscribe challenge. */
+/** DER prefix of a PKCS#8 X25519 private key; the 32 raw bytes follow it. */
+const pkcs8X25519Prefix = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+/** From 32 random bytes, not generateKeyPairSync (see generateEd25519KeyPair for why). */
 export function generateEncryptionKeyPair(): EncryptionKeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('x25519');
+  const privateKey = createPrivateKey({ key: Buffer.concat([pkcs8X25519Prefix, randomBytes(32)]), format: 'der', type: 'pkcs8' });
+  const publicKey = createPublicKey(privateKey);
   const publicJwk = publicKey.export({ format: 'jwk' });
   const privateJwk = privateKey.export({ format: 'jwk' });
   return {
