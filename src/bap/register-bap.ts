@@ -3,7 +3,7 @@ import type { HandlerRegistry } from '../protocol/handlers.js';
 import { riderAdminRoutes } from './admin-routes.js';
 import type { BapDeps } from './bap-deps.js';
 import { createRiderAuth } from './rider-auth.js';
-import { ANSWER_SWEEP_JOB, ANSWER_TIMEOUT_JOB, createAnswerSweepJob, createAnswerTimeoutJob, startAnswerSweeps } from './booking/answer-timeout.js';
+import { ANSWER_TIMEOUT_JOB, answerSweep, createAnswerTimeoutJob } from './booking/answer-timeout.js';
 import { bookingRoutes } from './booking/booking-routes.js';
 import { createOnConfirmHandler } from './booking/on-confirm.js';
 import { createOnInitHandler } from './booking/on-init.js';
@@ -53,9 +53,10 @@ export function registerBap(ctx: { config: { beckn: { roles: readonly string[] }
   if (!answerTimeoutsOn.has(deps.scheduler)) {
     answerTimeoutsOn.add(deps.scheduler);
     deps.scheduler.register(ANSWER_TIMEOUT_JOB, createAnswerTimeoutJob(deps));
-    deps.scheduler.register(ANSWER_SWEEP_JOB, createAnswerSweepJob(deps));
     deps.scheduler.register(PAYMENT_STATUS_CHECK_JOB, createPaymentStatusCheckJob(deps));
-    startAnswerSweeps(deps).catch((error: unknown) => deps.logger.error({ err: error }, 'could not start the answer sweeps; another replica or the next start will'));
+    const sweep = answerSweep(deps);
+    sweep.register();
+    sweep.start().catch((error: unknown) => deps.logger.error({ err: error }, 'could not start the answer sweeps; another replica or the next start will'));
   }
   register('on_status', () => createOrderUpdateHandler(deps));
   register('on_update', () => createOrderUpdateHandler(deps));

@@ -7,6 +7,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { createFieldCipher } from '../../src/infra/crypto/field-cipher.js';
 import { createLogger } from '../../src/infra/logging/logger.js';
 import { createSequelize, DEFAULT_MIGRATIONS_DIR, runMigrations } from '../../src/infra/postgres/index.js';
+import { riderBooking } from '../payments/payment-fixtures.js';
 import { freshServerDatabase, type FreshDatabase } from '../support/fresh-database.js';
 
 const logger = createLogger('silent');
@@ -23,28 +24,11 @@ async function rideColumns(sequelize: Sequelize): Promise<string[]> {
 
 /** A confirmed booking's ride as the rider side stored it before migration 0021: the driver's number in plain text, or none. */
 async function plainRide(sequelize: Sequelize, phone: string | null): Promise<string> {
-  const [person, search, estimate, quote, booking, ride] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-  const statements: [string, unknown[]][] = [
-    [`INSERT INTO atlas_app.person (id, name, mobile_number_encrypted, mobile_number_hash) VALUES ($1, 'Asha Rao', 'sealed', $2)`, [person, randomUUID()]],
-    [
-      `INSERT INTO atlas_app.search_request (id, person_id, transaction_id, message_id, domain, city_code, from_lat, from_lon, to_lat, to_lon, valid_until)
-       VALUES ($1, $2, $3, $4, 'ONDC:TRV10', 'std:080', 12.9, 77.6, 12.95, 77.58, now())`,
-      [search, person, randomUUID(), randomUUID()],
-    ],
-    [
-      `INSERT INTO atlas_app.estimate (id, search_request_id, bpp_id, bpp_uri, provider_id, item_id, min_fare, max_fare, currency, on_search_message_id, offer)
-       VALUES ($1, $2, 'cab-co', 'http://cab-co.test', 'P1', 'I1', 100, 150, 'INR', $3, '{}')`,
-      [estimate, search, randomUUID()],
-    ],
-    [`INSERT INTO atlas_app.quote (id, estimate_id, select_message_id, status) VALUES ($1, $2, $3, 'RECEIVED')`, [quote, estimate, randomUUID()]],
-    [
-      `INSERT INTO atlas_app.booking (id, person_id, quote_id, transaction_id, bpp_id, bpp_uri, provider_id, item_id, status, quoted_fare, currency)
-       VALUES ($1, $2, $3, $4, 'cab-co', 'http://cab-co.test', 'P1', 'I1', 'CONFIRMED', 146, 'INR')`,
-      [booking, person, quote, randomUUID()],
-    ],
-    [`INSERT INTO atlas_app.ride (id, booking_id, state, driver_name, driver_phone) VALUES ($1, $2, 'RIDE_ASSIGNED', 'Jason Roy', $3)`, [ride, booking, phone]],
-  ];
-  for (const [sql, bind] of statements) await sequelize.query(sql, { bind });
+  const { bookingId } = await riderBooking(sequelize, 'CONFIRMED');
+  const ride = randomUUID();
+  await sequelize.query(`INSERT INTO atlas_app.ride (id, booking_id, state, driver_name, driver_phone) VALUES ($1, $2, 'RIDE_ASSIGNED', 'Jason Roy', $3)`, {
+    bind: [ride, bookingId, phone],
+  });
   return ride;
 }
 

@@ -7,7 +7,7 @@ async function insertAll(sequelize: Sequelize, statements: [string, unknown[]][]
 }
 
 /** A rider's booking on the rider side, with everything it hangs from; returns its id and the rider's. */
-export async function riderBooking(sequelize: Sequelize): Promise<{ bookingId: string; personId: string }> {
+export async function riderBooking(sequelize: Sequelize, status = 'CONFIRMING'): Promise<{ bookingId: string; personId: string }> {
   const [person, search, estimate, quote, booking] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
   await insertAll(sequelize, [
     [`INSERT INTO atlas_app.person (id, name, mobile_number_encrypted, mobile_number_hash) VALUES ($1, 'Asha Rao', 'sealed', $2)`, [person, randomUUID()]],
@@ -24,8 +24,8 @@ export async function riderBooking(sequelize: Sequelize): Promise<{ bookingId: s
     [`INSERT INTO atlas_app.quote (id, estimate_id, select_message_id, status) VALUES ($1, $2, $3, 'RECEIVED')`, [quote, estimate, randomUUID()]],
     [
       `INSERT INTO atlas_app.booking (id, person_id, quote_id, transaction_id, bpp_id, bpp_uri, provider_id, item_id, status, quoted_fare, currency)
-       VALUES ($1, $2, $3, $4, 'cab-co', 'http://cab-co.test', 'P1', 'I1', 'CONFIRMING', 146, 'INR')`,
-      [booking, person, quote, randomUUID()],
+       VALUES ($1, $2, $3, $4, 'cab-co', 'http://cab-co.test', 'P1', 'I1', $5, 146, 'INR')`,
+      [booking, person, quote, randomUUID(), status],
     ],
   ]);
   return { bookingId: booking, personId: person };

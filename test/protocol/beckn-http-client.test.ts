@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/infra/logging/logger.js';
+import { fullJitterDelayMs } from '../../src/infra/backoff/index.js';
 import {
   classifyOutcome,
   createBecknHttpClient,
-  fullJitterDelayMs,
   isRetryable,
   type BecknHttpClient,
   type HttpOutcome,

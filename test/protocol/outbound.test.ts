@@ -7,11 +7,11 @@ import type { Sequelize } from 'sequelize';
 import { createLogger } from '../../src/infra/logging/logger.js';
 import { createSequelize, runMigrations } from '../../src/infra/postgres/index.js';
 import { openFileMessageLog, readFileMessageLog, type MessageLog, type MessageRecord } from '../../src/protocol/message-log/index.js';
+import { fullJitterDelayMs } from '../../src/infra/backoff/index.js';
 import {
   createBecknHttpClient,
   createDeliveryWorker,
   createOutbox,
-  fullJitterDelayMs,
   type DeliveryWorker,
   type Outbox,
   type OutboxEntry,

@@ -1,5 +1,5 @@
 import type { Transaction } from 'sequelize';
-import type { JobHandler } from '../../infra/scheduler/index.js';
+import { periodicJob, type JobHandler, type PeriodicJob } from '../../infra/scheduler/index.js';
 import { parseIsoDuration } from '../../protocol/inbound/iso-duration.js';
 import { BAP_SCHEMA, bookingChannel, searchChannel, type BapDeps, type BapSettings } from '../bap-deps.js';
 import { announce } from '../callback-record.js';
@@ -134,26 +134,16 @@ export function createAnswerTimeoutJob(deps: TimeoutDeps): JobHandler {
   };
 }
 
-const sweepIntervalOf = (deps: Pick<SweepDeps, 'answerSweepIntervalMs'>) => deps.answerSweepIntervalMs ?? ANSWER_SWEEP_INTERVAL_MS;
-
-/** Schedules the sweep of the slot starting at `slot` (epoch ms, a multiple of the interval), due then. */
-async function scheduleSweep(deps: Pick<SweepDeps, 'scheduler'>, slot: number): Promise<void> {
-  await deps.scheduler.schedule({ id: `${ANSWER_SWEEP_JOB}:${slot}`, type: ANSWER_SWEEP_JOB, payload: { slot }, runAt: slot });
-}
-
 /**
  * The sweep: every wait (a quote PENDING, a booking INITIATING or
  * CONFIRMING) begun longer ago than the request's ttl, the grace and
  * ANSWER_SWEEP_LAG_MS on the BAP's clock fails as its timeout job would
  * have failed it. It catches the waits whose job was never scheduled or
- * was lost. Each run first schedules the next slot's, so a failing sweep
- * does not end the chain.
+ * was lost. A periodic job (at start, then every interval): the first run
+ * ends soon after a restart the waits a crash left behind.
  */
-export function createAnswerSweepJob(deps: SweepDeps): JobHandler {
-  return async (job) => {
-    const interval = sweepIntervalOf(deps);
-    const slot = (job.payload as { slot?: unknown } | null)?.slot;
-    await scheduleSweep(deps, (typeof slot === 'number' ? slot : job.scheduledFor) + interval);
+export function answerSweep(deps: SweepDeps): PeriodicJob {
+  return periodicJob(deps.scheduler, ANSWER_SWEEP_JOB, deps.answerSweepIntervalMs ?? ANSWER_SWEEP_INTERVAL_MS, async () => {
     const waitingBefore = new Date((deps.now ?? Date.now)() - ttlMs(deps.settings) - ANSWER_GRACE_MS - ANSWER_SWEEP_LAG_MS);
     const ended = await deps.sequelize.transaction(async (transaction) => {
       let count = 0;
@@ -161,16 +151,5 @@ export function createAnswerSweepJob(deps: SweepDeps): JobHandler {
       return count;
     });
     if (ended > 0) deps.logger.warn({ ended, waitingBefore }, 'the answer sweep ended waits whose timeout job never ran');
-  };
-}
-
-/**
- * Starts the sweeps: the current slot's is due at once, so waits a crash
- * left behind end soon after a restart. Slots are aligned to the interval
- * on the scheduler's clock, so replicas starting together share one job id
- * and one chain of sweeps.
- */
-export async function startAnswerSweeps(deps: Pick<SweepDeps, 'scheduler' | 'answerSweepIntervalMs'>): Promise<void> {
-  const interval = sweepIntervalOf(deps);
-  await scheduleSweep(deps, Math.floor(Date.now() / interval) * interval);
+  });
 }

@@ -1,4 +1,4 @@
-import type { JobHandler, Scheduler } from '../../infra/scheduler/index.js';
+import { periodicJob, type Scheduler } from '../../infra/scheduler/index.js';
 import { PaymentGatewayError } from '../../payments/gateway/index.js';
 import { transitionPayoutOrder, type PayoutOrderStatus } from '../../payments/index.js';
 import type { PayoutDeps } from './payout-deps.js';
@@ -72,27 +72,11 @@ export async function checkDuePayouts(deps: PayoutDeps, tracking: PayoutTracking
   return due.length;
 }
 
-/**
- * The next sweep, keyed by its time slot: processes that schedule the same
- * slot get one job between them.
- */
-async function scheduleSweep(scheduler: Scheduler, intervalMs: number, now: number): Promise<void> {
-  const runAt = now + intervalMs;
-  await scheduler.schedule({ id: `${PAYOUT_STATUS_JOB}:${Math.floor(runAt / intervalMs)}`, type: PAYOUT_STATUS_JOB, payload: {}, runAt });
-}
-
-function createPayoutStatusJob(deps: PayoutDeps, tracking: PayoutTracking, scheduler: Scheduler): JobHandler {
-  return async () => {
-    try {
-      await checkDuePayouts(deps, tracking);
-    } finally {
-      await scheduleSweep(scheduler, tracking.intervalMs, Date.now());
-    }
-  };
-}
-
-/** Registers the status sweep and schedules its first run; each sweep schedules the next. */
+/** Registers the status sweep, a periodic job (at start, then every interval); a failed check waits for the next sweep. */
 export function startPayoutTracking(scheduler: Scheduler, deps: PayoutDeps, tracking: PayoutTracking): void {
-  scheduler.register(PAYOUT_STATUS_JOB, createPayoutStatusJob(deps, tracking, scheduler));
-  scheduleSweep(scheduler, tracking.intervalMs, Date.now()).catch((error: unknown) => deps.logger.error({ err: error }, 'could not schedule the payout status sweep'));
+  const sweep = periodicJob(scheduler, PAYOUT_STATUS_JOB, tracking.intervalMs, async () => {
+    await checkDuePayouts(deps, tracking);
+  });
+  sweep.register();
+  sweep.start().catch((error: unknown) => deps.logger.error({ err: error }, 'could not schedule the payout status sweep'));
 }

@@ -14,3 +14,4 @@ export {
   type MemorySchedulerBackend,
   type MemorySchedulerOptions,
 } from './memory-scheduler.js';
+export { periodicJob, type PeriodicJob } from './periodic-job.js';

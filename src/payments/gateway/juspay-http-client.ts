@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fullJitterDelayMs } from '../../infra/backoff/index.js';
 import type { Logger } from '../../infra/logging/logger.js';
 import { PaymentGatewayError } from './gateway-errors.js';
 
@@ -11,7 +12,7 @@ export interface JuspayHttpOptions {
   timeoutMs: number;
   /** Further attempts after the first, for idempotent calls only, on timeouts, connection failures and 5xx. */
   retries: number;
-  /** First retry delay, doubling per attempt with jitter, capped at 5 s. */
+  /** Ceiling of the first retry delay, doubling per attempt up to 5 s, with full jitter (src/infra/backoff). */
   backoffMs: number;
   logger: Logger;
 }
@@ -119,7 +120,7 @@ export function createJuspayHttp(options: JuspayHttpOptions) {
       } catch (error) {
         const failure = error as PaymentGatewayError;
         if (!request.idempotent || !failure.retryable || attemptNo >= retries) throw failure;
-        const delayMs = Math.min(backoffMs * 2 ** attemptNo, maxBackoffMs) * (0.5 + Math.random() / 2);
+        const delayMs = fullJitterDelayMs(attemptNo + 1, { baseBackoffMs: backoffMs, maxBackoffMs });
         logger.warn({ operation: request.operation, attempt: attemptNo + 1, delayMs: Math.round(delayMs), err: failure.message }, 'payment gateway call failed, retrying');
         await sleep(delayMs);
       }

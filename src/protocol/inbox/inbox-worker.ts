@@ -4,7 +4,7 @@ import type { Logger } from '../../infra/logging/logger.js';
 import type { AcceptedMessage, HandlerRegistry } from '../handlers.js';
 import type { BecknEnvelope } from '../inbound/beckn-context.js';
 import { coalescedRunner } from '../coalesced-runner.js';
-import { fullJitterDelayMs } from '../outbound/backoff.js';
+import { fullJitterDelayMs } from '../../infra/backoff/index.js';
 import type { MessageSender } from '../outgoing/message-sender.js';
 import type { BecknAction } from '../schemas/index.js';
 import type { Inbox, InboxEntry } from './inbox.js';

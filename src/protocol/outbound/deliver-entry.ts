@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../infra/logging/logger.js';
 import type { MessageLog } from '../message-log/index.js';
 import { supportedAlgorithm, type Signer } from '../signing/index.js';
-import { fullJitterDelayMs, type BackoffOptions } from './backoff.js';
+import { fullJitterDelayMs, type BackoffOptions } from '../../infra/backoff/index.js';
 import type { BecknHttpClient } from './beckn-http-client.js';
 import { classifyOutcome } from './delivery-verdict.js';
 import { withSignature, type SignedHeaders } from './outbound-headers.js';

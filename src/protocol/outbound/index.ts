@@ -1,5 +1,4 @@
 export type { AckError } from './ack-body.js';
-export { fullJitterDelayMs, type BackoffOptions } from './backoff.js';
 export {
   createBecknHttpClient,
   type BecknHttpClient,
