@@ -1,0 +1,1 @@
+export { fullJitterDelayMs, type BackoffOptions } from './backoff.js';
