@@ -30,8 +30,13 @@ interface InboxRow {
 
 export interface Inbox {
   enqueue(entry: Omit<InboxEntry, 'id' | 'attempts' | 'maxAttempts'>): Promise<string>;
-  /** Stores an accepted inbound message for its handler. */
-  accept(role: 'bap' | 'bpp', message: InboundMessage): Promise<string>;
+  /**
+   * Stores an accepted inbound message for its handler, unless the inbox
+   * holds it already (same role, sender, action, transaction and
+   * message_id): then nothing is stored and the held body's SHA-256 is
+   * answered, so a retry whose duplicate claim was lost runs no second time.
+   */
+  accept(role: 'bap' | 'bpp', message: InboundMessage): Promise<{ stored: true } | { stored: false; heldBodySha256: string }>;
   /** SHA-256 (hex) of the body of this message (same role, sender, action, message_id) when the inbox holds it, else null. */
   acceptedBodySha256(message: InboundMessage): Promise<string | null>;
   /** Leases due entries to `owner` and counts the attempt; a dead worker's entries come back after the lease. */
@@ -68,16 +73,27 @@ export function createInbox(options: { sequelize: Sequelize; clock: () => Date; 
     (await query<{ id: string }>(sql, bind, transaction)).length > 0;
 
   const inbox: Inbox = {
-    accept: (role, message) =>
-      inbox.enqueue({
-        role,
-        action: message.action,
-        transactionId: message.context?.transaction_id ?? null,
-        messageId: message.context?.message_id ?? null,
-        sender: message.signer?.subscriberId ?? null,
-        body: message.raw,
-        receivedAt: message.startedAt,
-      }),
+    async accept(role, message) {
+      const { transaction_id: transactionId, message_id: messageId } = message.context ?? {};
+      const sender = message.signer?.subscriberId ?? null;
+      const entry = { role, action: message.action, transactionId: transactionId ?? null, messageId: messageId ?? null, sender, body: message.raw, receivedAt: message.startedAt };
+      if (!transactionId || !messageId) {
+        await inbox.enqueue(entry);
+        return { stored: true };
+      }
+      // One statement: the insert itself looks for the message (by the indexed transaction_id), so accepting costs no extra round trip.
+      const now = clock();
+      const inserted = await query(
+        `INSERT INTO ${table} (id, role, action, transaction_id, message_id, sender, body, max_attempts, next_attempt_at, received_at, updated_at)
+         SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::bytea, $8::integer, $9::timestamptz, $10::timestamptz, $9::timestamptz
+          WHERE NOT EXISTS (SELECT 1 FROM ${table}
+                             WHERE transaction_id = $4 AND message_id = $5 AND role = $2 AND action = $3 AND sender IS NOT DISTINCT FROM $6)
+         RETURNING id`,
+        [randomUUID(), role, message.action, transactionId, messageId, sender, message.raw, options.maxAttempts, now, message.startedAt],
+      );
+      if (inserted.length > 0) return { stored: true };
+      return { stored: false, heldBodySha256: (await inbox.acceptedBodySha256(message)) ?? '' };
+    },
 
     async acceptedBodySha256(message) {
       const { transaction_id: transactionId, message_id: messageId } = message.context ?? {};

@@ -14,6 +14,7 @@ import {
   parseBody,
   rateLimit,
   requireJson,
+  settleAgainstInbox,
   validateSchema,
   verifySignature,
 } from '../inbound/steps/index.js';
@@ -58,7 +59,7 @@ export function consumerRole(deps: ConsumerRoleDeps): InboundRole {
           ),
         );
       } else {
-        await deps.inbox.accept('bap', message);
+        if (!settleAgainstInbox(await deps.inbox.accept('bap', message), message)) return;
         deps.wake();
       }
     },

@@ -13,6 +13,7 @@ import {
   parseBody,
   rateLimit,
   requireJson,
+  settleAgainstInbox,
   validateSchema,
   verifySignature,
 } from '../inbound/steps/index.js';
@@ -31,7 +32,7 @@ export function providerRole(deps: { inbox: Inbox; handlers: HandlerRegistry; wa
       if (!deps.handlers.request(message.action)) {
         throw new NackError('ACTION_NOT_SUPPORTED', `this BPP does not serve ${message.action}`);
       }
-      await deps.inbox.accept('bpp', message);
+      if (!settleAgainstInbox(await deps.inbox.accept('bpp', message), message)) return;
       deps.wake();
     },
   };

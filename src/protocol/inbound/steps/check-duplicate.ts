@@ -13,9 +13,11 @@ const mismatch = () => new NackError('DUPLICATE_MISMATCH', 'message_id already u
  * with other bytes it is refused (409). The claim is `pending` until the
  * message is durably accepted, and released if it is not, so a NACKed
  * message can be sent again. The correlation store is the fast answer; the
- * store that accepted the message (the inbox) is the durable one, asked when
- * the claim is missing or still pending: a claim lost with Redis, or one whose
- * confirmation failed after the inbox committed, cannot make a retry run twice.
+ * store that accepts the message (the inbox) is the durable one: a claim
+ * still pending is settled against it here, and a claim lost with Redis by
+ * the inbox's own accept (`settleAgainstInbox`), so neither a failed
+ * confirmation after the inbox committed nor a lost claim makes a retry run
+ * twice, and a new message costs no extra lookup.
  */
 export const checkDuplicate: Step = async (message, deps) => {
   const store = deps.correlation;
@@ -24,18 +26,11 @@ export const checkDuplicate: Step = async (message, deps) => {
   const remember = (sha256: string) => store.set(key, `done:${sha256}`, windowMs);
 
   if (await store.setIfAbsent(key, `pending:${message.bodySha256}`, windowMs)) {
-    // Released on any refusal from here on, a failing inbox lookup included, so no claim is left pending by a message never accepted.
+    // Released on any refusal from here on, so no claim is left pending by a message never accepted.
     message.releaseClaim = async () => {
       await store.delete(key);
     };
-    const accepted = await deps.acceptedBodySha256(message);
-    if (accepted === null) {
-      message.confirmClaim = () => remember(message.bodySha256);
-      return;
-    }
-    if (accepted !== message.bodySha256) throw mismatch();
-    await remember(accepted);
-    message.duplicate = true;
+    message.confirmClaim = () => remember(message.bodySha256);
     return;
   }
 
@@ -48,3 +43,16 @@ export const checkDuplicate: Step = async (message, deps) => {
   }
   message.duplicate = true;
 };
+
+/**
+ * The inbox's answer to accepting a message: true when it stored it (the
+ * handler will run); false when it held the same message already (a retry
+ * whose claim was lost), which is then a duplicate; a held message with
+ * other bytes is refused as a reused message_id.
+ */
+export function settleAgainstInbox(answer: { stored: true } | { stored: false; heldBodySha256: string }, message: InboundMessage): boolean {
+  if (answer.stored) return true;
+  if (answer.heldBodySha256 !== message.bodySha256) throw mismatch();
+  message.duplicate = true;
+  return false;
+}

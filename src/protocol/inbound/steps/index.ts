@@ -13,4 +13,4 @@ export {
   checkAddressedToConsumer,
 } from './check-context.js';
 export { checkCallbackCorrelation } from './check-callback-correlation.js';
-export { checkDuplicate } from './check-duplicate.js';
+export { checkDuplicate, settleAgainstInbox } from './check-duplicate.js';
