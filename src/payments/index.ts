@@ -13,3 +13,5 @@ export { createPayoutOrder } from './create-payout-order.js';
 export type { PayoutOrderRequest, PayoutOrderOutcome } from './create-payout-order.js';
 export { createPaymentOrder, recordGatewaySession, recordStatusCheck } from './create-payment-order.js';
 export type { PaymentOrderRequest, PaymentOrderRow, GatewaySession } from './create-payment-order.js';
+export { recordPaymentAttempt } from './record-transaction.js';
+export type { PaymentAttempt, AttemptOutcome } from './record-transaction.js';

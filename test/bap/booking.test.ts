@@ -166,7 +166,7 @@ describe('BAP booking: select an estimate, receive the quote, book it (init, con
     assert.equal(booking.fare.quoted, quote.price.value);
     assert.equal(booking.fare.confirmed, quote.price.value);
     assert.equal(booking.currency, 'INR');
-    assert.equal(booking.paymentTerms.collected_by, 'BAP');
+    assert.equal(booking.paymentTerms.collected_by, 'BPP', 'paid on fulfilment (the default), the provider collects');
     assert.ok(Array.isArray(booking.cancellationTerms) && booking.cancellationTerms.length > 0);
     assert.equal(booking.error, null);
 
@@ -261,7 +261,7 @@ describe('BAP booking: select an estimate, receive the quote, book it (init, con
     assert.deepEqual(draft.fulfillments[0].customer, { person: { name: 'Asha Rao' }, contact: { phone: mobile } });
     assert.deepEqual(draft.fulfillments[0].vehicle, { category: 'AUTO_RICKSHAW', variant: 'AUTO_RICKSHAW' });
     assert.deepEqual(draft.fulfillments[0].stops.map((s: any) => s.type), ['START', 'END']);
-    assert.equal(draft.payments[0].collected_by, 'BAP');
+    assert.equal(draft.payments[0].collected_by, 'BPP');
     assert.equal(draft.payments[0].status, 'NOT-PAID');
 
     expectNack(await fromFakeBpp('on_init', answer(init, 'on_init', 'X13', (b) => (b.message.order.quote.price.value = '146.01'))), '21003');

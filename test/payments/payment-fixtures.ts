@@ -6,7 +6,7 @@ async function insertAll(sequelize: Sequelize, statements: [string, unknown[]][]
   for (const [sql, bind] of statements) await sequelize.query(sql, { bind });
 }
 
-/** A rider's booking on the rider side, with everything it hangs from; returns its id and the rider's. */
+/** A rider's booking on the rider side (paid to the rider side before the ride), with everything it hangs from; returns its id and the rider's. */
 export async function riderBooking(sequelize: Sequelize, status = 'CONFIRMING'): Promise<{ bookingId: string; personId: string }> {
   const [person, search, estimate, quote, booking] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
   await insertAll(sequelize, [
@@ -23,8 +23,9 @@ export async function riderBooking(sequelize: Sequelize, status = 'CONFIRMING'):
     ],
     [`INSERT INTO atlas_app.quote (id, estimate_id, select_message_id, status) VALUES ($1, $2, $3, 'RECEIVED')`, [quote, estimate, randomUUID()]],
     [
-      `INSERT INTO atlas_app.booking (id, person_id, quote_id, transaction_id, bpp_id, bpp_uri, provider_id, item_id, status, quoted_fare, currency)
-       VALUES ($1, $2, $3, $4, 'cab-co', 'http://cab-co.test', 'P1', 'I1', $5, 146, 'INR')`,
+      `INSERT INTO atlas_app.booking (id, person_id, quote_id, transaction_id, bpp_id, bpp_uri, provider_id, item_id, status, quoted_fare, currency, payment_terms)
+       VALUES ($1, $2, $3, $4, 'cab-co', 'http://cab-co.test', 'P1', 'I1', $5, 146, 'INR',
+               '{"id": "PA1", "collected_by": "BAP", "type": "PRE-ORDER", "status": "NOT-PAID"}')`,
       [booking, person, quote, randomUUID(), status],
     ],
   ]);

@@ -1,26 +1,34 @@
 import type { CallbackFulfillment, CallbackOrder } from './order-checks.js';
 import type { SelectedQuote } from './booking-store.js';
 
+/** How the rider pays: before the ride, to the rider side (PRE-ORDER), or at its end, to the provider (ON-FULFILLMENT). */
+export type RiderPaymentType = 'PRE-ORDER' | 'ON-FULFILLMENT';
+export const RIDER_PAYMENT_TYPES: readonly RiderPaymentType[] = ['PRE-ORDER', 'ON-FULFILLMENT'];
+
 /**
- * The payment this BAP proposes in init (ONDC:TRV10 2.0.1): the rider pays
- * the driver at the end of the ride, the BAP collects and settles with the
- * BPP within an hour of it.
+ * The payment this BAP proposes in init (ONDC:TRV10 2.0.1). PRE-ORDER: the
+ * rider side collects through its payment gateway before confirming, and
+ * settles with the BPP within an hour of the ride. ON-FULFILLMENT: the
+ * provider collects at the end of the ride (cash to the driver or its own
+ * gateway).
  */
-export const bapPaymentTerms: Readonly<Record<string, unknown>> = Object.freeze({
-  collected_by: 'BAP',
-  type: 'ON-FULFILLMENT',
-  status: 'NOT-PAID',
-  tags: [
-    {
-      descriptor: { code: 'SETTLEMENT_TERMS' },
-      display: false,
-      list: [
-        { descriptor: { code: 'SETTLEMENT_WINDOW' }, value: 'PT60M' },
-        { descriptor: { code: 'SETTLEMENT_BASIS' }, value: 'DELIVERY' },
-      ],
-    },
-  ],
-});
+export function bapPaymentTerms(type: RiderPaymentType): Record<string, unknown> {
+  return {
+    collected_by: type === 'PRE-ORDER' ? 'BAP' : 'BPP',
+    type,
+    status: 'NOT-PAID',
+    tags: [
+      {
+        descriptor: { code: 'SETTLEMENT_TERMS' },
+        display: false,
+        list: [
+          { descriptor: { code: 'SETTLEMENT_WINDOW' }, value: 'PT60M' },
+          { descriptor: { code: 'SETTLEMENT_BASIS' }, value: 'DELIVERY' },
+        ],
+      },
+    ],
+  };
+}
 
 export interface Rider {
   name: string;

@@ -6,7 +6,7 @@ import { runIdempotent } from '../idempotency.js';
 import type { RiderAuth } from '../rider-auth.js';
 import { findEstimateOf, findSearch, trimMoney } from '../search/search-store.js';
 import { scheduleAnswerTimeout } from './answer-timeout.js';
-import { bapPaymentTerms, bookingContext, buildDraftOrder } from './booking-order.js';
+import { bapPaymentTerms, bookingContext, buildDraftOrder, RIDER_PAYMENT_TYPES, type RiderPaymentType } from './booking-order.js';
 import { findBookingOfQuote, findPerson, findQuoteOf, insertBooking, insertQuote, quotesOfSearch, type SelectedQuote } from './booking-store.js';
 import { readBookingView } from './booking-view.js';
 import { isUuid } from '../../infra/validation/index.js';
@@ -32,6 +32,14 @@ export function quoteView(quote: SelectedQuote, now: number, selectTtlMs: number
     createdAt: new Date(quote.created_at).toISOString(),
   };
 }
+
+/** How a booking is paid: PRE-ORDER (through the rider side's gateway, before the confirm) or ON-FULFILLMENT (to the provider at the end of the ride, the default). */
+export const bookBodySchema = {
+  $id: 'beckn-ride/rider-book',
+  type: 'object',
+  additionalProperties: false,
+  properties: { paymentType: { type: 'string', enum: [...RIDER_PAYMENT_TYPES] } },
+} as const;
 
 /**
  * From an estimate to a confirmed booking: select an estimate (a Beckn
@@ -89,16 +97,19 @@ export function bookingRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
     {
       method: 'post',
       path: '/rider/quotes/:id/book',
-      summary: 'Books a received quote: a Beckn init goes to its BPP; on_init queues the confirm; on_confirm confirms the booking',
+      summary:
+        'Books a received quote: a Beckn init goes to its BPP. Paid on fulfilment (the default), on_init queues the confirm; paid before the ride (paymentType PRE-ORDER), the booking awaits its payment (POST /rider/bookings/{id}/payment) and the charge sends the confirm; on_confirm confirms the booking',
       ...rider,
+      request: { body: bookBodySchema },
       responses: {
-        202: { description: '{bookingId}: the booking, INITIATING until on_init, CONFIRMING until on_confirm' },
+        202: { description: '{bookingId}: the booking, INITIATING until on_init, AWAITING_PAYMENT until charged (PRE-ORDER), CONFIRMING until on_confirm' },
         404: { description: 'No such quote of this rider' },
         409: { description: 'The quote is not received, has expired or is booked already' },
       },
-      handler: async ({ params, req }, res) => {
+      handler: async ({ params, body, req }, res) => {
         const personId = auth.riderOf(req);
         const quoteId = params.id as string;
+        const paymentType: RiderPaymentType = (body as { paymentType?: RiderPaymentType }).paymentType ?? 'ON-FULFILLMENT';
         await runIdempotent(sequelize, req, res, personId, async (transaction) => {
           const quote = isUuid(quoteId) ? await findQuoteOf(sequelize, quoteId, personId, transaction) : null;
           if (!quote) throw new AppError('NOT_FOUND', `quote ${quoteId} not found`);
@@ -112,7 +123,7 @@ export function bookingRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
           if (booked) throw new AppError('CONFLICT', `quote ${quoteId} is booked already (booking ${booked.id})`);
           const person = await findPerson(sequelize, transaction, personId);
           if (!person) throw new AppError('NOT_FOUND', 'rider not found');
-          const draft = buildDraftOrder(quote, { name: person.name, phone: cipher.decrypt(person.mobile_number_encrypted) }, { ...bapPaymentTerms });
+          const draft = buildDraftOrder(quote, { name: person.name, phone: cipher.decrypt(person.mobile_number_encrypted) }, bapPaymentTerms(paymentType));
           const sent = await sender.sendRequest({ action: 'init', context: bookingContext(settings, quote), message: draft }, transaction);
           const bookingId = randomUUID();
           await insertBooking(sequelize, transaction, {

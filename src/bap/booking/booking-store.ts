@@ -5,7 +5,7 @@ import type { SealedPhone } from '../ride/driver-phone.js';
 const S = BAP_SCHEMA;
 
 export type QuoteStatus = 'PENDING' | 'RECEIVED' | 'FAILED';
-export type BookingStatus = 'INITIATING' | 'CONFIRMING' | 'CONFIRMED' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
+export type BookingStatus = 'INITIATING' | 'AWAITING_PAYMENT' | 'CONFIRMING' | 'CONFIRMED' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
 
 export interface QuoteRow {
   id: string;
@@ -203,6 +203,17 @@ export function lockBookingByMessage(
   messageId: string,
 ): Promise<BookingRow | null> {
   return one<BookingRow>(sequelize, `SELECT ${bookingColumns} FROM ${S}.booking b WHERE b.${column} = $1 FOR UPDATE`, [messageId], transaction);
+}
+
+/** Who collects the booking's payment, as on_init agreed (null before on_init). */
+export async function paymentCollectorOf(sequelize: Sequelize, bookingId: string): Promise<string | null> {
+  const row = await one<{ collected_by: string | null }>(sequelize, `SELECT payment_terms->>'collected_by' AS collected_by FROM ${S}.booking WHERE id = $1`, [bookingId]);
+  return row?.collected_by ?? null;
+}
+
+/** The booking, locked for the rest of `transaction`. */
+export function lockBooking(sequelize: Sequelize, transaction: Transaction, bookingId: string): Promise<BookingRow | null> {
+  return one<BookingRow>(sequelize, `SELECT ${bookingColumns} FROM ${S}.booking b WHERE b.id = $1 FOR UPDATE`, [bookingId], transaction);
 }
 
 export async function updateBooking(

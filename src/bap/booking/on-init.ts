@@ -1,22 +1,27 @@
 import { NackError } from '../../protocol/errors/index.js';
 import type { CallbackHandler } from '../../protocol/handlers.js';
-import { OutgoingSchemaError } from '../../protocol/outgoing/message-sender.js';
 import { bookingChannel, type BapDeps } from '../bap-deps.js';
 import { announce, recordApplied } from '../callback-record.js';
-import { scheduleAnswerTimeout } from './answer-timeout.js';
 import { bookingAnswerOf } from './booking-answer.js';
-import { bookingContext, buildDraftOrder } from './booking-order.js';
-import { findPerson, findQuoteOf, updateBooking } from './booking-store.js';
+import { updateBooking } from './booking-store.js';
+import { sendConfirm } from './send-confirm.js';
 
-export type BookingCallbackDeps = Pick<BapDeps, 'sequelize' | 'cipher' | 'correlation' | 'sender' | 'scheduler' | 'settings' | 'logger'>;
+export type BookingCallbackDeps = Pick<BapDeps, 'sequelize' | 'cipher' | 'correlation' | 'sender' | 'scheduler' | 'settings' | 'logger' | 'now'>;
+
+/** A payment the rider side collects before the ride: the confirm waits for the charge. */
+export function isPaidBeforeRide(payment: { collected_by?: unknown; type?: unknown }): boolean {
+  return payment.collected_by === 'BAP' && payment.type === 'PRE-ORDER';
+}
 
 /**
  * on_init → confirm. The answer to this booking's init (by message_id), for
  * the provider and item booked, at a price not above the quote the rider
- * accepted, with the BPP's payment terms. Its terms are kept and the
- * confirm (the draft with the agreed payment) is queued in the same
- * transaction, so either both happen or neither. An error answer fails the
- * booking with the BPP's code.
+ * accepted, with the BPP's payment terms, which are kept. Paid on
+ * fulfilment, the confirm (the draft with the agreed payment) is queued in
+ * the same transaction, so either both happen or neither; paid before the
+ * ride (PRE-ORDER, collected by the rider side), the booking waits in
+ * AWAITING_PAYMENT and the charge sends the confirm. An error answer fails
+ * the booking with the BPP's code.
  */
 export function createOnInitHandler(deps: BookingCallbackDeps): CallbackHandler {
   return async (callback, transaction) => {
@@ -27,26 +32,19 @@ export function createOnInitHandler(deps: BookingCallbackDeps): CallbackHandler 
       if (!payment || typeof payment.id !== 'string' || payment.id.length === 0) {
         throw new NackError('INVALID_RESPONSE', 'on_init must name the payment (id) the confirm will carry', '/message/order/payments/0/id');
       }
-      const quote = await findQuoteOf(deps.sequelize, booking.quote_id, booking.person_id, transaction);
-      const person = await findPerson(deps.sequelize, transaction, booking.person_id);
-      if (!quote || !person) throw new Error(`booking ${booking.id} lost its quote or rider`);
-      const rider = { name: person.name, phone: deps.cipher.decrypt(person.mobile_number_encrypted) };
-      const sent = await deps.sender
-        .sendRequest({ action: 'confirm', context: bookingContext(deps.settings, quote), message: buildDraftOrder(quote, rider, payment) }, transaction)
-        .catch((error: unknown) => {
-          // The agreed terms cannot make a valid confirm: the answer is unusable, not our failure.
-          if (error instanceof OutgoingSchemaError) throw new NackError('INVALID_RESPONSE', error.message, '/message/order/payments');
-          throw error;
+      const cancellationTerms = order.cancellation_terms ?? null;
+      if (isPaidBeforeRide(payment)) {
+        await updateBooking(deps.sequelize, transaction, booking.id, {
+          status: 'AWAITING_PAYMENT',
+          fare: price.amount,
+          payment_terms: payment,
+          cancellation_terms: cancellationTerms,
         });
-      await updateBooking(deps.sequelize, transaction, booking.id, {
-        status: 'CONFIRMING',
-        fare: price.amount,
-        payment_terms: payment,
-        cancellation_terms: order.cancellation_terms ?? null,
-        confirm_message_id: sent.messageId,
-      });
-      scheduleAnswerTimeout(deps, transaction, 'confirm', sent.messageId);
-      await recordApplied(deps.sequelize, transaction, callback, `booking ${booking.id} confirming`);
+        await recordApplied(deps.sequelize, transaction, callback, `booking ${booking.id} awaiting payment`);
+      } else {
+        await sendConfirm(deps, transaction, booking, payment, { fare: price.amount, cancellationTerms });
+        await recordApplied(deps.sequelize, transaction, callback, `booking ${booking.id} confirming`);
+      }
     }
     transaction.afterCommit(() => announce(deps, bookingChannel(booking.id)));
   };

@@ -1,6 +1,7 @@
 import type { Transaction } from 'sequelize';
-import { RIDER_PAYMENTS_SCHEMA, transitionPaymentOrder, type TransactionStatus, type TransitionOutcome } from '../../payments/index.js';
-import type { BapDeps } from '../bap-deps.js';
+import { RIDER_PAYMENTS_SCHEMA, recordPaymentAttempt, transitionPaymentOrder, type TransactionStatus, type TransitionOutcome } from '../../payments/index.js';
+import type { OrderStatus } from '../../payments/gateway/index.js';
+import { whenOrderCharged, type ChargeDeps } from './order-charged.js';
 
 /** A payment the rider started whose end the gateway has not told yet: the status check keeps asking about these. */
 export const IN_PROGRESS_STATUSES: readonly TransactionStatus[] = ['STARTED', 'PENDING_VBV', 'AUTHORIZING'];
@@ -8,16 +9,38 @@ export const IN_PROGRESS_STATUSES: readonly TransactionStatus[] = ['STARTED', 'P
 /**
  * Moves the order to what the gateway's status read says, through the
  * guarded transition, inside `transaction` (which records why: the webhook
- * event or the status check). A status the order cannot reach from where it
- * is is refused and logged by the transition, never applied.
+ * event or the status check). The read's payment attempt is kept in
+ * payment_transaction with the gateway's answer; a charge sends the
+ * confirm of a booking waiting for it (order-charged.ts). A status the
+ * order cannot reach from where it is is refused and logged by the
+ * transition, never applied.
  */
 export async function applyGatewayStatus(
-  deps: Pick<BapDeps, 'sequelize' | 'logger'>,
+  deps: ChargeDeps,
   transaction: Transaction,
   orderId: string,
   status: TransactionStatus,
+  reported: OrderStatus | null = null,
 ): Promise<TransitionOutcome<TransactionStatus>> {
+  if (reported?.txnUuid) {
+    await recordPaymentAttempt(deps.sequelize, deps.logger, RIDER_PAYMENTS_SCHEMA, {
+      orderId,
+      txnUuid: reported.txnUuid,
+      txnId: reported.txnId ?? null,
+      status: reported.status,
+      amount: reported.amount,
+      currency: reported.currency,
+      paymentMethodType: reported.paymentMethodType ?? null,
+      paymentMethod: reported.paymentMethod ?? null,
+      gatewayReferenceId: reported.gatewayOrderId,
+      bankErrorCode: reported.bankErrorCode ?? null,
+      bankErrorMessage: reported.bankErrorMessage ?? null,
+      gatewayResponse: reported.rawJson,
+      transaction,
+    });
+  }
   const outcome = await transitionPaymentOrder(deps.sequelize, deps.logger, RIDER_PAYMENTS_SCHEMA, { id: orderId, to: status, transaction });
   if (outcome.outcome === 'applied') deps.logger.info({ paymentOrderId: orderId, status }, 'payment order status changed');
+  if (outcome.outcome === 'applied' && status === 'CHARGED' && reported) await whenOrderCharged(deps, transaction, orderId, reported);
   return outcome;
 }

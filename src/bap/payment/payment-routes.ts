@@ -3,6 +3,7 @@ import { isUuid } from '../../infra/validation/index.js';
 import { RIDER_PAYMENTS_SCHEMA, createPaymentOrder, recordGatewaySession } from '../../payments/index.js';
 import { RIDER_APP_TAG, RIDER_SECURITY, type BapDeps } from '../bap-deps.js';
 import type { RiderAuth } from '../rider-auth.js';
+import { paymentCollectorOf } from '../booking/booking-store.js';
 import { findBookingToPay, findOrderOfBooking, lockOrder, paymentView } from './payment-store.js';
 import { scheduleStatusCheck } from './status-check.js';
 
@@ -29,7 +30,7 @@ export function paymentRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
         201: { description: 'The new payment order with clientAuthToken (shown this once)' },
         200: { description: 'The payment order made earlier (no token)' },
         404: { description: 'No such booking of this rider' },
-        409: { description: 'The booking is cancelled or failed' },
+        409: { description: 'The booking is cancelled or failed, has no agreed fare yet, or its provider collects the payment' },
       },
       handler: async ({ params, req }, res) => {
         const personId = auth.riderOf(req);
@@ -37,6 +38,10 @@ export function paymentRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
         const booking = isUuid(bookingId) ? await findBookingToPay(sequelize, bookingId, personId) : null;
         if (!booking) throw new AppError('NOT_FOUND', `booking ${bookingId} not found`);
         if (UNPAYABLE.has(booking.status)) throw new AppError('CONFLICT', `booking ${bookingId} is ${booking.status}`);
+        if (booking.status === 'INITIATING') throw new AppError('CONFLICT', `booking ${bookingId} has no agreed fare yet: the provider has not answered its init`);
+        if ((await paymentCollectorOf(sequelize, bookingId)) !== 'BAP') {
+          throw new AppError('CONFLICT', `the provider collects the payment of booking ${bookingId} at the end of the ride`);
+        }
         const { order } = await createPaymentOrder(sequelize, RIDER_PAYMENTS_SCHEMA, {
           bookingId,
           personId,

@@ -20,7 +20,7 @@ const refusalCodes = { forged: 'UNAUTHORIZED', stale: 'UNAUTHORIZED', replayed: 
  * redelivered event (or one that raced its twin) changes nothing the
  * second time and a forged status could not move money even if it got in.
  */
-export function paymentWebhookRoutes(deps: Pick<BapDeps, 'sequelize' | 'logger' | 'payments' | 'scheduler' | 'now'>): RouteSpec[] {
+export function paymentWebhookRoutes(deps: BapDeps): RouteSpec[] {
   const { sequelize, logger, payments } = deps;
   return [
     {
@@ -58,7 +58,7 @@ export function paymentWebhookRoutes(deps: Pick<BapDeps, 'sequelize' | 'logger' 
         const confirmed = await payments.gateway.orderStatus(orderId);
         const outcome = await sequelize.transaction(async (transaction) => {
           if (!(await recordWebhookEvent(sequelize, RIDER_PAYMENTS_SCHEMA, { gateway, eventId: event.eventId, transaction }))) return 'replayed' as const;
-          const applied = await applyGatewayStatus(deps, transaction, orderId, confirmed.status);
+          const applied = await applyGatewayStatus(deps, transaction, orderId, confirmed.status, confirmed);
           // A retried payment that is pending again gets its status checks back.
           if (applied.outcome === 'applied' && IN_PROGRESS_STATUSES.includes(confirmed.status)) scheduleStatusCheck(deps, transaction, orderId, known.status_check_attempts);
           return applied.outcome;

@@ -3,6 +3,7 @@ import type { JobHandler } from '../../infra/scheduler/index.js';
 import { RIDER_PAYMENTS_SCHEMA, recordStatusCheck } from '../../payments/index.js';
 import type { BapDeps } from '../bap-deps.js';
 import { applyGatewayStatus, IN_PROGRESS_STATUSES } from './apply-order-status.js';
+import type { ChargeDeps } from './order-charged.js';
 import { orderStatusOf } from './payment-store.js';
 
 /** The scheduler job that asks the gateway about a payment the webhooks have not settled. */
@@ -10,7 +11,7 @@ export const PAYMENT_STATUS_CHECK_JOB = 'bap-payment-status-check';
 /** The longest wait between two checks of one order; the base delay doubles up to it. */
 export const STATUS_CHECK_MAX_DELAY_MS = 10 * 60_000;
 
-type CheckDeps = Pick<BapDeps, 'sequelize' | 'logger' | 'scheduler' | 'payments' | 'now'>;
+type CheckDeps = ChargeDeps & Pick<BapDeps, 'payments'>;
 
 /**
  * Schedules the check after `attempts` checks so far, once `transaction`
@@ -54,7 +55,7 @@ export function createPaymentStatusCheckJob(deps: CheckDeps): JobHandler {
     if (reported.status === 'NEW') return;
     await deps.sequelize.transaction(async (transaction) => {
       const attempts = await recordStatusCheck(deps.sequelize, RIDER_PAYMENTS_SCHEMA, orderId, transaction);
-      const outcome = await applyGatewayStatus(deps, transaction, orderId, reported.status);
+      const outcome = await applyGatewayStatus(deps, transaction, orderId, reported.status, reported);
       // Refused: a webhook already moved the order past what this read saw.
       if (outcome.outcome === 'refused' || !IN_PROGRESS_STATUSES.includes(reported.status)) return;
       if (attempts < deps.payments.statusCheck.maxAttempts) {

@@ -72,9 +72,11 @@ export function mountRoutes(
         await route.authorize?.(req, res);
         const query: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
         checkQuery?.(query);
-        checkBody?.(req.body);
+        // A route with a body schema reads a request sent without a body as an empty object.
+        const body: unknown = checkBody ? (req.body ?? {}) : req.body;
+        checkBody?.(body);
         const rawBody = (req as Request & { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
-        await route.handler({ body: req.body, query, params: req.params as Record<string, string>, rawBody, req }, res);
+        await route.handler({ body, query, params: req.params as Record<string, string>, rawBody, req }, res);
       } catch (error) {
         next(error);
       }
