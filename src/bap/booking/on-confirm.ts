@@ -45,11 +45,18 @@ export function createOnConfirmHandler(deps: BookingCallbackDeps): CallbackHandl
       if (orderId === null) throw new NackError('INVALID_RESPONSE', 'on_confirm must name the order (id)', '/message/order/id');
       const fulfillment = order.fulfillments?.find((f) => f.id === booking.fulfillment_id) ?? order.fulfillments?.[0];
       const state = rideStateOf(callback.context.domain, fulfillment);
+      const answered = order.payments?.[0];
+      // A payment the confirm carried PAID stays PAID: money that moved is not unsaid by an answer that lost it.
+      const paid = (booking.payment_terms as { status?: unknown } | null)?.status === 'PAID';
+      if (paid && answered && answered.status !== 'PAID') {
+        deps.logger.warn({ bookingId: booking.id, answered: answered.status }, 'on_confirm reports a paid booking as not paid; the paid terms are kept');
+      }
+      const payment = paid && answered?.status !== 'PAID' ? undefined : answered;
       await updateBooking(deps.sequelize, transaction, booking.id, {
         status: 'CONFIRMED',
         bpp_order_id: orderId,
         fare: price.amount,
-        ...(order.payments?.[0] ? { payment_terms: order.payments[0] } : {}),
+        ...(payment ? { payment_terms: payment } : {}),
         ...(order.cancellation_terms !== undefined ? { cancellation_terms: order.cancellation_terms } : {}),
       });
       await insertRide(deps.sequelize, transaction, {
