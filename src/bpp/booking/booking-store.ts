@@ -11,6 +11,10 @@ export interface StoredBooking {
   id: string;
   allocationId: string;
   status: BookingStatus;
+  /** The quoted total, a decimal string without trailing fraction zeros (e.g. "146.5"). */
+  quoteValue: string;
+  currency: string;
+  paymentCollectedBy: 'BAP' | 'BPP';
   paymentTerms: Record<string, unknown>;
   cancellationTerms: unknown[];
   createdAt: Date;
@@ -42,6 +46,9 @@ interface BookingRow {
   id: string;
   allocation_id: string;
   status: BookingStatus;
+  quote_value: string;
+  currency: string;
+  payment_collected_by: 'BAP' | 'BPP';
   payment_terms: Record<string, unknown>;
   cancellation_terms: unknown[];
   created_at: Date;
@@ -52,17 +59,22 @@ const toBooking = (row: BookingRow): StoredBooking => ({
   id: row.id,
   allocationId: row.allocation_id,
   status: row.status,
+  quoteValue: row.quote_value,
+  currency: row.currency.trim(),
+  paymentCollectedBy: row.payment_collected_by,
   paymentTerms: row.payment_terms,
   cancellationTerms: row.cancellation_terms,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
 
+const bookingColumns =
+  'id, allocation_id, status, trim_scale(quote_value)::text AS quote_value, currency, payment_collected_by, payment_terms, cancellation_terms, created_at, updated_at';
+
 /** The booking of an allocation (row locked), if an init created one. */
 export async function lockBookingOf(sequelize: Sequelize, transaction: Transaction, allocationId: string): Promise<StoredBooking | null> {
   const [row] = await sequelize.query<BookingRow>(
-    `SELECT id, allocation_id, status, payment_terms, cancellation_terms, created_at, updated_at
-       FROM ${BPP_SCHEMA}.booking WHERE allocation_id = $1 FOR UPDATE`,
+    `SELECT ${bookingColumns} FROM ${BPP_SCHEMA}.booking WHERE allocation_id = $1 FOR UPDATE`,
     { type: QueryTypes.SELECT, bind: [allocationId], transaction },
   );
   return row ? toBooking(row) : null;
@@ -91,7 +103,7 @@ export async function saveNewBooking(sequelize: Sequelize, transaction: Transact
        transaction_id = EXCLUDED.transaction_id, bap_uri = EXCLUDED.bap_uri,
        payment_collected_by = EXCLUDED.payment_collected_by, payment_terms = EXCLUDED.payment_terms,
        cancellation_terms = EXCLUDED.cancellation_terms, updated_at = now()
-     RETURNING id, allocation_id, status, payment_terms, cancellation_terms, created_at, updated_at`,
+     RETURNING ${bookingColumns}`,
     {
       type: QueryTypes.SELECT,
       bind: [
@@ -120,22 +132,42 @@ export async function saveNewBooking(sequelize: Sequelize, transaction: Transact
   return toBooking(row);
 }
 
-/** Marks a NEW booking CONFIRMED and creates its ride; returns the confirmed booking. */
+/**
+ * Marks a NEW booking CONFIRMED and creates its ride; returns the confirmed
+ * booking. `paymentTerms`, when given, replace the booking's payment terms
+ * in the same statement (a PRE-ORDER payment the confirm reports PAID).
+ */
 export async function confirmBooking(
   sequelize: Sequelize,
   transaction: Transaction,
-  input: { bookingId: string; rideId: string; driverId: string; otp: string },
+  input: { bookingId: string; rideId: string; driverId: string; otp: string; paymentTerms?: Record<string, unknown> },
 ): Promise<StoredBooking> {
   const [row] = await sequelize.query<BookingRow>(
-    `UPDATE ${BPP_SCHEMA}.booking SET status = 'CONFIRMED', updated_at = now() WHERE id = $1 AND status = 'NEW'
-     RETURNING id, allocation_id, status, payment_terms, cancellation_terms, created_at, updated_at`,
-    { type: QueryTypes.SELECT, bind: [input.bookingId], transaction },
+    `UPDATE ${BPP_SCHEMA}.booking SET status = 'CONFIRMED', payment_terms = COALESCE($2::jsonb, payment_terms), updated_at = now()
+      WHERE id = $1 AND status = 'NEW'
+     RETURNING ${bookingColumns}`,
+    { type: QueryTypes.SELECT, bind: [input.bookingId, input.paymentTerms ? JSON.stringify(input.paymentTerms) : null], transaction },
   );
   if (!row) throw new Error(`booking ${input.bookingId} is not NEW`);
   await sequelize.query(`INSERT INTO ${BPP_SCHEMA}.ride (id, booking_id, driver_id, otp, status) VALUES ($1, $2, $3, $4, 'NEW')`, {
     bind: [input.rideId, input.bookingId, input.driverId, input.otp],
     transaction,
   });
+  return toBooking(row);
+}
+
+/** Replaces the payment terms of a booking (a payment collected at the ride end); returns the booking. */
+export async function savePaymentTerms(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  bookingId: string,
+  paymentTerms: Record<string, unknown>,
+): Promise<StoredBooking> {
+  const [row] = await sequelize.query<BookingRow>(
+    `UPDATE ${BPP_SCHEMA}.booking SET payment_terms = $2::jsonb, updated_at = now() WHERE id = $1 RETURNING ${bookingColumns}`,
+    { type: QueryTypes.SELECT, bind: [bookingId, JSON.stringify(paymentTerms)], transaction },
+  );
+  if (!row) throw new Error(`booking ${bookingId} not found`);
   return toBooking(row);
 }
 

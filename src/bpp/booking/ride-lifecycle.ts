@@ -9,6 +9,7 @@ import { compare, finalFare, formatMoney, parseMoney, subtract, traveledDistance
 import { BPP_SCHEMA } from '../models/index.js';
 import { buildConfirmOrder, buildRideOrder, type RideMoveState } from './booking-order.js';
 import { findAssignedDriver, findEstimatePolicy, lockBookingOf } from './booking-store.js';
+import { collectsAtRideEnd, recordRideEndPayment } from './ride-payment.js';
 
 export type RideMove = 'arrived' | 'start' | 'end';
 export type RideStatus = 'NEW' | 'ARRIVED' | 'INPROGRESS' | 'COMPLETED' | 'CANCELLED';
@@ -54,6 +55,7 @@ interface LockedRide {
   bap_uri: string;
   domain: string;
   city_code: string;
+  merchant_id: string;
 }
 
 /**
@@ -71,7 +73,7 @@ export const rideWithOrderSql = `
 /** Another driver's ride is reported as missing, so ride ids reveal nothing. */
 const lockRideSql = `
   SELECT r.id, r.status, r.otp, r.driver_id, r.arrived_at, r.started_at, b.allocation_id, a.estimate_id,
-         b.transaction_id, b.bap_id, b.bap_uri, s.domain, c.city_code${rideWithOrderSql}
+         b.transaction_id, b.bap_id, b.bap_uri, s.domain, c.city_code, s.merchant_id${rideWithOrderSql}
    WHERE r.id = $1 AND r.driver_id = $2
      FOR UPDATE OF r`;
 
@@ -144,7 +146,7 @@ export async function moveRide(
 
     const at = new Date(deps.now());
     const estimate = await findEstimate(deps.sequelize, transaction, ride.estimate_id, ride.bap_id);
-    const booking = await lockBookingOf(deps.sequelize, transaction, ride.allocation_id);
+    let booking = await lockBookingOf(deps.sequelize, transaction, ride.allocation_id);
     const driver = await findAssignedDriver(deps.sequelize, transaction, ride.driver_id);
     if (!estimate || !booking || !driver) throw new Error(`ride ${ride.id} lost its estimate, booking or driver`);
 
@@ -156,6 +158,8 @@ export async function moveRide(
     if (input.move === 'end') {
       ended = await computeFinalFare(deps, transaction, ride, estimate, at);
       await storeEnd(deps, transaction, ride, ended.fare, ended.distanceMeters);
+      // The fare the provider collects at the end is recorded as paid with the end, and the order below carries it.
+      if (collectsAtRideEnd(booking)) booking = await recordRideEndPayment(deps.sequelize, transaction, { booking, merchantId: ride.merchant_id, fare: ended.fare.total });
     }
 
     // A drop changed by an update shows as the END stop and the estimated quote; the final fare above comes from the waypoints.
