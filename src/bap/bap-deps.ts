@@ -65,6 +65,8 @@ export interface BapDeps {
   /** How often the answer sweep runs (answer-timeout.ts); tests shorten it. */
   answerSweepIntervalMs?: number;
   payments: BapPayments;
+  /** How long a booking paid before the ride waits for its payment (unpaid-booking.ts); tests shorten it. */
+  paymentWindowMs?: number;
 }
 
 /** The rider side collects (Beckn collected_by BAP): its gateway account and how long to keep asking about a pending payment. */

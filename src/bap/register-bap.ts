@@ -10,7 +10,7 @@ import { createOnInitHandler } from './booking/on-init.js';
 import { createOnSelectHandler } from './booking/on-select.js';
 import { createUndeliveredRequestListener } from './booking/undelivered-request.js';
 import { createOnCancelHandler, createOnRatingHandler, createOnSupportHandler, createOnTrackHandler, createOrderUpdateHandler, rideRoutes } from './ride/index.js';
-import { createPaymentStatusCheckJob, PAYMENT_STATUS_CHECK_JOB, paymentRoutes, paymentWebhookRoutes } from './payment/index.js';
+import { createPaymentStatusCheckJob, createPaymentWindowJob, PAYMENT_STATUS_CHECK_JOB, PAYMENT_WINDOW_JOB, paymentRoutes, paymentWebhookRoutes } from './payment/index.js';
 import { createOnSearchHandler } from './search/on-search.js';
 import { searchRoutes } from './search/search-routes.js';
 
@@ -54,6 +54,7 @@ export function registerBap(ctx: { config: { beckn: { roles: readonly string[] }
     answerTimeoutsOn.add(deps.scheduler);
     deps.scheduler.register(ANSWER_TIMEOUT_JOB, createAnswerTimeoutJob(deps));
     deps.scheduler.register(PAYMENT_STATUS_CHECK_JOB, createPaymentStatusCheckJob(deps));
+    deps.scheduler.register(PAYMENT_WINDOW_JOB, createPaymentWindowJob(deps));
     const sweep = answerSweep(deps);
     sweep.register();
     sweep.start().catch((error: unknown) => deps.logger.error({ err: error }, 'could not start the answer sweeps; another replica or the next start will'));

@@ -116,6 +116,44 @@ describe('BAP booking paid before the ride (PRE-ORDER): the charge sends the con
     assert.equal(confirms[0]?.n, 1, 'one confirm');
   });
 
+  it('cancels a booking awaiting its payment at no fee, with its payment order; a pay request afterwards is refused', async () => {
+    const quote = await receivedQuote({ lat: 12.938, lon: 77.622 });
+    const { bookingId } = (await call('POST', `/rider/quotes/${quote.id}/book`, { paymentType: 'PRE-ORDER' })).body;
+    await eventually('the booking awaiting its payment', async () => ((await bookingOf(bookingId)).status === 'AWAITING_PAYMENT' ? true : undefined));
+    const payment = await call('POST', `/rider/bookings/${bookingId}/payment`);
+    assert.equal(payment.status, 201, JSON.stringify(payment.body));
+
+    const reason = '001';
+    const soft = await call('POST', `/rider/bookings/${bookingId}/cancel`, { reasonCode: reason, confirm: false });
+    assert.equal(soft.status, 200, JSON.stringify(soft.body));
+    assert.equal(soft.body.fee, null);
+    const cancelled = await call('POST', `/rider/bookings/${bookingId}/cancel`, { reasonCode: reason, confirm: true });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.equal(cancelled.body.status, 'CANCELLED');
+    assert.equal((await call('GET', `/rider/bookings/${bookingId}/payment`)).body.status, 'CANCELLED');
+    assert.equal((await call('POST', `/rider/bookings/${bookingId}/payment`)).status, 409);
+    const confirms = await flow.rows('SELECT id FROM atlas_app.booking WHERE id = $1 AND confirm_message_id IS NOT NULL', [bookingId]);
+    assert.deepEqual(confirms, [], 'no confirm went out');
+  });
+
+  it('fails a booking not paid within its payment window, cancelling its payment order', async () => {
+    const bap = flow.net.app.ctx.bap as { paymentWindowMs?: number };
+    bap.paymentWindowMs = 300;
+    try {
+      const quote = await receivedQuote({ lat: 12.939, lon: 77.627 });
+      const { bookingId } = (await call('POST', `/rider/quotes/${quote.id}/book`, { paymentType: 'PRE-ORDER' })).body;
+      const ended = await eventually('the unpaid booking ended', async () => {
+        const view = await bookingOf(bookingId);
+        return view.status === 'FAILED' || view.status === 'CONFIRMED' ? view : undefined;
+      });
+      assert.equal(ended.status, 'FAILED', JSON.stringify(ended));
+      assert.equal(ended.error.code, 'PAYMENT_NOT_RECEIVED');
+      assert.equal((await call('POST', `/rider/bookings/${bookingId}/payment`)).status, 409);
+    } finally {
+      delete bap.paymentWindowMs;
+    }
+  });
+
   it('refuses a payment for a booking the provider collects at the end of the ride, and for one with no agreed fare', async () => {
     const quote = await receivedQuote({ lat: 12.933, lon: 77.625 });
     const booked = await call('POST', `/rider/quotes/${quote.id}/book`);

@@ -5,8 +5,9 @@ import { announce, recordApplied } from '../callback-record.js';
 import { bookingAnswerOf } from './booking-answer.js';
 import { updateBooking } from './booking-store.js';
 import { sendConfirm } from './send-confirm.js';
+import { schedulePaymentWindow } from '../payment/unpaid-booking.js';
 
-export type BookingCallbackDeps = Pick<BapDeps, 'sequelize' | 'cipher' | 'correlation' | 'sender' | 'scheduler' | 'settings' | 'logger' | 'now'>;
+export type BookingCallbackDeps = Pick<BapDeps, 'sequelize' | 'cipher' | 'correlation' | 'sender' | 'scheduler' | 'settings' | 'logger' | 'now' | 'paymentWindowMs'>;
 
 /** A payment the rider side collects before the ride: the confirm waits for the charge. */
 export function isPaidBeforeRide(payment: { collected_by?: unknown; type?: unknown }): boolean {
@@ -20,7 +21,8 @@ export function isPaidBeforeRide(payment: { collected_by?: unknown; type?: unkno
  * fulfilment, the confirm (the draft with the agreed payment) is queued in
  * the same transaction, so either both happen or neither; paid before the
  * ride (PRE-ORDER, collected by the rider side), the booking waits in
- * AWAITING_PAYMENT and the charge sends the confirm. An error answer fails
+ * AWAITING_PAYMENT and the charge sends the confirm (unpaid when its
+ * payment window closes, it fails). An error answer fails
  * the booking with the BPP's code.
  */
 export function createOnInitHandler(deps: BookingCallbackDeps): CallbackHandler {
@@ -40,6 +42,7 @@ export function createOnInitHandler(deps: BookingCallbackDeps): CallbackHandler 
           payment_terms: payment,
           cancellation_terms: cancellationTerms,
         });
+        schedulePaymentWindow(deps, transaction, booking.id);
         await recordApplied(deps.sequelize, transaction, callback, `booking ${booking.id} awaiting payment`);
       } else {
         await sendConfirm(deps, transaction, booking, payment, { fare: price.amount, cancellationTerms });

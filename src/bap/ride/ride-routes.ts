@@ -8,6 +8,7 @@ import type { RiderAuth } from '../rider-auth.js';
 import { streamView } from '../rider-events.js';
 import { sendAndAwait, type Reply } from './replies.js';
 import { findRiderBooking, type RideBooking } from './ride-store.js';
+import { endUnpaidBooking } from '../payment/unpaid-booking.js';
 import { isUuid } from '../../infra/validation/index.js';
 
 /** How long a rider request waits for the BPP's callback. */
@@ -141,7 +142,8 @@ export function rideRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
       ...common,
       method: 'post',
       path: '/rider/bookings/:id/cancel',
-      summary: 'Cancels in two steps: confirm=false asks the fee (SOFT_CANCEL), confirm=true cancels (CONFIRM_CANCEL) and answers the cancelled booking',
+      summary:
+        'Cancels in two steps: confirm=false asks the fee (SOFT_CANCEL), confirm=true cancels (CONFIRM_CANCEL) and answers the cancelled booking; a booking still awaiting its payment is cancelled at no fee with its payment order',
       request: { body: cancelBodySchema },
       responses: {
         200: { description: 'confirm=false: {bookingId, status: FEE_QUOTED, fee}; confirm=true: the cancelled booking' },
@@ -158,6 +160,13 @@ export function rideRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
         }
         await runIdempotentWaiting(sequelize, req, res, auth.riderOf(req), async () => {
           const current = (await findRiderBooking(sequelize, booking.id, auth.riderOf(req))) ?? booking;
+          if (current.status === 'AWAITING_PAYMENT') {
+            // Not confirmed yet, so there is no order at the provider to cancel: the booking and its payment order end here.
+            if (!confirm) return { status: 200, body: { bookingId: current.id, status: 'FEE_QUOTED', reasonCode, fee: null } };
+            const ended = await endUnpaidBooking(deps, current.id, 'CANCELLED');
+            if (!ended.ended && ended.status !== 'CANCELLED') throw new AppError('CONFLICT', `the booking is ${ended.status}: cancel it again to cancel the ride`);
+            return { status: 200, body: await view(req, current.id) };
+          }
           const orderId = orderIdOf(current);
           if (current.status !== 'CONFIRMED' || (current.ride_state !== null && notCancellable.has(current.ride_state))) {
             throw new AppError('CONFLICT', `the booking is ${current.status} (${current.ride_state ?? 'no ride'}): it can no longer be cancelled`);
