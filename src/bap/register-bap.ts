@@ -11,6 +11,7 @@ import { createOnSelectHandler } from './booking/on-select.js';
 import { createUndeliveredRequestListener } from './booking/undelivered-request.js';
 import { createOnCancelHandler, createOnRatingHandler, createOnSupportHandler, createOnTrackHandler, createOrderUpdateHandler, rideRoutes } from './ride/index.js';
 import { createPaymentStatusCheckJob, createPaymentWindowJob, PAYMENT_STATUS_CHECK_JOB, PAYMENT_WINDOW_JOB, paymentRoutes, paymentWebhookRoutes } from './payment/index.js';
+import { createRefundJob, PAYMENT_REFUND_JOB } from './payment/refund-job.js';
 import { createOnSearchHandler } from './search/on-search.js';
 import { searchRoutes } from './search/search-routes.js';
 
@@ -55,6 +56,7 @@ export function registerBap(ctx: { config: { beckn: { roles: readonly string[] }
     deps.scheduler.register(ANSWER_TIMEOUT_JOB, createAnswerTimeoutJob(deps));
     deps.scheduler.register(PAYMENT_STATUS_CHECK_JOB, createPaymentStatusCheckJob(deps));
     deps.scheduler.register(PAYMENT_WINDOW_JOB, createPaymentWindowJob(deps));
+    deps.scheduler.register(PAYMENT_REFUND_JOB, createRefundJob(deps));
     const sweep = answerSweep(deps);
     sweep.register();
     sweep.start().catch((error: unknown) => deps.logger.error({ err: error }, 'could not start the answer sweeps; another replica or the next start will'));

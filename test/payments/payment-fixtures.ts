@@ -100,3 +100,27 @@ export async function statusOf(sequelize: Sequelize, table: string, id: string):
   const [row] = await sequelize.query<{ status: string }>(`SELECT status FROM ${table} WHERE id = $1`, { type: QueryTypes.SELECT, bind: [id] });
   return row?.status;
 }
+
+/**
+ * Makes a rider's booking (riderBooking) CONFIRMED with the given BPP, its
+ * order id there and a ride RIDE_ASSIGNED, as on_confirm leaves it: a
+ * booking that BPP's on_cancel can cancel. Returns the Beckn transaction
+ * id and the BPP's order id.
+ */
+export async function confirmRiderBooking(
+  sequelize: Sequelize,
+  bookingId: string,
+  bpp: { id: string; uri: string },
+): Promise<{ transactionId: string; bppOrderId: string }> {
+  const bppOrderId = `order-${randomUUID()}`;
+  const [row] = await sequelize.query<{ transaction_id: string }>(
+    `UPDATE atlas_app.booking SET status = 'CONFIRMED', bpp_id = $2, bpp_uri = $3, bpp_order_id = $4, fulfillment_id = 'F1', updated_at = now()
+      WHERE id = $1 RETURNING transaction_id`,
+    { type: QueryTypes.SELECT, bind: [bookingId, bpp.id, bpp.uri, bppOrderId] },
+  );
+  if (!row) throw new Error(`no rider booking ${bookingId}`);
+  await sequelize.query(`INSERT INTO atlas_app.ride (id, booking_id, bpp_ride_id, state) VALUES ($1, $2, $3, 'RIDE_ASSIGNED')`, {
+    bind: [randomUUID(), bookingId, `ride-${randomUUID()}`],
+  });
+  return { transactionId: row.transaction_id, bppOrderId };
+}

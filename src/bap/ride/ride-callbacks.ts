@@ -6,8 +6,9 @@ import type { Logger } from '../../infra/logging/logger.js';
 import { findSentRequest } from '../../protocol/correlation/index.js';
 import { NackError } from '../../protocol/errors/index.js';
 import type { AcceptedMessage, CallbackHandler } from '../../protocol/handlers.js';
-import { BAP_SCHEMA } from '../bap-deps.js';
+import { BAP_SCHEMA, type BapDeps } from '../bap-deps.js';
 import { recordApplied } from '../callback-record.js';
+import { settlePaymentOfCancelledBooking } from '../payment/cancel-payment.js';
 import { sealPhone } from './driver-phone.js';
 import { keepReply } from './replies.js';
 import {
@@ -210,9 +211,12 @@ function feeOf(order: OrderMessage): Price | null {
 /**
  * on_cancel. The answer to a SOFT_CANCEL quotes the fee and cancels
  * nothing; a cancelled order cancels the booking and its ride and keeps
- * the fee. One the BPP pushes on its own is the driver cancelling.
+ * the fee. One the BPP pushes on its own is the driver cancelling. The
+ * booking's payment is settled in the same transaction: a charged order
+ * is refunded all but the fee (once, however often the on_cancel comes),
+ * an unpaid one is cancelled.
  */
-export function createOnCancelHandler(deps: RideCallbackDeps): CallbackHandler {
+export function createOnCancelHandler(deps: RideCallbackDeps & Pick<BapDeps, 'scheduler' | 'now'>): CallbackHandler {
   return async (callback, transaction) => {
     const answer = await orderCallbackOf(deps, transaction, callback);
     if (!answer) return;
@@ -244,6 +248,7 @@ export function createOnCancelHandler(deps: RideCallbackDeps): CallbackHandler {
     if (applied.transition.kind === 'advance') {
       await upsertCancellation(deps.sequelize, transaction, { bookingId: booking.id, source, reasonCode, status: 'CONFIRMED', fee: fee?.value ?? null, currency: fee?.currency ?? null });
     }
+    await settlePaymentOfCancelledBooking(deps, transaction, booking.id, fee?.value && fee.currency ? { value: fee.value, currency: fee.currency } : null);
     await recordApplied(deps.sequelize, transaction, callback, applied.transition.kind === 'advance' ? `cancelled ${source}` : 'cancelled again');
     keepReply(deps, transaction, booking.id, callback.context.message_id, { action: callback.action, data: { status: 'CANCELLED', fee } });
   };
