@@ -38,11 +38,11 @@ export async function startPayoutRig(tracking: Partial<PayoutTracking>) {
     return { status: response.status, body: (await response.json()) as any };
   };
 
-  /** A ride from `pickup` that `driver` (a new sedan near the pickup when not given) takes to its end. */
-  const completedRide = async (pickup: LatLon, driver?: Driver): Promise<{ rideId: string; driver: Driver }> => {
+  /** A ride from `pickup` that `driver` (a new sedan near the pickup when not given) takes to its end, paid as `payment` agrees (the BAP's, by default). */
+  const completedRide = async (pickup: LatLon, driver?: Driver, payment: Record<string, unknown> = bapPayment): Promise<{ rideId: string; driver: Driver }> => {
     const rideDriver = driver ?? (await flow.addSedan({ lat: pickup.lat + 0.001, lon: pickup.lon + 0.001 }));
     const selection = await flow.selectSedan(pickup, rideDriver);
-    const onInit = await flow.send('init', flow.net.toOurBpp({ transaction_id: selection.transactionId }), flow.draftOrder(selection, bapPayment));
+    const onInit = await flow.send('init', flow.net.toOurBpp({ transaction_id: selection.transactionId }), flow.draftOrder(selection, payment));
     const draft = (onInit.body.message as any).order;
     const onConfirm = await flow.send('confirm', flow.net.toOurBpp({ transaction_id: selection.transactionId }), flow.draftOrder(selection, { ...draft.payments[0] }));
     const order = (onConfirm.body.message as any).order;

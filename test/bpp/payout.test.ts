@@ -150,6 +150,7 @@ describe('BPP driver payouts through the payment simulator', function () {
         paid: await fareSum([paid.rideId]),
         in_payout: await fareSum([pending.rideId]),
         unpaid: await fareSum([unpaid.rideId]),
+        cash_collected: '0',
       },
     ]);
     assert.equal((await rig.flow.call('GET', '/driver/earnings', undefined, 'not-a-driver-token')).status, 401);
@@ -161,6 +162,25 @@ describe('BPP driver payouts through the payment simulator', function () {
     const after = await rig.flow.call('GET', '/driver/earnings', undefined, paid.driver.token);
     assert.equal(after.body.totals[0].paid, after.body.totals[0].earned);
     assert.equal(after.body.totals[0].unpaid, '0');
+  });
+
+  it('never pays out a ride its driver took in cash, and shows it as CASH_COLLECTED', async () => {
+    const pickup = nextPickup();
+    const cash = await rig.completedRide(pickup, undefined, { collected_by: 'BPP', type: 'ON-FULFILLMENT', status: 'NOT-PAID' });
+    const card = await rig.completedRide(pickup, cash.driver);
+    const payout = (await run()).created.find((p) => p.driver_id === cash.driver.id);
+    assert.ok(payout, 'the driver is paid the ride the rider paid the platform for');
+    const [held] = await rows<{ entity_ids: string[]; amount: string }>(`SELECT entity_ids, trim_scale(amount)::text AS amount FROM ${P}.payout_order WHERE id = $1`, [payout.id]);
+    assert.deepEqual(held?.entity_ids, [card.rideId], 'only the ride not paid in cash');
+    assert.equal(held?.amount, await fareSum([card.rideId]));
+    await settled(payout.id, 'SUCCESS');
+    assert.equal((await run()).created.find((p) => p.driver_id === cash.driver.id), undefined, 'the cash ride stays out of every later run');
+
+    const earnings = await rig.flow.call('GET', '/driver/earnings', undefined, cash.driver.token);
+    const stateOf = Object.fromEntries(earnings.body.rides.map((r: any) => [r.id, r.payout_state]));
+    assert.deepEqual(stateOf, { [cash.rideId]: 'CASH_COLLECTED', [card.rideId]: 'PAID' });
+    assert.equal(earnings.body.totals[0].cash_collected, await fareSum([cash.rideId]));
+    assert.equal(earnings.body.totals[0].unpaid, '0');
   });
 
   it('gives a payout still unsettled past the bound to manual review, keeping its rides', async () => {

@@ -15,9 +15,18 @@ export interface UnpaidBatch {
 }
 
 /**
+ * A ride whose fare the driver took in cash (a CHARGED CASH payment of its
+ * booking): the driver holds that money already, so no payout pays it.
+ */
+export const cashCollectedSql = (booking: string) => `EXISTS (
+  SELECT 1 FROM ${P}.payment_order o JOIN ${P}.payment_transaction t ON t.order_id = o.id
+   WHERE o.booking_id = ${booking}.id AND t.payment_method_type = 'CASH' AND t.status = 'CHARGED')`;
+
+/**
  * A ride is unpaid while no live payout (payout_order_entity.live) holds it;
- * a ride of a FAILURE or CANCELLED payout is unpaid again. The driver's
- * earnings are the fares as charged: beckn-ride keeps no commission yet.
+ * a ride of a FAILURE or CANCELLED payout is unpaid again; a ride paid in
+ * cash to its driver is never paid out. The driver's earnings are the fares
+ * as charged: beckn-ride keeps no commission yet.
  */
 const unpaidBatchesSql = `
   WITH unpaid AS (
@@ -26,6 +35,7 @@ const unpaidBatchesSql = `
       JOIN ${S}.booking b ON b.id = r.booking_id
      WHERE r.status = 'COMPLETED' AND r.final_fare IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM ${P}.payout_order_entity e WHERE e.entity_name = 'RIDE' AND e.entity_id = r.id::text AND e.live)
+       AND NOT ${cashCollectedSql('b')}
   )
   SELECT u.driver_id, d.name AS driver_name, u.currency,
          array_agg(u.ride_id ORDER BY u.ended_at, u.ride_id) AS ride_ids,
