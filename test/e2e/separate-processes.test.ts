@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createKafka } from '../../src/infra/kafka/index.js';
 import { createSigner } from '../../src/protocol/signing/index.js';
+import { startPaymentSimulator, type PaymentSimulator } from '../../src/payments/gateway/index.js';
 import { quiet } from '../audit/sink-support.js';
 import { readEvents } from '../bap/rider-api.js';
 import { policyBody } from '../bpp/booking-flow.js';
@@ -43,6 +44,9 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
   let merchantId: string;
   let riderToken: string;
   let sink: ServiceProcess;
+  // The rider side's payment gateway: one simulator both BAP replicas talk to, its webhooks reaching replica B.
+  let gateway: PaymentSimulator;
+  const gatewayAccount = { apiKey: randomUUID(), merchantId: 'e2e-rider-app', hookUser: 'e2e-hooks', hookPassword: randomUUID() };
   // A topic and consumer group of this run: the timeline read back holds only these processes' records.
   const topic = uniqueTestName('e2e_topic');
   const sinkGroup = uniqueTestName('e2e_sink');
@@ -114,8 +118,21 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
       GATEWAY_SUBSCRIBER_ID: `e2e-test.gateway.${suffix}`,
       REGISTRY_SEED_FILE: seedFile,
     });
+    gateway = await startPaymentSimulator({
+      port: 0,
+      apiKey: gatewayAccount.apiKey,
+      merchantId: gatewayAccount.merchantId,
+      webhookAuth: { scheme: 'basic', username: gatewayAccount.hookUser, password: gatewayAccount.hookPassword },
+      webhookUrl: `http://127.0.0.1:${bapBPort}/payments/webhook/juspay`,
+      logger: quiet,
+    });
     const bapEnv = {
       ...serviceEnv(),
+      PAYMENT_GATEWAY_URL: gateway.url,
+      PAYMENT_GATEWAY_API_KEY: gatewayAccount.apiKey,
+      PAYMENT_GATEWAY_MERCHANT_ID: gatewayAccount.merchantId,
+      PAYMENT_WEBHOOK_USERNAME: gatewayAccount.hookUser,
+      PAYMENT_WEBHOOK_PASSWORD: gatewayAccount.hookPassword,
       ...bapSecrets,
       ROLES: 'bap',
       REGISTRY_URL: `${bpp.baseUrl}/registry`,
@@ -149,6 +166,7 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
       service.child.kill('SIGTERM');
       await service.exited;
     }
+    await gateway?.close();
     await bppDb?.dispose();
     await bapDb?.dispose();
     const admin = createKafka({ brokers: testServices.kafkaBrokers, clientId: 'beckn-ride-test', logger: quiet }).admin();
@@ -170,7 +188,7 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
   };
 
   /** Search on replica A, watching A's event stream while the on_search lands on B; select; the driver accepts; book. */
-  const confirmedBooking = async (driver: { token: string }) => {
+  const confirmedBooking = async (driver: { token: string }, paymentType: 'PRE-ORDER' | 'ON-FULFILLMENT' = 'ON-FULFILLMENT') => {
     const search = await ok(bapA, 'POST', '/rider/searches', riderToken, { pickup, drop });
     const events = readEvents(`${bapA.baseUrl}/rider/searches/${search.searchId}/events`, riderToken);
     const estimate = (await events.next((e) => e.event === 'estimate' && e.data.vehicle?.variant === 'SEDAN', 30_000)).data;
@@ -183,7 +201,13 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
       const { quotes } = await ok(bapA, 'GET', `/rider/searches/${search.searchId}/quotes`, riderToken);
       return (quotes as any[]).find((q) => q.id === quoteId && q.status === 'RECEIVED');
     });
-    const { bookingId } = await ok(bapA, 'POST', `/rider/quotes/${quoteId}/book`, riderToken, {});
+    const { bookingId } = await ok(bapA, 'POST', `/rider/quotes/${quoteId}/book`, riderToken, { paymentType });
+    if (paymentType === 'PRE-ORDER') {
+      // The booking waits for its payment; the rider pays on the gateway's page, whose webhook reaches replica B.
+      await until('the booking awaiting its payment', async () => (await ok(bapA, 'GET', `/rider/bookings/${bookingId}`, riderToken)).status === 'AWAITING_PAYMENT');
+      const payment = await ok(bapA, 'POST', `/rider/bookings/${bookingId}/payment`, riderToken);
+      assert.equal((await fetch(payment.paymentLinks.web)).status, 200);
+    }
     const booking = await until('the confirmed booking', async () => {
       const view = await ok(bapA, 'GET', `/rider/bookings/${bookingId}`, riderToken);
       return view.status === 'CONFIRMED' ? view : null;
@@ -264,6 +288,27 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
     const senders = new Set(timeline.filter((r) => r.direction === 'outbound').map((r) => r.sender));
     assert.ok(senders.has(bapId) && senders.has(bppId), `both participants logged what they sent: ${[...senders].join(', ')}`);
     assert.equal(timeline.filter((r) => r.ack === 'NACK').length, 0, 'nothing was refused');
+  });
+
+  it('a rider pays before the ride: the BAP charges through its gateway, the confirm carries PAID and the BPP holds it to the end', async () => {
+    const driver = await sedanDriver();
+    const { bookingId, booking, bppBooking } = await confirmedBooking(driver, 'PRE-ORDER');
+    assert.equal(booking.paymentTerms.status, 'PAID');
+    const paid = await ok(bapA, 'GET', `/rider/bookings/${bookingId}/payment`, riderToken);
+    assert.equal(paid.status, 'CHARGED');
+    const bppTerms = (await bppRow('SELECT payment_terms FROM atlas_driver_offer_bpp.booking WHERE id = $1', [bppBooking.id])).payment_terms;
+    assert.equal(bppTerms.status, 'PAID', JSON.stringify(bppTerms));
+    assert.equal(bppTerms.collected_by, 'BAP');
+    assert.equal(bppTerms.params.transaction_id, booking.paymentTerms.params.transaction_id);
+    assert.equal(Number(bppTerms.params.amount), Number(paid.amount.value));
+    assert.equal(gateway.control.stats().orders, 1, 'one order at the gateway');
+
+    const move = (what: string, body?: unknown) => ok(bpp, 'POST', `/driver/rides/${bppBooking.ride_id}/${what}`, driver.token, body);
+    await move('arrived');
+    await move('start', { otp: booking.ride.otp });
+    await move('end');
+    const ended = await riderSees(bookingId, (v) => v.status === 'COMPLETED', 'the end at the BAP');
+    assert.equal(ended.paymentTerms.status, 'PAID', 'the paid booking stays paid to the end');
   });
 
   it('a rider cancels after the driver arrived: the fee is shown first, then charged; both sides agree', async () => {
