@@ -11,6 +11,7 @@ import {
   checkDuplicate,
   checkEnvelope,
   checkTimeWindow,
+  normalisePaymentSpelling,
   parseBody,
   rateLimit,
   requireJson,
@@ -39,7 +40,7 @@ export function consumerRole(deps: ConsumerRoleDeps): InboundRole {
   return {
     role: 'bap',
     side: 'bap',
-    steps: [acceptCallbacks, requireJson, verifySignature, rateLimit, parseBody, bindCallbackSigner, validateSchema, checkEnvelope, checkTimeWindow, checkAddressedToConsumer, checkBppUri, checkCallbackCorrelation, checkDuplicate],
+    steps: [acceptCallbacks, requireJson, verifySignature, rateLimit, parseBody, bindCallbackSigner, normalisePaymentSpelling, validateSchema, checkEnvelope, checkTimeWindow, checkAddressedToConsumer, checkBppUri, checkCallbackCorrelation, checkDuplicate],
     async accept(message) {
       const context = message.context ?? {};
       const handler = deps.handlers.callback(message.action);

@@ -9,6 +9,7 @@ import {
   checkDuplicate,
   checkEnvelope,
   checkTimeWindow,
+  normalisePaymentSpelling,
   parseBody,
   rateLimit,
   requireJson,
@@ -27,7 +28,7 @@ export function gatewayRole(deps: { registry: RegistryClient; outbox: Outbox; se
   return {
     role: 'gateway',
     side: 'gateway',
-    steps: [acceptRequests, requireJson, verifySignature, rateLimit, parseBody, bindRequestSigner, validateSchema, checkEnvelope, checkTimeWindow, checkBapUri, checkDuplicate],
+    steps: [acceptRequests, requireJson, verifySignature, rateLimit, parseBody, bindRequestSigner, normalisePaymentSpelling, validateSchema, checkEnvelope, checkTimeWindow, checkBapUri, checkDuplicate],
     async accept(message) {
       const context = message.context ?? {};
       const providers = await deps.registry.subscribers({ type: 'BPP', domain: context.domain ?? '', city: cityOf(context) });

@@ -10,6 +10,7 @@ import {
   checkDuplicate,
   checkEnvelope,
   checkTimeWindow,
+  normalisePaymentSpelling,
   parseBody,
   rateLimit,
   requireJson,
@@ -27,7 +28,7 @@ export function providerRole(deps: { inbox: Inbox; handlers: HandlerRegistry; wa
   return {
     role: 'bpp',
     side: 'bpp',
-    steps: [acceptRequests, requireJson, verifySignature, rateLimit, parseBody, bindRequestSigner, validateSchema, checkEnvelope, checkTimeWindow, checkBapUri, checkAddressedToProvider, checkDuplicate],
+    steps: [acceptRequests, requireJson, verifySignature, rateLimit, parseBody, bindRequestSigner, normalisePaymentSpelling, validateSchema, checkEnvelope, checkTimeWindow, checkBapUri, checkAddressedToProvider, checkDuplicate],
     async accept(message) {
       if (!deps.handlers.request(message.action)) {
         throw new NackError('ACTION_NOT_SUPPORTED', `this BPP does not serve ${message.action}`);

@@ -14,3 +14,4 @@ export {
 } from './check-context.js';
 export { checkCallbackCorrelation } from './check-callback-correlation.js';
 export { checkDuplicate, settleAgainstInbox } from './check-duplicate.js';
+export { normalisePaymentSpelling, hyphenatePaymentSpelling } from './payment-spelling.js';
