@@ -1,4 +1,5 @@
 import type { Sequelize } from 'sequelize';
+import type { SettlementTerms } from '../config/index.js';
 import type { CorrelationStore } from '../infra/correlation/index.js';
 import type { FieldCipher } from '../infra/crypto/field-cipher.js';
 import type { Logger } from '../infra/logging/logger.js';
@@ -25,9 +26,18 @@ export interface BapSettings {
   requestTtl: string;
   /** Search these BPP subscriber URLs directly; empty: through the gateway the registry names. */
   searchBppUris: readonly string[];
+  /** The payment tags of every search intent and init (ONDC BUYER_FINDER_FEES and SETTLEMENT_TERMS). */
+  paymentTerms: BapPaymentTermsSettings;
 }
 
-export const defaultBapSettings: BapSettings = Object.freeze({
+/** The rider side's ONDC payment tags: its finder fee and the settlement terms it proposes. */
+export interface BapPaymentTermsSettings {
+  /** BUYER_FINDER_FEES_PERCENTAGE, a decimal string ("1"). */
+  buyerFinderFeePercentage: string;
+  settlement: SettlementTerms;
+}
+
+export const defaultBapSettings: BapSettings = Object.freeze<BapSettings>({
   domain: 'ONDC:TRV10',
   version: '2.0.1',
   cityCode: 'std:080',
@@ -35,16 +45,32 @@ export const defaultBapSettings: BapSettings = Object.freeze({
   searchTtl: 'PT30S',
   requestTtl: 'PT30S',
   searchBppUris: [],
+  paymentTerms: {
+    buyerFinderFeePercentage: '1',
+    settlement: {
+      window: 'PT60M',
+      basis: 'DELIVERY',
+      type: 'UPI',
+      mandatoryArbitration: true,
+      courtJurisdiction: 'Bengaluru',
+      delayInterest: '0',
+      staticTerms: 'http://127.0.0.1:8080/static-terms.txt',
+    },
+  },
 });
 
 /** The rider side's settings from the configuration. */
-export function bapSettingsOf(config: { beckn: { defaultTtl: string; bap: { cityCode: string; searchTtl: string; searchBppUris: readonly string[] } } }): BapSettings {
+export function bapSettingsOf(config: {
+  beckn: { defaultTtl: string; bap: { cityCode: string; searchTtl: string; searchBppUris: readonly string[] } };
+  paymentTerms: BapPaymentTermsSettings;
+}): BapSettings {
   return {
     ...defaultBapSettings,
     cityCode: config.beckn.bap.cityCode,
     searchTtl: config.beckn.bap.searchTtl,
     requestTtl: config.beckn.defaultTtl,
     searchBppUris: config.beckn.bap.searchBppUris,
+    paymentTerms: { buyerFinderFeePercentage: config.paymentTerms.buyerFinderFeePercentage, settlement: config.paymentTerms.settlement },
   };
 }
 

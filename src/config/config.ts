@@ -51,6 +51,38 @@ export interface Config {
   demoNetwork: boolean;
   bpp: BppConfig;
   payments: PaymentsConfig;
+  paymentTerms: PaymentTermsConfig;
+}
+
+/** ONDC `SETTLEMENT_TERMS`: how the side that collects a ride's payment settles with the other. */
+export interface SettlementTerms {
+  /** ISO-8601 duration. */
+  window: string;
+  basis: string;
+  type: 'UPI' | 'NEFT' | 'RTGS';
+  mandatoryArbitration: boolean;
+  courtJurisdiction: string;
+  /** Percent, a decimal string. */
+  delayInterest: string;
+  /** URL of the published terms. */
+  staticTerms: string;
+}
+
+/** The provider's account the rider side settles into; each part is present only when configured. */
+export interface SettlementAccount {
+  bankCode?: string;
+  bankAccountNumber?: string;
+  virtualPaymentAddress?: string;
+}
+
+/** The payment terms the operator offers on the network (ONDC:TRV10 payment tags). */
+export interface PaymentTermsConfig {
+  /** The rider side's BUYER_FINDER_FEES, in percent of the order (a decimal string). */
+  buyerFinderFeePercentage: string;
+  /** The operator's settlement terms, proposed by the rider side and offered by the provider side. */
+  settlement: SettlementTerms;
+  /** The provider's settlement account, named in on_init when the BPP collects; null when none is configured. */
+  providerAccount: SettlementAccount | null;
 }
 
 /** How the gateway authenticates its webhooks: HTTP Basic credentials, or an HMAC signature for gateways that sign. */

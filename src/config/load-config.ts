@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { parseEd25519PrivateKey } from '../infra/crypto/ed25519-keys.js';
-import type { AuditConfig, BecknConfig, Config, PaymentsConfig, PaymentWebhookAuth, Profile, RoleName, Secrets } from './config.js';
+import type { AuditConfig, BecknConfig, Config, PaymentsConfig, PaymentTermsConfig, PaymentWebhookAuth, Profile, RoleName, Secrets, SettlementAccount } from './config.js';
 import { ConfigError } from './config-error.js';
 import { loadOrCreateEmbeddedSecrets, type EmbeddedSecretName } from './embedded-secrets.js';
 import type { RawEnv } from './env.js';
@@ -178,6 +178,63 @@ function paymentsConfig(env: TypedEnv, problems: string[]): PaymentsConfig {
   };
 }
 
+/** Court of the operator's city, by the STD code the rider side searches in. */
+const courtOfCity: Readonly<Record<string, string>> = {
+  'std:080': 'Bengaluru',
+  'std:011': 'New Delhi',
+  'std:022': 'Mumbai',
+  'std:033': 'Kolkata',
+  'std:044': 'Chennai',
+  'std:040': 'Hyderabad',
+  'std:020': 'Pune',
+  'std:079': 'Ahmedabad',
+};
+
+const isoDuration = /^P(?!$)(\d+W|(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?)$/;
+
+/** A percentage from the environment as the decimal string the ONDC tags carry ("1", "2.5"). */
+const percent = (env: TypedEnv, name: keyof TypedEnv): string => String(num(env, name));
+
+function settlementAccountOf(env: TypedEnv, problems: string[]): SettlementAccount | null {
+  const bankCode = env.BPP_SETTLEMENT_BANK_CODE as string | undefined;
+  const bankAccountNumber = env.BPP_SETTLEMENT_BANK_ACCOUNT_NUMBER as string | undefined;
+  const virtualPaymentAddress = env.BPP_SETTLEMENT_VPA as string | undefined;
+  if ((bankCode === undefined) !== (bankAccountNumber === undefined)) {
+    problems.push('BPP_SETTLEMENT_BANK_CODE and BPP_SETTLEMENT_BANK_ACCOUNT_NUMBER are set together (an account is its bank and its number)');
+  }
+  if (bankCode === undefined && bankAccountNumber === undefined && virtualPaymentAddress === undefined) return null;
+  return {
+    ...(bankCode !== undefined ? { bankCode } : {}),
+    ...(bankAccountNumber !== undefined ? { bankAccountNumber } : {}),
+    ...(virtualPaymentAddress !== undefined ? { virtualPaymentAddress } : {}),
+  };
+}
+
+/** The payment tags' values: settlement terms default to the operator's city and public URL. */
+function paymentTermsConfig(env: TypedEnv, publicUrl: string, problems: string[]): PaymentTermsConfig {
+  const window = str(env, 'SETTLEMENT_WINDOW');
+  if (!isoDuration.test(window)) problems.push(`SETTLEMENT_WINDOW must be an ISO-8601 duration such as PT60M or P1D (got ${JSON.stringify(window)})`);
+  let courtJurisdiction = env.SETTLEMENT_COURT_JURISDICTION as string | undefined;
+  if (courtJurisdiction === undefined) {
+    const cityCode = str(env, 'BAP_CITY_CODE');
+    courtJurisdiction = courtOfCity[cityCode];
+    if (courtJurisdiction === undefined) problems.push(`SETTLEMENT_COURT_JURISDICTION is required: BAP_CITY_CODE ${cityCode} is not a city whose court it defaults to`);
+  }
+  return {
+    buyerFinderFeePercentage: percent(env, 'BAP_BUYER_FINDER_FEES_PERCENTAGE'),
+    settlement: {
+      window,
+      basis: str(env, 'SETTLEMENT_BASIS'),
+      type: str(env, 'SETTLEMENT_TYPE') as PaymentTermsConfig['settlement']['type'],
+      mandatoryArbitration: env.SETTLEMENT_MANDATORY_ARBITRATION as boolean,
+      courtJurisdiction: courtJurisdiction ?? '',
+      delayInterest: percent(env, 'SETTLEMENT_DELAY_INTEREST'),
+      staticTerms: (env.SETTLEMENT_STATIC_TERMS_URL as string | undefined) ?? `${publicUrl}/static-terms.txt`,
+    },
+    providerAccount: settlementAccountOf(env, problems),
+  };
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner);
@@ -210,10 +267,12 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
   const beckn = becknConfig(env, dataDir, cwd, problems);
   const audit = auditConfig(env, dataDir, cwd, secrets, problems);
   const payments = paymentsConfig(env, problems);
-  if (problems.length > 0 || secrets === null) throw new ConfigError(problems);
-
   const host = str(env, 'HOST');
   const port = num(env, 'PORT');
+  const publicUrl = (env.PUBLIC_URL as string | undefined)?.replace(/\/+$/, '') ?? `http://${host}:${port}`;
+  const paymentTerms = paymentTermsConfig(env, publicUrl, problems);
+  if (problems.length > 0 || secrets === null) throw new ConfigError(problems);
+
   const poolMax = num(env, 'DB_POOL_MAX');
   const statementTimeoutMs = num(env, 'DB_STATEMENT_TIMEOUT_MS');
   const config: Config = {
@@ -221,7 +280,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
     http: {
       port,
       host,
-      publicUrl: (env.PUBLIC_URL as string | undefined)?.replace(/\/+$/, '') ?? `http://${host}:${port}`,
+      publicUrl,
       bodyLimitBytes: num(env, 'HTTP_BODY_LIMIT_BYTES'),
       shutdownTimeoutMs: num(env, 'SHUTDOWN_TIMEOUT_MS'),
       readinessTimeoutMs: num(env, 'READINESS_TIMEOUT_MS'),
@@ -256,6 +315,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
     audit,
     bpp: { driverMaxParallelOffers: num(env, 'DRIVER_MAX_PARALLEL_OFFERS') },
     payments,
+    paymentTerms,
   };
   return { config: deepFreeze(config), generatedSecrets: generated };
 }

@@ -1,32 +1,54 @@
 import type { CallbackFulfillment, CallbackOrder } from './order-checks.js';
 import type { SelectedQuote } from './booking-store.js';
+import type { BapPaymentTermsSettings } from '../bap-deps.js';
 
 /** How the rider pays: before the ride, to the rider side (PRE-ORDER), or at its end, to the provider (ON-FULFILLMENT). */
 export type RiderPaymentType = 'PRE-ORDER' | 'ON-FULFILLMENT';
 export const RIDER_PAYMENT_TYPES: readonly RiderPaymentType[] = ['PRE-ORDER', 'ON-FULFILLMENT'];
 
+const tagGroup = (code: string, list: [string, string][]) => ({
+  descriptor: { code },
+  display: false,
+  list: list.map(([item, value]) => ({ descriptor: { code: item }, value })),
+});
+
+/**
+ * The rider side's ONDC:TRV10 payment tags, as the search and init examples
+ * write them: BUYER_FINDER_FEES (a percentage of the order) and the
+ * SETTLEMENT_TERMS it proposes, both with `display: false`.
+ */
+export function bapPaymentTags(terms: BapPaymentTermsSettings): Record<string, unknown>[] {
+  const { settlement } = terms;
+  return [
+    tagGroup('BUYER_FINDER_FEES', [
+      ['BUYER_FINDER_FEES_TYPE', 'percent'],
+      ['BUYER_FINDER_FEES_PERCENTAGE', terms.buyerFinderFeePercentage],
+    ]),
+    tagGroup('SETTLEMENT_TERMS', [
+      ['SETTLEMENT_WINDOW', settlement.window],
+      ['SETTLEMENT_BASIS', settlement.basis],
+      ['SETTLEMENT_TYPE', settlement.type],
+      ['MANDATORY_ARBITRATION', String(settlement.mandatoryArbitration)],
+      ['COURT_JURISDICTION', settlement.courtJurisdiction],
+      ['DELAY_INTEREST', settlement.delayInterest],
+      ['STATIC_TERMS', settlement.staticTerms],
+    ]),
+  ];
+}
+
 /**
  * The payment this BAP proposes in init (ONDC:TRV10 2.0.1). PRE-ORDER: the
  * rider side collects through its payment gateway before confirming, and
- * settles with the BPP within an hour of the ride. ON-FULFILLMENT: the
- * provider collects at the end of the ride (cash to the driver or its own
- * gateway).
+ * settles with the BPP within the configured settlement window. ON-FULFILLMENT:
+ * the provider collects at the end of the ride (cash to the driver or its own
+ * gateway). Either way it carries the rider side's fee and settlement terms.
  */
-export function bapPaymentTerms(type: RiderPaymentType): Record<string, unknown> {
+export function bapPaymentTerms(type: RiderPaymentType, terms: BapPaymentTermsSettings): Record<string, unknown> {
   return {
     collected_by: type === 'PRE-ORDER' ? 'BAP' : 'BPP',
     type,
     status: 'NOT-PAID',
-    tags: [
-      {
-        descriptor: { code: 'SETTLEMENT_TERMS' },
-        display: false,
-        list: [
-          { descriptor: { code: 'SETTLEMENT_WINDOW' }, value: 'PT60M' },
-          { descriptor: { code: 'SETTLEMENT_BASIS' }, value: 'DELIVERY' },
-        ],
-      },
-    ],
+    tags: bapPaymentTags(terms),
   };
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
 import { parseIsoDuration } from '../../protocol/inbound/iso-duration.js';
 import { RIDER_APP_TAG, RIDER_SECURITY, searchChannel, type BapDeps } from '../bap-deps.js';
+import { bapPaymentTags } from '../booking/booking-order.js';
 import { runIdempotent } from '../idempotency.js';
 import type { RiderAuth } from '../rider-auth.js';
 import { streamView } from '../rider-events.js';
@@ -82,7 +83,7 @@ export function searchRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
             message: {
               intent: {
                 fulfillment: { stops: [{ type: 'START', location: { gps: gps(pickup) } }, { type: 'END', location: { gps: gps(drop) } }] },
-                payment: { collected_by: 'BAP' },
+                payment: { collected_by: 'BAP', tags: bapPaymentTags(settings.paymentTerms) },
               },
             },
           };

@@ -2,6 +2,7 @@ import { cancellationFee, formatMoney, parseMoney, zero, type FareBreakup, type 
 import { buildSelectQuote, foldQuoteBreakup } from '../allocation/select-quote.js';
 import type { SelectedEstimate } from '../allocation/allocation-data.js';
 import type { AssignedDriver, StoredBooking } from './booking-store.js';
+import type { PaymentTermsConfig, SettlementAccount, SettlementTerms } from '../../config/index.js';
 
 /*
  * Orders are built in the ONDC:TRV10 names (fulfillment states, order status);
@@ -22,6 +23,67 @@ export function cancellationTerms(policy: FarePolicy): Record<string, unknown>[]
       cancellation_fee: { amount: { currency: policy.currency, value: fee ? formatMoney(fee) : '0' } },
     };
   });
+}
+
+/** The provider's side of the payment terms: the settlement terms it offers and the account it is paid into. */
+export interface ProviderPaymentTerms {
+  settlement: SettlementTerms;
+  /** null: no account configured, on_init names none. */
+  account: SettlementAccount | null;
+}
+
+/** The provider's payment terms from the configuration. */
+export function providerPaymentTermsOf(config: { paymentTerms: PaymentTermsConfig }): ProviderPaymentTerms {
+  return { settlement: config.paymentTerms.settlement, account: config.paymentTerms.providerAccount };
+}
+
+/** ONDC `SETTLEMENT_TERMS` with the provider's values, `display: false` as the ONDC:TRV10 examples write it. */
+export function providerSettlementTag(settlement: SettlementTerms): Record<string, unknown> {
+  const list: [string, string][] = [
+    ['SETTLEMENT_WINDOW', settlement.window],
+    ['SETTLEMENT_BASIS', settlement.basis],
+    ['SETTLEMENT_TYPE', settlement.type],
+    ['MANDATORY_ARBITRATION', String(settlement.mandatoryArbitration)],
+    ['COURT_JURISDICTION', settlement.courtJurisdiction],
+    ['DELAY_INTEREST', settlement.delayInterest],
+    ['STATIC_TERMS', settlement.staticTerms],
+  ];
+  return { descriptor: { code: 'SETTLEMENT_TERMS' }, display: false, list: list.map(([code, value]) => ({ descriptor: { code }, value })) };
+}
+
+/** on_init `params` naming the provider's settlement account, in the ONDC:TRV10 names. */
+function accountParams(account: SettlementAccount): Record<string, string> {
+  return {
+    ...(account.bankCode !== undefined ? { bank_code: account.bankCode } : {}),
+    ...(account.bankAccountNumber !== undefined ? { bank_account_number: account.bankAccountNumber } : {}),
+    ...(account.virtualPaymentAddress !== undefined ? { virtual_payment_address: account.virtualPaymentAddress } : {}),
+  };
+}
+
+/**
+ * The payment on_init agrees to: the BAP's proposal as sent (its tags,
+ * BUYER_FINDER_FEES and SETTLEMENT_TERMS, kept as agreed), with an id, its
+ * type and status (ON-FULFILLMENT, NOT-PAID when it named none) and, when the
+ * BPP collects, `params` naming the provider's settlement account as the
+ * ONDC:TRV10 on_init example does (the configured parts replace what the BAP
+ * put there; without a configured account the BAP's params stay).
+ */
+export function agreedPaymentTerms(
+  payment: Record<string, unknown> | null,
+  collectedBy: 'BAP' | 'BPP',
+  paymentId: string,
+  account: SettlementAccount | null,
+): Record<string, unknown> {
+  const sentParams = payment?.params !== null && typeof payment?.params === 'object' && !Array.isArray(payment.params) ? (payment.params as Record<string, unknown>) : undefined;
+  const params = collectedBy === 'BPP' && account ? { ...sentParams, ...accountParams(account) } : sentParams;
+  return {
+    ...payment,
+    id: paymentId,
+    collected_by: collectedBy,
+    type: payment?.type ?? 'ON-FULFILLMENT',
+    status: payment?.status ?? 'NOT-PAID',
+    ...(params !== undefined ? { params } : {}),
+  };
 }
 
 interface CancellationTerm {

@@ -3,8 +3,9 @@ import { NIGHT_SHIFT_TIME_ZONE } from '../bpp-settings.js';
 import type { Sequelize } from 'sequelize';
 import type { Logger } from '../../infra/logging/logger.js';
 import type { RequestHandler } from '../../protocol/handlers.js';
+import { hyphenatePaymentSpelling } from '../../protocol/inbound/steps/index.js';
 import { findEstimate } from '../allocation/allocation-data.js';
-import { buildInitOrder, cancellationTerms } from './booking-order.js';
+import { agreedPaymentTerms, buildInitOrder, cancellationTerms, type ProviderPaymentTerms } from './booking-order.js';
 import { findEstimatePolicy, lockAllocationOf, lockBookingOf, saveNewBooking } from './booking-store.js';
 import { BOOKING_ERRORS, readOrderRequest } from './order-request.js';
 
@@ -13,16 +14,21 @@ export interface BookingHandlerDeps {
   /** Validity of the quote sent in on_init and on_confirm. */
   quoteTtlSeconds: number;
   logger: Logger;
+  /** The provider's settlement terms and account (providerPaymentTermsOf); without them on_init names no account. */
+  paymentTerms?: ProviderPaymentTerms;
 }
 
 /**
  * init -> on_init. The selected estimate must have a driver already (its
  * allocation ASSIGNED): the booking is made for that driver, so an init
  * before any accept is answered 90203. A repeated init while the booking is
- * NEW replaces its payment and cancellation terms.
+ * NEW replaces its payment and cancellation terms. The payment terms stored
+ * are those on_init sends (agreedPaymentTerms).
  */
 export function createInitHandler(deps: BookingHandlerDeps): RequestHandler {
   return async (request, transaction) => {
+    // The inbox keeps the bytes as received: the payment enums are read in their hyphenated spelling here too.
+    hyphenatePaymentSpelling(request.context.domain, request.message);
     const { itemId, payment } = readOrderRequest(request.message);
     if (itemId === null) return { error: { code: BOOKING_ERRORS.invalidRequest, message: 'no item in the order', paths: 'message.order.items' } };
     const collectedBy = payment?.collected_by;
@@ -40,14 +46,8 @@ export function createInitHandler(deps: BookingHandlerDeps): RequestHandler {
     if (!policy) throw new Error(`no fare policy for estimate ${estimate.id}`);
 
     const bookingId = existing?.id ?? randomUUID();
-    // The BAP's terms (params, settlement tags) are kept as sent.
-    const paymentTerms = {
-      ...payment,
-      id: typeof payment?.id === 'string' && payment.id.length > 0 ? payment.id : `PA-${bookingId}`,
-      collected_by: collectedBy,
-      type: payment?.type ?? 'ON-FULFILLMENT',
-      status: payment?.status ?? 'NOT-PAID',
-    };
+    const paymentId = typeof payment?.id === 'string' && payment.id.length > 0 ? payment.id : `PA-${bookingId}`;
+    const paymentTerms = agreedPaymentTerms(payment, collectedBy, paymentId, deps.paymentTerms?.account ?? null);
     const booking = await saveNewBooking(deps.sequelize, transaction, {
       id: bookingId,
       allocationId: allocation.id,

@@ -20,7 +20,7 @@ export interface CatalogInput {
   durationSeconds: number;
   pickupGate: PickupGate | null;
   estimates: readonly CatalogEstimate[];
-  /** The search's payment terms (collected_by and tags), echoed as the provider's accepted terms. */
+  /** The provider's payment terms for this search (searchPaymentTerms). */
   payment: Record<string, unknown>;
 }
 
@@ -36,6 +36,37 @@ const tag = (code: string, list: [string, string][]) => ({
   display: false,
   list: list.map(([itemCode, value]) => ({ descriptor: { code: itemCode }, value })),
 });
+
+interface TagGroup {
+  descriptor?: { code?: unknown };
+  list?: { descriptor?: { code?: unknown } }[];
+}
+
+const codeOf = (group: unknown): unknown => (group as TagGroup | null)?.descriptor?.code;
+
+/**
+ * The payment an on_search offers, in the shape of the ONDC:TRV10 2.0.1
+ * example: who collects as the search asked (the BPP when it did not say),
+ * the BUYER_FINDER_FEES the BAP asked for, and the provider's own
+ * SETTLEMENT_TERMS (its window, jurisdiction, STATIC_TERMS ...), never the
+ * BAP's echoed back. Without configured provider terms the BAP's settlement
+ * terms are answered without their STATIC_TERMS, which only the BAP's own
+ * terms document names.
+ */
+export function searchPaymentTerms(intentPayment: unknown, providerSettlement: Record<string, unknown> | null): Record<string, unknown> {
+  const asked = intentPayment !== null && typeof intentPayment === 'object' ? (intentPayment as { collected_by?: unknown; tags?: unknown }) : {};
+  const collectedBy = asked.collected_by === 'BAP' || asked.collected_by === 'BPP' ? asked.collected_by : 'BPP';
+  const askedTags: unknown[] = Array.isArray(asked.tags) ? asked.tags : [];
+  const fees = askedTags.find((group) => codeOf(group) === 'BUYER_FINDER_FEES');
+  const askedSettlement = askedTags.find((group) => codeOf(group) === 'SETTLEMENT_TERMS') as TagGroup | undefined;
+  const settlement =
+    providerSettlement ??
+    (askedSettlement
+      ? { ...askedSettlement, list: (askedSettlement.list ?? []).filter((entry) => entry?.descriptor?.code !== 'STATIC_TERMS') }
+      : undefined);
+  const tags = [fees, settlement].filter((group) => group !== undefined);
+  return { collected_by: collectedBy, ...(tags.length > 0 ? { tags } : {}) };
+}
 
 /**
  * The on_search message in the shape of the ONDC:TRV10 2.0.1 example: one

@@ -5,7 +5,8 @@ import type { Logger } from '../../infra/logging/logger.js';
 import type { RequestHandler } from '../../protocol/handlers.js';
 import { cityOf } from '../../protocol/inbound/beckn-context.js';
 import { estimateFare, parseMoney, type RoutePlanner } from '../domain/index.js';
-import { buildCatalog, type CatalogEstimate } from './search-catalog.js';
+import { providerSettlementTag, type ProviderPaymentTerms } from '../booking/booking-order.js';
+import { buildCatalog, searchPaymentTerms, type CatalogEstimate } from './search-catalog.js';
 import { findPickupGate, findServingCity, findVariantOffers } from './search-data.js';
 import { parseSearchStops } from './search-intent.js';
 import { saveSearch } from './search-store.js';
@@ -24,6 +25,8 @@ export interface SearchHandlerDeps {
   nightShiftTimeZone: string;
   logger: Logger;
   now?: () => Date;
+  /** The provider's settlement terms (providerPaymentTermsOf), offered in on_search. */
+  paymentTerms?: ProviderPaymentTerms;
 }
 
 /** ONDC:TRV10 error codes this handler answers with. */
@@ -90,7 +93,7 @@ export function createSearchHandler(deps: SearchHandlerDeps): RequestHandler {
     deps.logger.debug({ transactionId: request.context.transaction_id, city: city.cityId, variants: estimates.length }, 'search answered');
 
     const intentPayment = (request.message as { intent?: { payment?: unknown } } | null)?.intent?.payment;
-    const payment = intentPayment && typeof intentPayment === 'object' ? (intentPayment as Record<string, unknown>) : { collected_by: 'BPP' };
+    const payment = searchPaymentTerms(intentPayment, deps.paymentTerms ? providerSettlementTag(deps.paymentTerms.settlement) : null);
     return {
       message: buildCatalog({
         providerId: city.merchantId,
