@@ -24,7 +24,8 @@ const baseUrl = (process.env.DEMO_URL ?? process.argv[2] ?? `http://127.0.0.1:${
 process.stdout.write(`beckn-ride demo against ${baseUrl}\n`);
 runDemo({ baseUrl, adminToken: secret('ADMIN_TOKEN'), auditorToken: secret('AUDITOR_TOKEN'), write: (line) => process.stdout.write(`${line}\n`) }).then(
   (result) => {
-    process.stdout.write(`\nDone: booking ${result.bookingId}, final fare ${result.finalFare}, ${result.messages} Beckn messages on record.\n`);
+    const payout = result.payout ? `payout ${result.payout.amount} ${result.payout.currency} ${result.payout.status}` : 'no payout';
+    process.stdout.write(`\nDone: booking ${result.bookingId}, final fare ${result.finalFare}, payment ${result.paymentStatus}, ${payout}, ${result.messages} Beckn messages on record.\n`);
   },
   (error: unknown) => {
     process.stderr.write(`\ndemo failed: ${error instanceof DemoError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

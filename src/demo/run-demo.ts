@@ -3,7 +3,9 @@ import { DEMO_CITY, DEMO_ROUTE } from './demo-network.js';
 /**
  * A whole ride as the rider and driver apps would do it, through the REST
  * APIs only: search, estimates, select, the driver accepting, booking, arrival,
- * OTP start, location updates, end, fare and rating. After each step it shows
+ * payment before the ride (through the payment gateway, the simulator in the
+ * embedded profile), OTP start, location updates, end, fare, rating and the
+ * driver's payout. After each step it shows
  * the Beckn messages the step exchanged (from the audit API), and at the end
  * the transaction's whole timeline.
  */
@@ -21,6 +23,10 @@ export interface DemoResult {
   bookingId: string;
   finalFare: string | null;
   messages: number;
+  /** The rider's payment order status at the end (CHARGED once paid). */
+  paymentStatus: string;
+  /** The driver's payout of this ride: its status and amount, as the operator's payout run made it. */
+  payout: { id: string; status: string; amount: string; currency: string } | null;
 }
 
 class DemoError extends Error {}
@@ -144,14 +150,32 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   write(`    quote ${quote.price?.value} ${quote.price?.currency} with ${quote.driver?.name ?? quote.driverName ?? 'the driver'}`);
   await showMessages();
 
-  step('The rider books (init, then confirm)');
-  const { bookingId } = await call('POST', `/rider/quotes/${quoteId}/book`, rider.token, {}, { 'idempotency-key': `demo-book-${stamp}` });
+  step('The rider books, paying before the ride (init; the booking awaits its payment)');
+  const { bookingId } = await call('POST', `/rider/quotes/${quoteId}/book`, rider.token, { paymentType: 'PRE-ORDER' }, { 'idempotency-key': `demo-book-${stamp}` });
+  const awaiting = await until('the booking to await its payment', async () => {
+    const view = await call('GET', `/rider/bookings/${bookingId}`, rider.token);
+    if (view.status === 'FAILED') throw new DemoError(`the booking failed: ${JSON.stringify(view)}`);
+    return view.status === 'AWAITING_PAYMENT' ? view : null;
+  });
+  write(`    booking ${bookingId} ${awaiting.status}, fare ${awaiting.fare?.confirmed ?? awaiting.fare?.quoted} ${awaiting.currency}`);
+  await showMessages(2);
+
+  step('The rider pays on the payment page; the charge sends the confirm');
+  const order = await call('POST', `/rider/bookings/${bookingId}/payment`, rider.token);
+  write(`    payment order ${order.shortId}: ${order.amount.value} ${order.amount.currency}, ${order.status}`);
+  const page = await fetch(order.paymentLinks.web);
+  if (page.status !== 200) throw new DemoError(`the payment page answered ${page.status}: ${await page.text()}`);
+  const charged = await until('the payment to be charged', async () => {
+    const view = await call('GET', `/rider/bookings/${bookingId}/payment`, rider.token);
+    return view.status === 'CHARGED' ? view : null;
+  });
+  write(`    payment ${charged.status}`);
   const booking = await until('the confirmed booking', async () => {
     const view = await call('GET', `/rider/bookings/${bookingId}`, rider.token);
     if (view.status === 'FAILED') throw new DemoError(`the booking failed: ${JSON.stringify(view)}`);
     return view.status === 'CONFIRMED' ? view : null;
   });
-  write(`    booking ${bookingId} CONFIRMED: driver ${booking.ride?.driver?.name}, vehicle ${booking.ride?.vehicle?.number}, OTP ${booking.ride?.otp}`);
+  write(`    booking ${bookingId} CONFIRMED (payment ${booking.paymentTerms?.status}): driver ${booking.ride?.driver?.name}, vehicle ${booking.ride?.vehicle?.number}, OTP ${booking.ride?.otp}`);
   await showMessages(4);
 
   const driverRide = await until('the ride in the driver app', async () => {
@@ -206,10 +230,33 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   write('    rated 5');
   await showMessages(4);
 
+  step("The operator runs the drivers' payouts; the driver's earnings show the ride paid");
+  const paymentStatus = (await call('GET', `/rider/bookings/${bookingId}/payment`, rider.token)).status as string;
+  const run = await call('POST', '/provider/payouts/run', options.adminToken);
+  const made = ((run.created ?? []) as any[]).find((p) => p.driver_id === driver.id);
+  let payout: DemoResult['payout'] = null;
+  if (made) {
+    // The payout status check settles it within its interval; the demo looks for a few seconds and shows where it stands.
+    let settled = made;
+    const lookUntil = Date.now() + 10_000;
+    for (;;) {
+      const { payouts } = await call('GET', `/provider/payouts?driverId=${driver.id}`, options.adminToken);
+      settled = (payouts as any[]).find((p) => p.id === made.id) ?? made;
+      if ((settled.status !== 'INITIATED' && settled.status !== 'PENDING') || Date.now() > lookUntil) break;
+      await sleep(500);
+    }
+    payout = { id: settled.id, status: settled.status, amount: String(settled.amount?.value ?? settled.amount), currency: String(settled.amount?.currency ?? settled.currency) };
+    write(`    payout ${payout.id} to ${driver.name}: ${payout.amount} ${payout.currency}, ${payout.status}`);
+  } else {
+    write(`    no payout made for ${driver.name}`);
+  }
+  const earnings = await call('GET', '/driver/earnings', driverToken);
+  for (const total of (earnings.totals ?? []) as any[]) write(`    earnings: ${total.earned} ${total.currency} earned, ${total.paid} paid, ${total.in_payout} in payout, ${total.unpaid} unpaid`);
+
   write(`\nAudit timeline of transaction ${transactionId}:`);
   const timeline = await auditRecords();
   for (const record of timeline) write(`  ${String(record.started_at).slice(11, 23)} ${describe(record).trimStart()}`);
-  return { transactionId: transactionId as string, bookingId, finalFare, messages: timeline.length };
+  return { transactionId: transactionId as string, bookingId, finalFare, messages: timeline.length, paymentStatus, payout };
 }
 
 export { DemoError };

@@ -134,6 +134,17 @@ describe('BAP booking paid before the ride (PRE-ORDER): the charge sends the con
     assert.equal((await call('POST', `/rider/bookings/${bookingId}/payment`)).status, 409);
     const confirms = await flow.rows('SELECT id FROM atlas_app.booking WHERE id = $1 AND confirm_message_id IS NOT NULL', [bookingId]);
     assert.deepEqual(confirms, [], 'no confirm went out');
+
+    // The rider completes the payment page all the same: the charge of the cancelled booking is refunded in full, and still no confirm goes out.
+    assert.equal((await fetch(payment.body.paymentLinks.web)).status, 200);
+    const refunded = await eventually('the late charge refunded', async () => {
+      const view = (await call('GET', `/rider/bookings/${bookingId}/payment`)).body;
+      return view.refunds?.[0]?.status === 'SUCCESS' ? view : undefined;
+    });
+    assert.equal(refunded.status, 'CHARGED');
+    assert.deepEqual(refunded.refunds.map((r: any) => r.amount), [payment.body.amount]);
+    assert.equal((await bookingOf(bookingId)).status, 'CANCELLED');
+    assert.deepEqual(await flow.rows('SELECT id FROM atlas_app.booking WHERE id = $1 AND confirm_message_id IS NOT NULL', [bookingId]), []);
   });
 
   it('fails a booking not paid within its payment window, cancelling its payment order', async () => {

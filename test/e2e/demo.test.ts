@@ -43,7 +43,7 @@ describe('the embedded profile and the demo ride', function () {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     assert.equal(code, 0, `${stdout}\n${stderr}\n--- service ---\n${service.output().slice(-4000)}`);
-    for (const expected of ['CONFIRMED', 'RIDE_ARRIVED_PICKUP', 'RIDE_STARTED', 'COMPLETED, final fare', 'rated 5', 'Audit timeline of transaction']) {
+    for (const expected of ['AWAITING_PAYMENT', 'payment CHARGED', 'CONFIRMED (payment PAID)', 'payout ', 'earnings: ', 'RIDE_ARRIVED_PICKUP', 'RIDE_STARTED', 'COMPLETED, final fare', 'rated 5', 'Audit timeline of transaction']) {
       assert.ok(stdout.includes(expected), `demo output names ${expected}:\n${stdout}`);
     }
     for (const action of ['search', 'on_search', 'select', 'on_select', 'init', 'on_init', 'confirm', 'on_confirm', 'on_status', 'rating', 'on_rating']) {
