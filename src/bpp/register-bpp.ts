@@ -8,7 +8,8 @@ import type { HandlerRegistry } from '../protocol/handlers.js';
 import type { MessageSender } from '../protocol/index.js';
 import type { RoutePlanner } from './domain/index.js';
 import { ALLOCATION_BATCH_JOB, createAllocationBatchJob, createSelectHandler } from './allocation/index.js';
-import { createCancelHandler, createConfirmHandler, createInitHandler, reallocationEnd } from './booking/index.js';
+import { createCancelHandler, createConfirmHandler, createInitHandler, providerPaymentTermsOf, reallocationEnd } from './booking/index.js';
+import type { PaymentTermsConfig } from '../config/index.js';
 import { createUndeliveredConfirmListener } from './booking/undelivered-confirm.js';
 import { createRatingHandler, createStatusHandler, createSupportHandler, createTrackHandler, createUpdateHandler } from './aftercare/index.js';
 import { createSearchHandler } from './search/index.js';
@@ -16,7 +17,7 @@ import { startPayoutTracking, type PayoutTracking } from './payout/index.js';
 
 /** What the provider side's handlers need from the application context. */
 export interface BppRuntime {
-  config: { beckn: { roles: readonly string[]; subscriberIds: { bpp: string } }; bpp: { driverMaxParallelOffers: number } };
+  config: { beckn: { roles: readonly string[]; subscriberIds: { bpp: string } }; bpp: { driverMaxParallelOffers: number }; paymentTerms: PaymentTermsConfig };
   beckn: { protocol: { handlers: HandlerRegistry; sender: MessageSender } };
   sequelize: Sequelize;
   driverLocations: DriverLocationStore;
@@ -79,7 +80,8 @@ export function registerBpp(ctx: BppRuntime, options: BppOptions = {}): void {
     // Jobs are registered once per scheduler, with the select handler: a second registerBpp on this context skips this block.
     if (ctx.paymentGateway) startPayoutTracking(scheduler, { sequelize, gateway: ctx.paymentGateway, logger }, { ...PAYOUT_TRACKING, ...options.payoutTracking });
   }
-  const bookingDeps = { sequelize: ctx.sequelize, quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS, logger: ctx.logger };
+  const paymentTerms = providerPaymentTermsOf(ctx.config);
+  const bookingDeps = { sequelize: ctx.sequelize, quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS, logger: ctx.logger, paymentTerms };
   if (!handlers.request('init')) handlers.onRequest('init', createInitHandler(bookingDeps));
   if (!handlers.request('confirm')) handlers.onRequest('confirm', createConfirmHandler(bookingDeps));
   if (!handlers.deadLetter('on_confirm')) handlers.onDeadLetter('on_confirm', createUndeliveredConfirmListener(bookingDeps));
@@ -102,6 +104,7 @@ export function registerBpp(ctx: BppRuntime, options: BppOptions = {}): void {
       nearbyLimit: NEARBY_DRIVER_LIMIT,
       nightShiftTimeZone: NIGHT_SHIFT_TIME_ZONE,
       logger: ctx.logger,
+      paymentTerms,
     }),
   );
 }

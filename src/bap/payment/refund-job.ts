@@ -5,7 +5,7 @@ import type { JobHandler } from '../../infra/scheduler/index.js';
 import { PaymentGatewayError, type GatewayRefund } from '../../payments/gateway/index.js';
 import { RIDER_PAYMENTS_SCHEMA, transitionRefund, type RefundStatus } from '../../payments/index.js';
 import type { BapDeps } from '../bap-deps.js';
-import { STATUS_CHECK_MAX_DELAY_MS } from './status-check.js';
+import { STATUS_CHECK_MAX_DELAY_MS } from './payment-timing.js';
 
 /** The scheduler job that sends a refund to the gateway and follows it until the gateway settles it. */
 export const PAYMENT_REFUND_JOB = 'bap-payment-refund';

@@ -4,12 +4,12 @@ import { RIDER_PAYMENTS_SCHEMA, recordStatusCheck } from '../../payments/index.j
 import type { BapDeps } from '../bap-deps.js';
 import { applyGatewayStatus, IN_PROGRESS_STATUSES } from './apply-order-status.js';
 import type { ChargeDeps } from './order-charged.js';
+import { STATUS_CHECK_MAX_DELAY_MS } from './payment-timing.js';
 import { orderStatusOf } from './payment-store.js';
 
 /** The scheduler job that asks the gateway about a payment the webhooks have not settled. */
 export const PAYMENT_STATUS_CHECK_JOB = 'bap-payment-status-check';
-/** The longest wait between two checks of one order; the base delay doubles up to it. */
-export const STATUS_CHECK_MAX_DELAY_MS = 10 * 60_000;
+export { STATUS_CHECK_MAX_DELAY_MS };
 
 type CheckDeps = ChargeDeps & Pick<BapDeps, 'payments'>;
 

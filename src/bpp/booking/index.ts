@@ -1,4 +1,5 @@
 export { createInitHandler, type BookingHandlerDeps } from './init-handler.js';
+export { providerPaymentTermsOf, type ProviderPaymentTerms } from './booking-order.js';
 export { createConfirmHandler } from './confirm-handler.js';
 export { createCancelHandler, CANCEL_ERRORS } from './cancel-handler.js';
 export {

@@ -3,6 +3,7 @@ import type { Sequelize } from 'sequelize';
 import type { Logger } from '../../infra/logging/logger.js';
 import type { AcceptedMessage, HandlerRegistry } from '../handlers.js';
 import type { BecknEnvelope } from '../inbound/beckn-context.js';
+import { hyphenatePaymentSpelling } from '../inbound/steps/index.js';
 import { coalescedRunner } from '../coalesced-runner.js';
 import { fullJitterDelayMs } from '../../infra/backoff/index.js';
 import type { MessageSender } from '../outgoing/message-sender.js';
@@ -32,6 +33,8 @@ const handlerFailure = { code: '31001', message: 'the request could not be proce
 
 function accepted(entry: InboxEntry): AcceptedMessage {
   const envelope = JSON.parse(entry.body.toString('utf8')) as BecknEnvelope;
+  // The inbox keeps the bytes as received; handlers read the payment spellings the pipeline read (PRE-ORDER for PRE_ORDER).
+  hyphenatePaymentSpelling(envelope.context?.domain, envelope.message);
   return {
     action: entry.action as BecknAction,
     context: envelope.context,
