@@ -12,6 +12,7 @@ import { createUndeliveredRequestListener } from './booking/undelivered-request.
 import { createOnCancelHandler, createOnRatingHandler, createOnSupportHandler, createOnTrackHandler, createOrderUpdateHandler, rideRoutes } from './ride/index.js';
 import { createPaymentStatusCheckJob, createPaymentWindowJob, PAYMENT_STATUS_CHECK_JOB, PAYMENT_WINDOW_JOB, paymentRoutes, paymentWebhookRoutes } from './payment/index.js';
 import { createRefundJob, PAYMENT_REFUND_JOB } from './payment/refund-job.js';
+import { paymentSweep } from './payment/payment-sweep.js';
 import { createOnSearchHandler } from './search/on-search.js';
 import { searchRoutes } from './search/search-routes.js';
 
@@ -60,6 +61,9 @@ export function registerBap(ctx: { config: { beckn: { roles: readonly string[] }
     const sweep = answerSweep(deps);
     sweep.register();
     sweep.start().catch((error: unknown) => deps.logger.error({ err: error }, 'could not start the answer sweeps; another replica or the next start will'));
+    const payments = paymentSweep(deps);
+    payments.register();
+    payments.start().catch((error: unknown) => deps.logger.error({ err: error }, 'could not start the payment sweep; another replica or the next start will'));
   }
   register('on_status', () => createOrderUpdateHandler(deps));
   register('on_update', () => createOrderUpdateHandler(deps));
