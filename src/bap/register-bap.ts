@@ -11,7 +11,7 @@ import { createOnSelectHandler } from './booking/on-select.js';
 import { createUndeliveredRequestListener } from './booking/undelivered-request.js';
 import { createOnCancelHandler, createOnRatingHandler, createOnSupportHandler, createOnTrackHandler, createOrderUpdateHandler, rideRoutes } from './ride/index.js';
 import { createPaymentStatusCheckJob, createPaymentWindowJob, PAYMENT_STATUS_CHECK_JOB, PAYMENT_WINDOW_JOB, paymentRoutes, paymentWebhookRoutes } from './payment/index.js';
-import { createRefundJob, PAYMENT_REFUND_JOB } from './payment/refund-job.js';
+import { createRefundJob, PAYMENT_REFUND_JOB, refundSweep } from './payment/refund-job.js';
 import { paymentSweep } from './payment/payment-sweep.js';
 import { createOnSearchHandler } from './search/on-search.js';
 import { searchRoutes } from './search/search-routes.js';
@@ -29,7 +29,7 @@ export function riderRoutes(deps: BapDeps): RouteSpec[] {
   ];
 }
 
-/** Schedulers the answer timeout, sweep and payment status check jobs are registered with (registerBap may run twice on one context). */
+/** Schedulers the answer timeout, sweep, payment status check and refund jobs are registered with (registerBap may run twice on one context). */
 const answerTimeoutsOn = new WeakSet<object>();
 
 /**
@@ -58,6 +58,9 @@ export function registerBap(ctx: { config: { beckn: { roles: readonly string[] }
     deps.scheduler.register(PAYMENT_STATUS_CHECK_JOB, createPaymentStatusCheckJob(deps));
     deps.scheduler.register(PAYMENT_WINDOW_JOB, createPaymentWindowJob(deps));
     deps.scheduler.register(PAYMENT_REFUND_JOB, createRefundJob(deps));
+    const lostRefunds = refundSweep(deps);
+    lostRefunds.register();
+    lostRefunds.start().catch((error: unknown) => deps.logger.error({ err: error }, 'could not start the refund sweep; another replica or the next start will'));
     const sweep = answerSweep(deps);
     sweep.register();
     sweep.start().catch((error: unknown) => deps.logger.error({ err: error }, 'could not start the answer sweeps; another replica or the next start will'));

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryTypes } from 'sequelize';
 import { refundLateCharge } from '../../src/bap/payment/cancel-payment.js';
+import { resendLostRefunds } from '../../src/bap/payment/refund-job.js';
+import { createRefund, RIDER_PAYMENTS_SCHEMA } from '../../src/payments/index.js';
 import type { RawEnv } from '../../src/config/index.js';
 import { recordSentRequest } from '../../src/protocol/correlation/index.js';
 import { confirmRiderBooking } from '../payments/payment-fixtures.js';
@@ -138,7 +140,8 @@ describe('Rider refunds when a booking is cancelled (simulator over real HTTP, s
 
   it('refunds once when the same on_cancel comes twice (the same message again, and a new message)', async () => {
     const booking = await chargedBooking();
-    const first = onCancel(booking, '30');
+    // A refund of 46 leaves room under the charge for a second one: only the booking's key keeps it to one.
+    const first = onCancel(booking, '100');
     await deliver(first);
     const repeated = await bpp.post(`${rig.app.baseUrl}/beckn/bap/on_cancel`, first);
     assert.equal(repeated.status, 200, JSON.stringify(repeated.body));
@@ -146,7 +149,7 @@ describe('Rider refunds when a booking is cancelled (simulator over real HTTP, s
     const refund = await settledRefund(booking.orderId);
     const rows = await refundRows(booking.orderId);
     assert.equal(rows.length, 1, 'one refund row');
-    assert.equal(Number(refund.refund_amount), 116);
+    assert.equal(Number(refund.refund_amount), 46);
     assert.equal((await gatewayRefunds(booking.orderId)).length, 1, 'the gateway refunded once');
   });
 
@@ -210,7 +213,8 @@ describe('Rider refunds when a booking is cancelled (simulator over real HTTP, s
     const booking = await chargedBooking();
     // Every attempt of the adapter's first call takes effect at the gateway and gets no answer in time: the job fails and the scheduler runs it again.
     rig.simulator.control.holdNext('refund', 3);
-    await deliver(onCancel(booking, '30'));
+    // A refund of 46: a second one under another id would fit under the charge, so the gateway's count shows it.
+    await deliver(onCancel(booking, '100'));
     const refund = await settledRefund(booking.orderId);
     const atGateway = await gatewayRefunds(booking.orderId);
     assert.equal(atGateway.length, 1, 'the gateway holds one refund');
@@ -229,6 +233,19 @@ describe('Rider refunds when a booking is cancelled (simulator over real HTTP, s
     assert.equal(Number(refund.refund_amount), 100);
     assert.equal((await gatewayRefunds(booking.orderId)).length, 1);
     assert.ok(logEntries().some((entry) => entry.msg === 'refund got no usable answer from the gateway; the job will retry' && entry.refundId === refund.id && entry.kind === 'unavailable'));
+  });
+
+  it('sends a refund whose job was never scheduled when the sweep finds it', async () => {
+    const booking = await chargedBooking();
+    const { bap } = rig.app.ctx;
+    // A refund committed without its job, as when the scheduler was unreachable at the commit.
+    const made = await createRefund(bap.sequelize, bap.logger, RIDER_PAYMENTS_SCHEMA, { orderId: booking.orderId, amount: '46', idempotencyKey: `lost-${booking.orderId}` });
+    assert.equal(made.outcome, 'created');
+    assert.equal(await resendLostRefunds(bap, 60_000), 0, 'a refund younger than the lag is left to its own job');
+    assert.ok((await resendLostRefunds(bap, 0)) >= 1);
+    const refund = await settledRefund(booking.orderId);
+    assert.equal(made.outcome === 'created' && made.refund.id, refund.id);
+    assert.deepEqual((await gatewayRefunds(booking.orderId)).map((r) => [r.refundId, r.amount]), [[refund.id, '46.00']]);
   });
 
   it('gives a refund the gateway leaves pending up to MANUAL_REVIEW after the bounded status reads, and one it fails to FAILURE', async () => {

@@ -1,7 +1,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import { fullJitterDelayMs } from '../../infra/backoff/index.js';
 import { trimDecimal } from '../../infra/postgres/index.js';
-import type { JobHandler } from '../../infra/scheduler/index.js';
+import { periodicJob, type JobHandler, type PeriodicJob } from '../../infra/scheduler/index.js';
 import { PaymentGatewayError, type GatewayRefund } from '../../payments/gateway/index.js';
 import { RIDER_PAYMENTS_SCHEMA, transitionRefund, type RefundStatus } from '../../payments/index.js';
 import type { BapDeps } from '../bap-deps.js';
@@ -9,6 +9,13 @@ import { STATUS_CHECK_MAX_DELAY_MS } from './payment-timing.js';
 
 /** The scheduler job that sends a refund to the gateway and follows it until the gateway settles it. */
 export const PAYMENT_REFUND_JOB = 'bap-payment-refund';
+/** The periodic job that finds refunds never sent, whose job was lost, and schedules them again. */
+export const REFUND_SWEEP_JOB = 'bap-payment-refund-sweep';
+export const REFUND_SWEEP_INTERVAL_MS = 5 * 60_000;
+/** How old a PENDING refund the gateway has no id for must be before the sweep takes its job as lost: its own job goes first. */
+export const REFUND_SWEEP_LAG_MS = 5 * 60_000;
+/** Refunds the sweep schedules per run; the rest wait for the next one. */
+const SWEEP_LIMIT = 100;
 /**
  * Runs of one refund job before it gives up: a gateway down (or not
  * answering) this many times in a row, the scheduler's backoff doubling
@@ -147,4 +154,35 @@ export function createRefundJob(deps: RefundJobDeps): JobHandler {
     const delay = fullJitterDelayMs(checks + 1, { baseBackoffMs: statusCheck.baseDelayMs, maxBackoffMs: STATUS_CHECK_MAX_DELAY_MS });
     await schedule(deps, { refundId, checks: checks + 1 }, (deps.now ?? Date.now)() + delay);
   };
+}
+
+/**
+ * Schedules again the sending of PENDING refunds the gateway gave no id
+ * for, made more than `olderThanMs` ago: a refund whose job was never
+ * scheduled (the scheduler unreachable when its transaction committed) or
+ * was dead-lettered. A refund whose job is still pending or running keeps
+ * it (the job id is the same, so scheduling it is a no-op), and sending
+ * again is harmless: the gateway refunds once per refund id. Returns how
+ * many jobs were scheduled anew.
+ */
+export async function resendLostRefunds(deps: Pick<RefundJobDeps, 'sequelize' | 'scheduler' | 'logger' | 'now'>, olderThanMs = REFUND_SWEEP_LAG_MS): Promise<number> {
+  const lost = await deps.sequelize.query<{ id: string }>(
+    `SELECT id FROM ${RIDER_PAYMENTS_SCHEMA}.refunds
+      WHERE status = 'PENDING' AND id_assigned_by_service_provider IS NULL AND created_at < now() - $1 * interval '1 millisecond'
+      ORDER BY created_at LIMIT ${SWEEP_LIMIT}`,
+    { type: QueryTypes.SELECT, bind: [olderThanMs] },
+  );
+  let scheduled = 0;
+  for (const { id } of lost) {
+    if ((await schedule(deps, { refundId: id, checks: 0 }, (deps.now ?? Date.now)())).created) scheduled += 1;
+  }
+  if (scheduled > 0) deps.logger.warn({ scheduled }, 'refund sweep scheduled refunds whose job was lost');
+  return scheduled;
+}
+
+/** The refund sweep, a periodic job (at start, then every REFUND_SWEEP_INTERVAL_MS). */
+export function refundSweep(deps: Pick<RefundJobDeps, 'sequelize' | 'scheduler' | 'logger' | 'now'>): PeriodicJob {
+  return periodicJob(deps.scheduler, REFUND_SWEEP_JOB, REFUND_SWEEP_INTERVAL_MS, async () => {
+    await resendLostRefunds(deps);
+  });
 }
