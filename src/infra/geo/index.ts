@@ -14,3 +14,4 @@ export {
   type MemoryDriverLocationStoreOptions,
 } from './memory-driver-location-store.js';
 export { parseGps } from './gps.js';
+export { CELL_PRECISION, cellOf, cellPolygon } from './cell.js';
