@@ -7,3 +7,4 @@ export {
 } from './clickhouse-client.js';
 export { runClickHouseMigrations } from './clickhouse-migrations.js';
 export { checkClickHouse } from './clickhouse-health.js';
+export { isSqlFragment, sql, sqlIdentifier, sqlJoin, sqlString, sqlUInt, type SqlFragment, type SqlValue } from './sql.js';
