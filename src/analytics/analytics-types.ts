@@ -26,6 +26,10 @@ export type AnalyticsMetric = (typeof ANALYTICS_METRICS)[number];
 export const ANALYTICS_BUCKETS = ['15m', '1h', '1d'] as const;
 export type AnalyticsBucket = (typeof ANALYTICS_BUCKETS)[number];
 
+/**
+ * Every answer covers whole 15-minute buckets (UTC): `from` is floored and
+ * `to` ceiled to a bucket edge, and the answer carries the range it covers.
+ */
 export interface AnalyticsSummary {
   city: string;
   from: string;
@@ -36,7 +40,12 @@ export interface AnalyticsSummary {
     bookings: number;
     completed_rides: number;
     cancellations: { by_rider: number; by_driver: number; other: number };
-    fare_total: { value: string; currency: string };
+    /**
+     * Fares of completed rides. Currency null when no ride ended in the range;
+     * should a city's rides carry several currencies, the one most rides used
+     * (its total alone).
+     */
+    fare_total: { value: string; currency: string | null };
     payments_charged: number;
     refunds: number;
     payouts_settled: number;
@@ -63,6 +72,8 @@ export interface AnalyticsTimeseries {
   city: string;
   from: string;
   to: string;
+  /** fare_total only: the currency of the values, which are in its major unit (182.5 for "182.50"); null without rides. */
+  currency?: string | null;
   /** One point per bucket from `from` (floored to the bucket) up to `to`, empty buckets included (0, or null for rates). */
   points: { t: string; value: number | null }[];
 }
@@ -74,6 +85,8 @@ export interface AnalyticsHeatmap {
   /** The window the values cover: [from, to). */
   from: string;
   to: string;
+  /** fare_total only: the currency of the values, in its major unit; null without rides. */
+  currency?: string | null;
   features: {
     type: 'Feature';
     id: string;
