@@ -44,6 +44,7 @@ function eventKey(grouping: Grouping): SqlFragment {
 /** Supply runs count city-wide; a cell's share divides by the city's buckets with a run. */
 const supplyGrouping = (grouping: Grouping): Grouping => (grouping.kind === 'cell' ? { kind: 'all' } : grouping);
 
+// A constant key makes ClickHouse 18.16 answer an empty input with one row of defaults; HAVING count() > 0 drops it.
 const cellFilter = (grouping: Grouping) => (grouping.kind === 'cell' ? sql`AND cell != ''` : sql``);
 
 /**
@@ -76,17 +77,17 @@ export function createClickHouseAnalyticsStore(client: ClickHouseClient): Analyt
                  sum(supply_idle) AS supply_idle, sum(supply_online) AS supply_online
             FROM business_cell_15m FINAL
            WHERE city = ${city} AND bucket >= toDateTime(${seconds(range.from)}) AND bucket < toDateTime(${seconds(range.to)}) ${cellFilter(grouping)}
-           GROUP BY k`),
+           GROUP BY k HAVING count() > 0`),
         rows<{ k: string; n: Num }>(sql`
           SELECT ${eventKey(supplyGrouping(grouping))} AS k, uniqExact(intDiv(occurred_at_ms, ${QUARTER_MS})) AS n
           ${providerEvents(city, range, 'supply.snapshot')}
-           GROUP BY k`),
+           GROUP BY k HAVING count() > 0`),
         // The exact median: the middle of the sorted values, or the mean of the two middle ones (arrays count from 1).
         rows<{ k: string; median: number }>(sql`
           SELECT k, (s[intDiv(length(s) + 1, 2)] + s[intDiv(length(s) + 2, 2)]) / 2 AS median
             FROM (SELECT ${eventKey(grouping)} AS k, arraySort(groupArray(time_to_assign_ms)) AS s
                   ${providerEvents(city, range, 'driver.assigned')} ${cellFilter(grouping)}
-                  GROUP BY k)`),
+                  GROUP BY k HAVING count() > 0)`),
       ]);
       const supplyBuckets = new Map(supply.map((row) => [row.k, Number(row.n)]));
       const groups = new Map<string, GroupFacts>();
