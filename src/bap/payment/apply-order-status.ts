@@ -1,4 +1,6 @@
-import type { Transaction } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
+import { trimDecimal } from '../../infra/postgres/index.js';
+import { recordBapEvent, riderBookingPlace } from '../business-events.js';
 import { RIDER_PAYMENTS_SCHEMA, recordPaymentAttempt, transitionPaymentOrder, type TransactionStatus, type TransitionOutcome } from '../../payments/index.js';
 import type { OrderStatus } from '../../payments/gateway/index.js';
 import { whenOrderCharged, type ChargeDeps } from './order-charged.js';
@@ -41,6 +43,22 @@ export async function applyGatewayStatus(
   }
   const outcome = await transitionPaymentOrder(deps.sequelize, deps.logger, RIDER_PAYMENTS_SCHEMA, { id: orderId, to: status, transaction });
   if (outcome.outcome === 'applied') deps.logger.info({ paymentOrderId: orderId, status }, 'payment order status changed');
+  // Only the transition that moved the order records payment.charged: a replayed webhook or a racing status check finds it moved.
+  if (outcome.outcome === 'applied' && status === 'CHARGED') await recordCharged(deps, transaction, orderId, reported);
   if (outcome.outcome === 'applied' && status === 'CHARGED' && reported) await whenOrderCharged(deps, transaction, orderId, reported);
   return outcome;
+}
+
+async function recordCharged(deps: ChargeDeps, transaction: Transaction, orderId: string, reported: OrderStatus | null): Promise<void> {
+  const [order] = await deps.sequelize.query<{ booking_id: string; amount: string; currency: string }>(
+    `SELECT booking_id, amount::text AS amount, currency FROM ${RIDER_PAYMENTS_SCHEMA}.payment_order WHERE id = $1`,
+    { type: QueryTypes.SELECT, bind: [orderId], transaction },
+  );
+  if (!order) throw new Error(`payment order ${orderId} vanished in its own transition`);
+  await recordBapEvent(deps.sequelize, transaction, 'payment.charged', await riderBookingPlace(deps.sequelize, transaction, order.booking_id), orderId, {
+    order_id: orderId,
+    booking_id: order.booking_id,
+    amount: { value: trimDecimal(order.amount), currency: order.currency.trim() },
+    method: reported?.paymentMethodType ?? 'UNKNOWN',
+  });
 }

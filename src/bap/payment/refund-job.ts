@@ -6,6 +6,7 @@ import { PaymentGatewayError, type GatewayRefund } from '../../payments/gateway/
 import { RIDER_PAYMENTS_SCHEMA, transitionRefund, type RefundStatus } from '../../payments/index.js';
 import type { BapDeps } from '../bap-deps.js';
 import { STATUS_CHECK_MAX_DELAY_MS } from './payment-timing.js';
+import { recordBapEvent, riderBookingPlace } from '../business-events.js';
 
 /** The scheduler job that sends a refund to the gateway and follows it until the gateway settles it. */
 export const PAYMENT_REFUND_JOB = 'bap-payment-refund';
@@ -80,6 +81,7 @@ async function settle(deps: RefundJobDeps, refundId: string, to: RefundStatus, e
   await deps.sequelize.transaction(async (transaction) => {
     const outcome = await transitionRefund(deps.sequelize, deps.logger, RIDER_PAYMENTS_SCHEMA, { id: refundId, to, transaction });
     if (outcome.outcome !== 'applied') return;
+    if (to === 'SUCCESS') await recordRefunded(deps, transaction, refundId);
     if (error) {
       await deps.sequelize.query(`UPDATE ${RIDER_PAYMENTS_SCHEMA}.refunds SET error_code = $2, error_message = $3 WHERE id = $1`, {
         bind: [refundId, error.code?.slice(0, 200) ?? null, error.message?.slice(0, 500) ?? null],
@@ -89,6 +91,22 @@ async function settle(deps: RefundJobDeps, refundId: string, to: RefundStatus, e
     const log = { refundId, status: to, ...(error ? { errorCode: error.code } : {}) };
     if (to === 'SUCCESS') deps.logger.info(log, 'refund settled');
     else deps.logger.warn(log, to === 'MANUAL_REVIEW' ? 'refund left to manual review' : 'refund failed at the gateway');
+  });
+}
+
+/** payment.refunded, in the transaction that moved the refund to SUCCESS. */
+async function recordRefunded(deps: RefundJobDeps, transaction: Transaction, refundId: string): Promise<void> {
+  const [row] = await deps.sequelize.query<{ order_id: string; booking_id: string; refund_amount: string; currency: string }>(
+    `SELECT r.order_id, o.booking_id, r.refund_amount::text AS refund_amount, o.currency
+       FROM ${RIDER_PAYMENTS_SCHEMA}.refunds r JOIN ${RIDER_PAYMENTS_SCHEMA}.payment_order o ON o.id = r.order_id WHERE r.id = $1`,
+    { type: QueryTypes.SELECT, bind: [refundId], transaction },
+  );
+  if (!row) throw new Error(`refund ${refundId} vanished in its own transition`);
+  await recordBapEvent(deps.sequelize, transaction, 'payment.refunded', await riderBookingPlace(deps.sequelize, transaction, row.booking_id), refundId, {
+    refund_id: refundId,
+    order_id: row.order_id,
+    booking_id: row.booking_id,
+    amount: { value: trimDecimal(row.refund_amount), currency: row.currency.trim() },
   });
 }
 

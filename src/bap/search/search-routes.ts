@@ -8,6 +8,8 @@ import type { RiderAuth } from '../rider-auth.js';
 import { streamView } from '../rider-events.js';
 import { estimatesOf, estimateView, findSearch, insertSearch, type LatLon, type SearchRow } from './search-store.js';
 import { isUuid } from '../../infra/validation/index.js';
+import { cellOf } from '../../infra/geo/index.js';
+import { recordBapEvent } from '../business-events.js';
 
 const point = {
   type: 'object',
@@ -103,6 +105,13 @@ export function searchRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
             to_lat: drop.lat,
             to_lon: drop.lon,
             valid_until: validUntil,
+          });
+          // A replayed request (same idempotency key) answers from the stored response and records nothing.
+          await recordBapEvent(sequelize, transaction, 'search.requested', { merchantId: null, city: settings.cityCode, cell: cellOf(pickup.lat, pickup.lon), variant: null }, id, {
+            search_id: id,
+            pickup,
+            drop,
+            distance_m: null,
           });
           return { status: 201, body: { searchId: id, transactionId, validUntil: validUntil.toISOString() } };
         });

@@ -4,6 +4,7 @@ import { BPP_SCHEMA } from '../models/index.js';
 import type { AftercareDeps } from './aftercare-deps.js';
 import { AFTERCARE_ERRORS, domainCodes } from './aftercare-errors.js';
 import { findConfirmedOrder, isCancelled } from './order-lookup.js';
+import { bookingPlace, recordBppEvent } from '../business-events.js';
 
 /**
  * What a rider rates here: the ride and its driver. Core names them Agent,
@@ -88,12 +89,23 @@ export function createRatingHandler(deps: Pick<AftercareDeps, 'sequelize' | 'log
       return { error: { code: AFTERCARE_ERRORS.businessError, message: 'only a completed ride can be rated' } };
     }
 
-    await deps.sequelize.query(
-      `INSERT INTO ${BPP_SCHEMA}.ride_rating (ride_id, value, category, feedback) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (ride_id) DO UPDATE SET value = EXCLUDED.value, category = EXCLUDED.category, feedback = EXCLUDED.feedback, updated_at = now()`,
-      { bind: [order.ride.id, value, rating.category, feedback], transaction },
+    // A rating repeated as stored changes no row, so it records no second rating.given.
+    const changed = await deps.sequelize.query<{ ride_id: string }>(
+      `INSERT INTO ${BPP_SCHEMA}.ride_rating AS rr (ride_id, value, category, feedback) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (ride_id) DO UPDATE SET value = EXCLUDED.value, category = EXCLUDED.category, feedback = EXCLUDED.feedback, updated_at = now()
+        WHERE (rr.value, rr.category, rr.feedback) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.category, EXCLUDED.feedback)
+       RETURNING rr.ride_id`,
+      { type: QueryTypes.SELECT, bind: [order.ride.id, value, rating.category, feedback], transaction },
     );
     await refreshDriverRating(deps.sequelize, transaction, order.ride.driverId);
+    if (changed.length > 0) {
+      await recordBppEvent(deps.sequelize, transaction, 'rating.given', await bookingPlace(deps.sequelize, transaction, order.bookingId), order.ride.id, {
+        ride_id: order.ride.id,
+        booking_id: order.bookingId,
+        rating: value,
+        rated: 'DRIVER',
+      });
+    }
     deps.logger?.debug({ rideId: order.ride.id, value }, 'ride rated');
     return { message: { feedback_ack: true, rating_ack: true } };
   };

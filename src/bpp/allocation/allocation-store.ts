@@ -2,6 +2,7 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { BecknContext } from '../../protocol/inbound/beckn-context.js';
 import { BPP_SCHEMA } from '../models/index.js';
 import type { Candidate, SelectedEstimate } from './allocation-data.js';
+import { recordOfferAnswers } from '../business-events.js';
 
 export type AllocationStatus = 'SEARCHING' | 'ASSIGNED' | 'FAILED';
 
@@ -185,13 +186,19 @@ export async function offerBatch(
   return new Date(row.expires_at);
 }
 
+/** Marks offers EXPIRED (those `where` picks among the allocation's open ones) and records quote.declined_by_driver EXPIRED for each. */
+async function expireOffers(sequelize: Sequelize, transaction: Transaction, allocationId: string, where: string): Promise<void> {
+  const expired = await sequelize.query<{ id: string; driver_id: string }>(
+    `UPDATE ${BPP_SCHEMA}.ride_offer SET status = 'EXPIRED', updated_at = now()
+      WHERE allocation_id = $1 AND status = 'OFFERED'${where} RETURNING id, driver_id`,
+    { type: QueryTypes.SELECT, bind: [allocationId], transaction },
+  );
+  await recordOfferAnswers(sequelize, transaction, allocationId, expired.map((o) => ({ offerId: o.id, driverId: o.driver_id })), 'EXPIRED');
+}
+
 /** Marks the allocation's offers that expired by now as EXPIRED. */
 export async function expireDueOffers(sequelize: Sequelize, transaction: Transaction, allocationId: string): Promise<void> {
-  await sequelize.query(
-    `UPDATE ${BPP_SCHEMA}.ride_offer SET status = 'EXPIRED', updated_at = now()
-      WHERE allocation_id = $1 AND status = 'OFFERED' AND expires_at <= now()`,
-    { bind: [allocationId], transaction },
-  );
+  await expireOffers(sequelize, transaction, allocationId, ' AND expires_at <= now()');
 }
 
 /** When the last still-open offer of the allocation expires, or null when none is open. */
@@ -206,10 +213,7 @@ export async function openOffersUntil(sequelize: Sequelize, transaction: Transac
 /** Fails the allocation and expires whatever offer is still open. */
 export async function markFailed(sequelize: Sequelize, transaction: Transaction, allocationId: string): Promise<void> {
   await sequelize.query(`UPDATE ${BPP_SCHEMA}.allocation SET status = 'FAILED', updated_at = now() WHERE id = $1`, { bind: [allocationId], transaction });
-  await sequelize.query(`UPDATE ${BPP_SCHEMA}.ride_offer SET status = 'EXPIRED', updated_at = now() WHERE allocation_id = $1 AND status = 'OFFERED'`, {
-    bind: [allocationId],
-    transaction,
-  });
+  await expireOffers(sequelize, transaction, allocationId, '');
 }
 
 /**

@@ -13,8 +13,9 @@ import { BPP_SCHEMA } from '../models/index.js';
 import { buildUnassignedOrder } from './booking-order.js';
 import { buildCancelOrder, cancellableState, loadConfirmedOrder, orderContext } from './cancel-order.js';
 import { reallocatesOnDriverCancel } from './cancel-reasons.js';
-import { lockOrderOfBap, lockOrderOfDriver, recordCancellation, type LockedOrder } from './cancel-store.js';
+import { lockOrderOfBap, lockOrderOfDriver, recordCancellation, type CancelledBy, type LockedOrder } from './cancel-store.js';
 import { newOtp } from './confirm-handler.js';
+import { bookingPlace, recordBppEvent, recordDriverAssigned } from '../business-events.js';
 
 /**
  * How long a booking whose driver cancelled looks for another driver before
@@ -87,6 +88,14 @@ async function reallocate(deps: DriverCancelDeps, transaction: Transaction, orde
   await run(`UPDATE ${BPP_SCHEMA}.ride SET status = 'CANCELLED', updated_at = now() WHERE id = $1`, [order.rideId]);
   await run(`UPDATE ${BPP_SCHEMA}.driver SET status = 'ONLINE', updated_at = now() WHERE id = $1 AND status = 'ON_RIDE'`, [order.driverId]);
   await run(`UPDATE ${BPP_SCHEMA}.booking SET updated_at = now() WHERE id = $1`, [order.bookingId]);
+  // The driver's ride is cancelled while the booking lives on: no fee, the booking's own end is recorded when it comes.
+  await recordBppEvent(sequelize, transaction, 'ride.cancelled', await bookingPlace(sequelize, transaction, order.bookingId), order.bookingId, {
+    booking_id: order.bookingId,
+    ride_id: order.rideId,
+    cancelled_by: 'DRIVER',
+    reason_code: reasonCode,
+    fee: null,
+  });
   // Scheduled before the commit: rolled back, the job finds the allocation ASSIGNED and does nothing.
   await scheduleCheck(deps.scheduler, allocation.id, until.getTime());
 
@@ -105,15 +114,17 @@ async function cancelOrderByDriver(
   transaction: Transaction,
   order: LockedOrder,
   input: { reasonCode: string; fulfillmentState: 'RIDE_ASSIGNED' | 'RIDE_ARRIVED_PICKUP' },
+  cancelledBy: CancelledBy = 'DRIVER',
 ): Promise<string> {
   const { confirmed } = await loadConfirmedOrder(deps, transaction, order);
   const fee = zero(confirmed.quote.price.currency);
-  const cancellation = await recordCancellation(deps.sequelize, transaction, order, {
-    source: 'BY_DRIVER',
-    reasonCode: input.reasonCode,
-    fee,
-    fulfillmentState: input.fulfillmentState,
-  });
+  const cancellation = await recordCancellation(
+    deps.sequelize,
+    transaction,
+    order,
+    { source: 'BY_DRIVER', reasonCode: input.reasonCode, fee, fulfillmentState: input.fulfillmentState },
+    cancelledBy,
+  );
   const { messageId } = await deps.sender.sendCallback(
     {
       action: 'on_cancel',
@@ -184,10 +195,14 @@ export function reallocationEnd(deps: OrderPushDeps): ReallocationEnd {
       const order = booking ? await lockOrderOfBap(deps.sequelize, transaction, booking.id, booking.bapId) : null;
       // Cancelled meanwhile (by the rider): that cancellation stands.
       if (!order || order.bookingStatus !== 'CONFIRMED') return;
-      const messageId = await cancelOrderByDriver(deps, transaction, order, {
-        reasonCode: allocation.reallocationReasonCode ?? '000',
-        fulfillmentState: 'RIDE_ASSIGNED',
-      });
+      const messageId = await cancelOrderByDriver(
+        deps,
+        transaction,
+        order,
+        { reasonCode: allocation.reallocationReasonCode ?? '000', fulfillmentState: 'RIDE_ASSIGNED' },
+        // Nobody took the booking: the system cancels it (the driver's own cancel was recorded with their ride).
+        'SYSTEM',
+      );
       deps.logger?.info({ bookingId: order.bookingId, allocationId: allocation.id, messageId }, 'no other driver took the booking; cancelled for the driver');
     },
   };
@@ -225,6 +240,7 @@ export async function assignNewDriver(
     );
   }
   await run(`UPDATE ${BPP_SCHEMA}.booking SET updated_at = now() WHERE id = $1`, [booking.id]);
+  await recordDriverAssigned(sequelize, transaction, { bookingId: booking.id, rideId, driverId: input.driverId });
   const order = await lockOrderOfBap(sequelize, transaction, booking.id, booking.bapId);
   if (order?.rideId !== rideId) throw new Error(`booking ${booking.id} does not show its new ride ${rideId}`);
   const { confirmed } = await loadConfirmedOrder(deps, transaction, order);

@@ -4,6 +4,14 @@ import { BPP_SCHEMA } from '../models/index.js';
 import type { AllocationStatus } from '../allocation/index.js';
 import { currentRideIdSql, type BookingStatus } from './booking-store.js';
 import { rideWithOrderSql, type RideStatus } from './ride-lifecycle.js';
+import { bookingPlace, eventMoney, recordBppEvent } from '../business-events.js';
+import type { EventPayloads } from '../../events/index.js';
+
+/** Who cancelled, as ride.cancelled says it. */
+export type CancelledBy = EventPayloads['ride.cancelled']['cancelled_by'];
+
+/** The rider's and driver's cancels are theirs; the provider's own (an undeliverable on_confirm) is the system's. */
+const cancelledByOf: Record<CancellationSource, CancelledBy> = { BY_RIDER: 'RIDER', BY_DRIVER: 'DRIVER', BY_PROVIDER: 'SYSTEM' };
 
 export type CancellationSource = 'BY_RIDER' | 'BY_DRIVER' | 'BY_PROVIDER';
 
@@ -117,6 +125,8 @@ export async function recordCancellation(
   transaction: Transaction,
   order: LockedOrder,
   cancellation: Omit<Cancellation, 'createdAt'>,
+  /** Who ride.cancelled names; by default the one the source says (BY_PROVIDER is SYSTEM). */
+  cancelledBy: CancelledBy = cancelledByOf[cancellation.source],
 ): Promise<Cancellation> {
   const run = (sql: string, bind: unknown[]) => sequelize.query(sql, { bind, transaction });
   await run(`UPDATE ${BPP_SCHEMA}.booking SET status = 'CANCELLED', updated_at = now() WHERE id = $1`, [order.bookingId]);
@@ -138,5 +148,14 @@ export async function recordCancellation(
     },
   );
   if (!row) throw new Error(`cancellation of booking ${order.bookingId} returned no row`);
+  // booking_cancellation's key (the booking) makes this the one place a booking's cancellation is recorded.
+  await recordBppEvent(sequelize, transaction, 'ride.cancelled', await bookingPlace(sequelize, transaction, order.bookingId), order.bookingId, {
+    booking_id: order.bookingId,
+    // A ride a driver cancelled already (the booking was looking for another driver) is not cancelled again.
+    ride_id: order.rideStatus !== 'CANCELLED' ? order.rideId : null,
+    cancelled_by: cancelledBy,
+    reason_code: cancellation.reasonCode,
+    fee: eventMoney(cancellation.fee),
+  });
   return { ...cancellation, createdAt: row.created_at };
 }

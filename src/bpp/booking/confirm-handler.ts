@@ -6,6 +6,8 @@ import { confirmBooking, findAssignedDriver, findRideOf, lockAllocationOf, lockB
 import type { BookingHandlerDeps } from './init-handler.js';
 import { BOOKING_ERRORS, readOrderRequest } from './order-request.js';
 import { checkPrepaidConfirm, isPrepaidByBap } from './ride-payment.js';
+import { bookingPlace, eventMoney, recordBppEvent, recordDriverAssigned } from '../business-events.js';
+import { parseMoney } from '../domain/index.js';
 
 /** A ride OTP: four decimal digits from a cryptographic source. */
 export const newOtp = (): string => String(randomInt(0, 10_000)).padStart(4, '0');
@@ -57,6 +59,15 @@ export function createConfirmHandler(deps: BookingHandlerDeps): RequestHandler {
         otp: ride.otp,
         ...(paymentTerms ? { paymentTerms } : {}),
       });
+      // Recorded only where the booking moves from NEW: a repeated confirm answers above and records nothing.
+      const place = await bookingPlace(deps.sequelize, transaction, booking.id);
+      await recordBppEvent(deps.sequelize, transaction, 'booking.confirmed', place, booking.id, {
+        booking_id: booking.id,
+        estimated_fare: eventMoney(parseMoney(confirmed.quoteValue, confirmed.currency)),
+        payment_type: typeof confirmed.paymentTerms.type === 'string' ? confirmed.paymentTerms.type : 'ON-FULFILLMENT',
+        collected_by: confirmed.paymentCollectedBy,
+      });
+      await recordDriverAssigned(deps.sequelize, transaction, { bookingId: booking.id, rideId: ride.id, driverId: ride.driverId });
       deps.logger.debug({ transactionId: request.context.transaction_id, bookingId: booking.id, rideId: ride.id }, 'booking confirmed');
     }
     if (!ride) throw new Error(`confirmed booking ${booking.id} has no ride`);

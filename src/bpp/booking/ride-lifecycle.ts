@@ -10,6 +10,7 @@ import { BPP_SCHEMA } from '../models/index.js';
 import { buildConfirmOrder, buildRideOrder, type RideMoveState } from './booking-order.js';
 import { findAssignedDriver, findEstimatePolicy, lockBookingOf } from './booking-store.js';
 import { collectsAtRideEnd, recordRideEndPayment } from './ride-payment.js';
+import { allocationPlace, eventMoney, recordBppEvent } from '../business-events.js';
 
 export type RideMove = 'arrived' | 'start' | 'end';
 export type RideStatus = 'NEW' | 'ARRIVED' | 'INPROGRESS' | 'COMPLETED' | 'CANCELLED';
@@ -154,10 +155,17 @@ export async function moveRide(
       bind: [ride.id, step.to, at],
       transaction,
     });
+    const place = input.move === 'arrived' ? null : await allocationPlace(deps.sequelize, transaction, ride.allocation_id);
+    const eventIds = { booking_id: booking.id, ride_id: ride.id, driver_id: ride.driver_id };
+    if (place && input.move === 'start') await recordBppEvent(deps.sequelize, transaction, 'ride.started', place, ride.id, eventIds, at);
     let ended: { fare: FareBreakup; distanceMeters: number } | null = null;
     if (input.move === 'end') {
       ended = await computeFinalFare(deps, transaction, ride, estimate, at);
       await storeEnd(deps, transaction, ride, ended.fare, ended.distanceMeters);
+      if (place) {
+        const durationS = Math.max(0, Math.round((at.getTime() - (ride.started_at ?? at).getTime()) / 1000));
+        await recordBppEvent(deps.sequelize, transaction, 'ride.ended', place, ride.id, { ...eventIds, distance_m: ended.distanceMeters, duration_s: durationS, fare: eventMoney(ended.fare.total) }, at);
+      }
       // The fare the provider collects at the end is recorded as paid with the end, and the order below carries it.
       if (collectsAtRideEnd(booking)) booking = await recordRideEndPayment(deps.sequelize, transaction, { booking, merchantId: ride.merchant_id, fare: ended.fare.total });
     }

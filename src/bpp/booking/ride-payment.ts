@@ -3,6 +3,7 @@ import { PROVIDER_PAYMENTS_SCHEMA } from '../../payments/payment-schemas.js';
 import { recordCollectedPayment } from '../../payments/record-collected-payment.js';
 import { compare, formatMoney, parseMoney, type Money } from '../domain/index.js';
 import { savePaymentTerms, type StoredBooking } from './booking-store.js';
+import { bookingPlace, eventMoney, recordBppEvent } from '../business-events.js';
 
 /*
  * The payment a booking's order carries (payments[0], the booking's payment
@@ -82,6 +83,16 @@ export async function recordRideEndPayment(
     paymentMethodType: 'CASH',
     transaction,
   });
+  if (collected.created) {
+    // payment.charged once, with the order that recorded the money; a repeated end finds the order and records nothing.
+    const place = await bookingPlace(sequelize, transaction, booking.id);
+    await recordBppEvent(sequelize, transaction, 'payment.charged', { ...place, merchantId: input.merchantId }, collected.orderId, {
+      order_id: collected.orderId,
+      booking_id: booking.id,
+      amount: eventMoney(fare),
+      method: 'CASH',
+    });
+  }
   const paid = collected.created ? amount : formatMoney(parseMoney(collected.amount, collected.currency));
   const agreedParams = asRecord(booking.paymentTerms.params) ?? {};
   return savePaymentTerms(sequelize, transaction, booking.id, {

@@ -6,6 +6,7 @@ import { DRIVER_APP_TAG, DRIVER_SECURITY, type DriverAppDeps } from './driver-ap
 import { driverLocationSchema, driverStatusSchema } from './driver-app-schemas.js';
 import { findRideInProgress } from '../booking/index.js';
 import { locationPoints, newestPoint, type PostedPoint } from './location-batch.js';
+import { driverPlace, recordBppEvent } from '../business-events.js';
 
 const lockDriverSql = `
   SELECT d.status, EXISTS (SELECT 1 FROM ${BPP_SCHEMA}.vehicle v WHERE v.driver_id = d.id) AS has_vehicle
@@ -40,7 +41,11 @@ async function changeStatus(sequelize: Sequelize, driverId: string, online: bool
     }
     if (online && !row.has_vehicle) throw new AppError('CONFLICT', 'a driver without a registered vehicle cannot go online');
     const status: DriverStatus = online ? 'ONLINE' : 'OFFLINE';
-    if (status !== row.status) await sequelize.query(setStatusSql, { bind: [driverId, status], transaction });
+    if (status === row.status) return status;
+    await sequelize.query(setStatusSql, { bind: [driverId, status], transaction });
+    // Only a change records driver.online / driver.offline; asking for the status one has records nothing.
+    const place = await driverPlace(sequelize, transaction, driverId);
+    if (place) await recordBppEvent(sequelize, transaction, online ? 'driver.online' : 'driver.offline', place, driverId, { driver_id: driverId });
     return status;
   });
 }

@@ -9,6 +9,7 @@ import { BPP_SCHEMA } from '../models/index.js';
 import type { DriverAuth } from './driver-auth.js';
 import { DRIVER_APP_TAG, DRIVER_SECURITY, type DriverAppDeps } from './driver-app-deps.js';
 import { isUuid } from '../../infra/validation/index.js';
+import { recordOfferAnswers } from '../business-events.js';
 
 const openOffersSql = `
   SELECT o.id, o.allocation_id, o.distance_meters, o.expires_at, e.vehicle_variant, e.currency,
@@ -110,6 +111,7 @@ async function accept(deps: DriverAppDeps, offerId: string, driverId: string): P
       offerId,
     ]);
     await run(`UPDATE ${BPP_SCHEMA}.driver SET status = 'ON_RIDE', updated_at = now() WHERE id = $1`, [driverId]);
+    await recordOfferAnswers(sequelize, transaction, allocationId, [{ offerId, driverId }], 'ACCEPTED');
 
     if (offer.allocation.round > 1) {
       await assignNewDriver(orderPushDeps(deps), transaction, { allocationId, driverId });
@@ -137,6 +139,7 @@ async function decline(deps: DriverAppDeps, offerId: string, driverId: string): 
     const offer = await lockOffer(sequelize, transaction, offerId, driverId);
     requireOpen(offer);
     await sequelize.query(`UPDATE ${BPP_SCHEMA}.ride_offer SET status = 'DECLINED', updated_at = now() WHERE id = $1`, { bind: [offerId], transaction });
+    await recordOfferAnswers(sequelize, transaction, offer.allocation.id, [{ offerId, driverId }], 'DECLINED');
     await advanceAllocation({ ...deps, reallocation: reallocationEnd(orderPushDeps(deps)) }, transaction, offer.allocation);
   });
 }

@@ -1,5 +1,6 @@
 import { PaymentGatewayError, type PayoutRequest } from '../../payments/gateway/index.js';
-import { createPayoutOrder, transitionPayoutOrder, type PayoutOrderStatus } from '../../payments/index.js';
+import { createPayoutOrder, type PayoutOrderStatus } from '../../payments/index.js';
+import { movePayoutStatus } from './payout-status.js';
 import type { PayoutDeps } from './payout-deps.js';
 import { recordGatewayOrderId, unpaidBatches } from './payout-store.js';
 
@@ -86,13 +87,14 @@ export async function sendPayout(deps: PayoutDeps, request: PayoutRequest): Prom
     const answer = await gateway.createPayout(request);
     await recordGatewayOrderId(sequelize, id, answer.payoutOrderId);
     if (answer.status === 'INITIATED') return 'INITIATED';
-    const moved = await transitionPayoutOrder(sequelize, logger, { id, to: answer.status });
+    // In a transaction of its own, so a SUCCESS and its payout.settled commit together.
+    const moved = await sequelize.transaction((transaction) => movePayoutStatus(sequelize, logger, transaction, id, answer.status));
     return moved.outcome === 'refused' ? moved.from : answer.status;
   } catch (error) {
     if (!(error instanceof PaymentGatewayError)) throw error;
     logger.warn({ payoutOrderId: id, kind: error.kind, gatewayErrorCode: error.gatewayErrorCode }, 'payout request got no usable answer');
     if (error.kind !== 'rejected') return 'INITIATED';
-    await transitionPayoutOrder(sequelize, logger, { id, to: 'FAILURE' });
+    await sequelize.transaction((transaction) => movePayoutStatus(sequelize, logger, transaction, id, 'FAILURE'));
     return 'FAILURE';
   }
 }

@@ -1,6 +1,7 @@
 import { periodicJob, type Scheduler } from '../../infra/scheduler/index.js';
 import { PaymentGatewayError } from '../../payments/gateway/index.js';
-import { transitionPayoutOrder, type PayoutOrderStatus } from '../../payments/index.js';
+import type { PayoutOrderStatus } from '../../payments/index.js';
+import { movePayoutStatus } from './payout-status.js';
 import type { PayoutDeps } from './payout-deps.js';
 import { duePayouts, markStatusChecked, recordGatewayOrderId, type UnsettledPayout } from './payout-store.js';
 import { payoutRequest } from './run-payouts.js';
@@ -54,7 +55,7 @@ async function checkPayout(deps: PayoutDeps, payout: UnsettledPayout, reviewAfte
   const to: PayoutOrderStatus = unsettled && payout.age_ms >= reviewAfterMs ? 'MANUAL_REVIEW' : status;
   await sequelize.transaction(async (transaction) => {
     await markStatusChecked(sequelize, payout.id, transaction);
-    if (to !== payout.status && to !== 'INITIATED') await transitionPayoutOrder(sequelize, logger, { id: payout.id, to, transaction });
+    if (to !== payout.status && to !== 'INITIATED') await movePayoutStatus(sequelize, logger, transaction, payout.id, to);
   });
   if (to === 'MANUAL_REVIEW') logger.warn({ payoutOrderId: payout.id, ageMs: payout.age_ms }, 'payout unsettled past its bound, left to manual review');
 }

@@ -10,6 +10,9 @@ import { buildCatalog, searchPaymentTerms, type CatalogEstimate } from './search
 import { findPickupGate, findServingCity, findVariantOffers } from './search-data.js';
 import { parseSearchStops } from './search-intent.js';
 import { saveSearch } from './search-store.js';
+import { deterministicEventId, eventMoney, recordBppEvent, type EventPlace } from '../business-events.js';
+import { cellOf } from '../../infra/geo/index.js';
+import { compare } from '../domain/index.js';
 
 export interface SearchHandlerDeps {
   sequelize: Sequelize;
@@ -35,6 +38,61 @@ export const SEARCH_ERRORS = {
   invalidRequest: '30000',
 } as const;
 
+/** The variant a search asked for (intent.fulfillment.vehicle.variant), if any. */
+function requestedVariant(message: unknown): string | null {
+  const variant = (message as { intent?: { fulfillment?: { vehicle?: { variant?: unknown } } } } | null)?.intent?.fulfillment?.vehicle?.variant;
+  return typeof variant === 'string' && variant.length > 0 ? variant : null;
+}
+
+/**
+ * search.requested and, when the search got estimates, estimates.offered,
+ * in the transaction that stores them. Their ids derive from the message
+ * (bap, transaction, message id), so a handler run again for the same
+ * search records nothing new, as saveSearch keeps one copy.
+ */
+async function recordSearchEvents(
+  deps: SearchHandlerDeps,
+  transaction: Parameters<RequestHandler>[1],
+  input: {
+    searchId: string;
+    cityCode: string;
+    merchantId: string;
+    stops: { start: { lat: number; lon: number }; end: { lat: number; lon: number } };
+    route: { distanceMeters: number };
+    estimates: CatalogEstimate[];
+    request: Parameters<RequestHandler>[0];
+  },
+): Promise<void> {
+  const { context } = input.request;
+  const key = [context.bap_id ?? '', context.transaction_id ?? '', context.message_id ?? ''];
+  const place: EventPlace = { merchantId: input.merchantId, city: input.cityCode, cell: cellOf(input.stops.start.lat, input.stops.start.lon), variant: requestedVariant(input.request.message) };
+  await recordBppEvent(
+    deps.sequelize,
+    transaction,
+    'search.requested',
+    place,
+    input.searchId,
+    { search_id: input.searchId, pickup: input.stops.start, drop: input.stops.end, distance_m: input.route.distanceMeters },
+    undefined,
+    deterministicEventId('search.requested', ...key),
+  );
+  const fares = input.estimates.map((e) => e.estimate.value);
+  const [first, ...rest] = fares;
+  if (!first) return;
+  const min = rest.reduce((low, fare) => (compare(fare, low) < 0 ? fare : low), first);
+  const max = rest.reduce((high, fare) => (compare(fare, high) > 0 ? fare : high), first);
+  await recordBppEvent(
+    deps.sequelize,
+    transaction,
+    'estimates.offered',
+    { ...place, variant: null },
+    input.searchId,
+    { search_id: input.searchId, count: input.estimates.length, fare_min: eventMoney(min), fare_max: eventMoney(max), variants: [...new Set(input.estimates.map((e) => e.variant))] },
+    undefined,
+    deterministicEventId('estimates.offered', ...key),
+  );
+}
+
 /**
  * search -> on_search: the merchant behind our subscriber id and the city
  * code, the route between START and END, and one estimate per vehicle variant
@@ -48,7 +106,7 @@ export function createSearchHandler(deps: SearchHandlerDeps): RequestHandler {
   return async (request, transaction) => {
     const cityCode = cityOf(request.context);
     const city = cityCode ? await findServingCity(deps.sequelize, transaction, deps.subscriberId, cityCode) : null;
-    if (!city) return { error: { code: SEARCH_ERRORS.notServiceable, message: 'route not serviceable', paths: 'context.location.city.code' } };
+    if (!city || !cityCode) return { error: { code: SEARCH_ERRORS.notServiceable, message: 'route not serviceable', paths: 'context.location.city.code' } };
 
     const stops = parseSearchStops(request.message);
     if ('paths' in stops) return { error: { code: SEARCH_ERRORS.invalidRequest, message: stops.message, paths: stops.paths } };
@@ -76,8 +134,9 @@ export function createSearchHandler(deps: SearchHandlerDeps): RequestHandler {
       };
     });
     const { context } = request;
+    const searchId = randomUUID();
     await saveSearch(deps.sequelize, transaction, {
-      id: randomUUID(),
+      id: searchId,
       city,
       bapId: context.bap_id ?? '',
       bapUri: context.bap_uri ?? '',
@@ -90,6 +149,7 @@ export function createSearchHandler(deps: SearchHandlerDeps): RequestHandler {
       pickupGate,
       estimates,
     });
+    await recordSearchEvents(deps, transaction, { searchId, cityCode, merchantId: city.merchantId, stops, route, estimates, request });
     deps.logger.debug({ transactionId: request.context.transaction_id, city: city.cityId, variants: estimates.length }, 'search answered');
 
     const intentPayment = (request.message as { intent?: { payment?: unknown } } | null)?.intent?.payment;
