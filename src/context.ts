@@ -16,6 +16,7 @@ import { createMemoryLockManager, createRedisLockManager, type LockManager } fro
 import { createMemoryRateLimiter, createRedisRateLimiter } from './infra/rate-limit/index.js';
 import { auditRoutes, createClickHouseAuditStore, createFileAuditStore, loadPiiRules } from './audit/read/index.js';
 import { messageTopicSpec } from './audit/write/index.js';
+import { createEventRelay, createKafkaEventPublisher, eventTopicSpec, openFileEventPublisher, type EventRelay } from './events/index.js';
 import type { RouteSpec } from './infra/http/index.js';
 import { buildBecknNetwork, type BecknNetwork } from './beckn-network.js';
 import { bapSettingsOf, riderRoutes, type BapDeps } from './bap/index.js';
@@ -66,6 +67,8 @@ export interface AppContext {
   routePlanner: RoutePlanner;
   /** The payment gateway (the in-process simulator when PAYMENT_GATEWAY_URL is unset); it verifies the gateway's webhooks too. */
   paymentGateway: PaymentGateway;
+  /** Publishes both sides' business event outboxes (to Kafka, or to EVENTS_FILE without it). */
+  eventRelay: EventRelay;
   /** Dependency checks behind /health/ready, by name. */
   readiness: Record<string, ReadinessCheck>;
   lifecycle: { draining: boolean };
@@ -152,9 +155,29 @@ async function buildKafka(config: Config, logger: Logger, teardown: Teardown, ov
   const admin = kafka.admin();
   teardown.add('kafka-admin', () => admin.disconnect());
   await admin.connect();
-  const topics = [messageTopicSpec(config.audit), ...(overrides.kafkaTopics ?? [])];
+  const topics = [messageTopicSpec(config.audit), eventTopicSpec(config.events), ...(overrides.kafkaTopics ?? [])];
   if (config.migrateOnStart) await ensureTopics(kafka, topics, logger);
   return { kafka, admin };
+}
+
+/** The business event relay over both sides' outboxes; stopped before Postgres and Kafka close (teardown runs in reverse). */
+async function buildEventRelay(config: Config, logger: Logger, teardown: Teardown, sequelize: Sequelize, kafka: Kafka | null, metrics: Metrics): Promise<EventRelay> {
+  const publisher = kafka
+    ? createKafkaEventPublisher({ kafka, topic: config.events.topic, logger })
+    : await openFileEventPublisher(config.events.file);
+  teardown.add('event-publisher', () => publisher.close());
+  const relay = createEventRelay({
+    sequelize,
+    publisher,
+    schemas: ['atlas_app', 'atlas_driver_offer_bpp'],
+    pollIntervalMs: config.events.relayPollIntervalMs,
+    retentionMs: config.events.retentionMs,
+    stopTimeoutMs: Math.floor(config.http.shutdownTimeoutMs / 3),
+    logger,
+    metrics,
+  });
+  teardown.add('event-relay', () => relay.stop());
+  return relay;
 }
 
 /** The gateway account's merchant id and the adapter; without a configured gateway, the simulator with credentials made up for this run. */
@@ -258,6 +281,7 @@ export async function createContext(config: Config, logger: Logger, overrides: C
     });
 
     const payments = await buildPaymentGateway(config, logger, teardown);
+    const eventRelay = await buildEventRelay(config, logger, teardown, sequelize, kafka?.kafka ?? null, metrics);
     const providerOperatorRoutes = operatorRoutes({
       models: bppModels,
       sequelize,
@@ -289,6 +313,7 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       ...(clickhouse ? { clickhouse: () => checkClickHouse(clickhouse) } : {}),
       ...(kafka ? { kafka: () => checkKafka(kafka.admin) } : {}),
       ...beckn.readiness,
+      business_event_relay: () => eventRelay.check(),
     };
 
     return {
@@ -312,11 +337,13 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       driverLocations,
       routePlanner,
       paymentGateway: payments.gateway,
+      eventRelay,
       readiness,
       lifecycle: { draining: false },
       start: () => {
         scheduler.start();
         beckn.protocol.start();
+        eventRelay.start();
       },
       destroy: () => teardown.run(logger),
     };

@@ -47,6 +47,7 @@ export interface Config {
   secrets: Secrets;
   beckn: BecknConfig;
   audit: AuditConfig;
+  events: EventsConfig;
   /** Seed the demo operator and simulated drivers at start. */
   demoNetwork: boolean;
   bpp: BppConfig;
@@ -114,6 +115,19 @@ export interface AuditConfig {
   retentionMonths: number;
   /** null: the rules shipped in src/audit. */
   piiRulesFile: string | null;
+}
+
+/** Where the event relay publishes the business event outboxes. */
+export interface EventsConfig {
+  /** Kafka topic (full profile). */
+  topic: string;
+  topicPartitions: number;
+  replicationFactor: number;
+  /** JSON-lines file used when Kafka is not configured. */
+  file: string;
+  relayPollIntervalMs: number;
+  /** Published events older than this are deleted from the outboxes. */
+  retentionMs: number;
 }
 
 export type RoleName = 'bap' | 'bpp' | 'gateway' | 'registry';

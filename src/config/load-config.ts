@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { parseEd25519PrivateKey } from '../infra/crypto/ed25519-keys.js';
-import type { AuditConfig, BecknConfig, Config, PaymentsConfig, PaymentTermsConfig, PaymentWebhookAuth, Profile, RoleName, Secrets, SettlementAccount } from './config.js';
+import type { AuditConfig, BecknConfig, Config, EventsConfig, PaymentsConfig, PaymentTermsConfig, PaymentWebhookAuth, Profile, RoleName, Secrets, SettlementAccount } from './config.js';
 import { ConfigError } from './config-error.js';
 import { loadOrCreateEmbeddedSecrets, type EmbeddedSecretName } from './embedded-secrets.js';
 import type { RawEnv } from './env.js';
@@ -137,6 +137,23 @@ function auditConfig(env: TypedEnv, dataDir: string, cwd: string, secrets: Secre
   };
 }
 
+/** The relay polls embedded Postgres (one connection for the whole process) less often. */
+const EVENTS_RELAY_POLL_MS = { embedded: 1_000, server: 200 } as const;
+
+function eventsConfig(env: TypedEnv, dataDir: string, cwd: string): EventsConfig {
+  return {
+    topic: str(env, 'EVENTS_TOPIC'),
+    topicPartitions: num(env, 'EVENTS_TOPIC_PARTITIONS'),
+    replicationFactor: num(env, 'KAFKA_REPLICATION_FACTOR'),
+    file: env.EVENTS_FILE === undefined ? resolve(dataDir, 'business-events.jsonl') : resolve(cwd, str(env, 'EVENTS_FILE')),
+    relayPollIntervalMs:
+      env.EVENTS_RELAY_POLL_MS === undefined
+        ? EVENTS_RELAY_POLL_MS[env.DATABASE_URL === undefined ? 'embedded' : 'server']
+        : num(env, 'EVENTS_RELAY_POLL_MS'),
+    retentionMs: num(env, 'EVENTS_RETENTION_HOURS') * 3_600_000,
+  };
+}
+
 function webhookAuthOf(env: TypedEnv, problems: string[]): PaymentWebhookAuth | null {
   const username = env.PAYMENT_WEBHOOK_USERNAME as string | undefined;
   const password = env.PAYMENT_WEBHOOK_PASSWORD as string | undefined;
@@ -266,6 +283,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
   const { secrets, generated } = resolveSecrets(env, profile, dataDir, problems);
   const beckn = becknConfig(env, dataDir, cwd, problems);
   const audit = auditConfig(env, dataDir, cwd, secrets, problems);
+  const events = eventsConfig(env, dataDir, cwd);
   const payments = paymentsConfig(env, problems);
   const host = str(env, 'HOST');
   const port = num(env, 'PORT');
@@ -313,6 +331,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
     secrets,
     beckn,
     audit,
+    events,
     bpp: { driverMaxParallelOffers: num(env, 'DRIVER_MAX_PARALLEL_OFFERS') },
     payments,
     paymentTerms,

@@ -44,7 +44,7 @@ describe('operations routes (full profile, real services)', function () {
     const body = (await response.json()) as { status: string; checks: Record<string, { status: string }> };
     assert.equal(response.status, 200, JSON.stringify(body));
     assert.equal(body.status, 'ready');
-    assert.deepEqual(Object.keys(body.checks).sort(), ['clickhouse', 'correlation_store', 'kafka', 'message_log_spool', 'postgres']);
+    assert.deepEqual(Object.keys(body.checks).sort(), ['business_event_relay', 'clickhouse', 'correlation_store', 'kafka', 'message_log_spool', 'postgres']);
     for (const check of Object.values(body.checks)) assert.equal(check.status, 'ok');
   });
 

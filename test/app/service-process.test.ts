@@ -36,7 +36,7 @@ describe('the service process', function () {
       const response = await fetch(`${service.baseUrl}/health/ready`);
       const body = (await response.json()) as { checks: Record<string, { status: string }> };
       assert.equal(response.status, 200, JSON.stringify(body));
-      assert.deepEqual(Object.keys(body.checks).sort(), ['correlation_store', 'postgres']);
+      assert.deepEqual(Object.keys(body.checks).sort(), ['business_event_relay', 'correlation_store', 'postgres']);
     });
 
     it('on SIGTERM answers the request in flight, then exits 0 within its bound', async () => {

@@ -1,7 +1,8 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
+import { needsNewProducer } from '../../infra/kafka/index.js';
 import type { Logger } from '../../infra/logging/logger.js';
 import { MAX_RECORD_BYTES } from './record-line.js';
-import { needsNewProducer, toKafkaMessage } from './relay-messages.js';
+import { toKafkaMessage } from './relay-messages.js';
 import type { Spool, SpoolBatch } from './spool.js';
 
 export interface RelaySettings {
