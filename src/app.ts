@@ -1,5 +1,6 @@
 import express, { type Application, type RequestHandler } from 'express';
 import type { AppContext } from './context.js';
+import { dashboardRoutes } from './dashboard/index.js';
 import { healthRoutes } from './infra/health/index.js';
 import {
   errorHandler,
@@ -38,6 +39,7 @@ function collectRoutes(ctx: AppContext): RouteSpec[] {
     ...ctx.operatorRoutes,
     ...ctx.driverRoutes,
     ...ctx.riderRoutes,
+    ...dashboardRoutes({ defaultCity: ctx.config.beckn.bap.cityCode }),
   ];
 }
 
