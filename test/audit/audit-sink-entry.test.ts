@@ -90,7 +90,7 @@ describe('npm run audit-sink (src/audit-sink.ts as its own process)', function (
     const tables = await clickhouse.query({ query: 'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name', format: 'JSONEachRow' });
     assert.deepEqual(
       (await tables.json<{ name: string }>()).map((row) => row.name),
-      ['beckn_message_log', 'beckn_message_log_rejects', 'schema_migrations'],
+      ['beckn_message_log', 'beckn_message_log_rejects', 'business_cell_15m', 'business_events', 'business_events_rejects', 'schema_migrations'],
     );
     const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
     assert.equal(metadata?.partitions.length, 2);
