@@ -1,10 +1,11 @@
 /**
- * `npm run audit-sink`: the consumer group that moves the protocol message
- * log from Kafka into ClickHouse, with /health and /metrics on PORT. Stops
+ * `npm run audit-sink`: the consumer groups that move the protocol message
+ * log and the business events from Kafka into ClickHouse (the audit sink and
+ * the events sink, one process), with /health and /metrics on PORT. Stops
  * with one line when the configuration is wrong or lacks Kafka or ClickHouse;
  * SIGTERM lets the batch in flight commit, bounded by SHUTDOWN_TIMEOUT_MS.
  */
-import { startAuditSinkService } from './audit/sink/index.js';
+import { eventsSinkGroupOf, startAuditSinkService } from './audit/sink/index.js';
 import { ConfigError, loadConfig, readEnv, type Config } from './config/index.js';
 import { createLogger } from './infra/logging/logger.js';
 import { version } from './version.js';
@@ -39,10 +40,15 @@ const running = await startAuditSinkService(config, logger).catch((error: unknow
   logger.fatal({ err: error }, 'audit sink start-up failed');
   process.exit(1);
 });
-logger.info({ port: running.port, topic: config.audit.topic, group: config.audit.sinkGroup, version }, 'audit sink listening');
+const eventsGroup = eventsSinkGroupOf(config);
+logger.info(
+  { port: running.port, topic: config.audit.topic, group: config.audit.sinkGroup, events_topic: config.events.topic, events_group: eventsGroup, version },
+  'audit sink listening',
+);
 process.stdout.write(
   `beckn-ride audit sink ${version} listening on http://${config.http.host}:${running.port}\n` +
-    `  ${config.audit.topic} (group ${config.audit.sinkGroup}) -> ClickHouse ${config.clickhouse?.database}.beckn_message_log\n`,
+    `  ${config.audit.topic} (group ${config.audit.sinkGroup}) -> ClickHouse ${config.clickhouse?.database}.beckn_message_log\n` +
+    `  ${config.events.topic} (group ${eventsGroup}) -> ClickHouse ${config.clickhouse?.database}.business_events, business_cell_15m\n`,
 );
 
 let stopping = false;

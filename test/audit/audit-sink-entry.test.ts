@@ -11,6 +11,7 @@ import { createKafka } from '../../src/infra/kafka/index.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { testServices, uniqueTestName } from '../support/services.js';
 import { testSecrets } from '../support/test-app.js';
+import { baseBucketMs, businessEvent, countEvents, toEventMessage } from '../events/events-sink-support.js';
 import { buildRecords, committedTotal, countFinal, produce, quiet, toMessage, waitFor } from './sink-support.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,6 +37,7 @@ describe('npm run audit-sink (src/audit-sink.ts as its own process)', function (
   const database = uniqueTestName('sink_entry_db');
   const topic = uniqueTestName('sink_entry_topic');
   const groupId = uniqueTestName('sink_entry_group');
+  const eventsTopic = uniqueTestName('sink_entry_events_topic');
   const kafka = createKafka({ brokers: testServices.kafkaBrokers, clientId: 'beckn-ride-test', logger: quiet });
   const admin = kafka.admin();
   const env = {
@@ -49,6 +51,7 @@ describe('npm run audit-sink (src/audit-sink.ts as its own process)', function (
     KAFKA_MESSAGE_TOPIC_PARTITIONS: '2',
     AUDIT_SINK_GROUP: groupId,
     AUDIT_SINK_BATCH_SIZE: '25',
+    EVENTS_TOPIC: eventsTopic,
     SHUTDOWN_TIMEOUT_MS: '30000',
     ...testSecrets(),
   };
@@ -63,8 +66,8 @@ describe('npm run audit-sink (src/audit-sink.ts as its own process)', function (
   after(async () => {
     if (service && service.child.exitCode === null) service.child.kill('SIGKILL');
     await service?.exited;
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.deleteGroups([groupId, `${groupId}-events`]).catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic, eventsTopic] }).catch(() => undefined);
     await admin.disconnect();
     await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     await clickhouse.close();
@@ -104,7 +107,10 @@ describe('npm run audit-sink (src/audit-sink.ts as its own process)', function (
     const ready = await fetch(`${service.baseUrl}/health/ready`);
     const readiness = (await ready.json()) as { status: string; checks: Record<string, { status: string }> };
     assert.equal(ready.status, 200, JSON.stringify(readiness));
-    assert.deepEqual(Object.keys(readiness.checks).sort(), ['audit_sink', 'clickhouse', 'kafka']);
+    assert.deepEqual(Object.keys(readiness.checks).sort(), ['audit_sink', 'clickhouse', 'events_sink', 'kafka']);
+    // The business event topic is created beside the log topic, and its own group consumes it.
+    const [eventsMetadata] = (await admin.fetchTopicMetadata({ topics: [eventsTopic] })).topics;
+    assert.ok((eventsMetadata?.partitions.length ?? 0) > 0);
 
     const records = buildRecords(60);
     await produce(kafka, topic, records.map(toMessage));
@@ -114,6 +120,15 @@ describe('npm run audit-sink (src/audit-sink.ts as its own process)', function (
     const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
     assert.match(metrics, /^beckn_ride_audit_sink_records_inserted_total 60$/m);
     assert.match(metrics, /^beckn_ride_audit_sink_lag_messages\{partition="\d"\} 0$/m);
+
+    // The events sink in the same process loads the business event topic and its aggregates.
+    const event = businessEvent({ type: 'search.requested', at: baseBucketMs, payload: { search_id: 's', pickup: { lat: 12.9, lon: 77.6 }, drop: null, distance_m: 1200 } });
+    await produce(kafka, eventsTopic, [toEventMessage(event)]);
+    await waitFor('the events group committed the event', async () => (await committedTotal(admin, `${groupId}-events`, eventsTopic)) === 1);
+    assert.deepEqual(await countEvents(clickhouse), { rows: 1, ids: 1 });
+    const cells = await clickhouse.query({ query: 'SELECT searches FROM business_cell_15m FINAL', format: 'JSONEachRow' });
+    assert.deepEqual(await cells.json(), [{ searches: '1' }]);
+    assert.match(await (await fetch(`${service.baseUrl}/metrics`)).text(), /^beckn_ride_events_sink_records_inserted_total 1$/m);
 
     service.child.kill('SIGTERM');
     assert.equal(await service.exited, 0, service.output());

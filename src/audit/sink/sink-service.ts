@@ -7,14 +7,21 @@ import { checkKafka, createKafka, ensureTopics } from '../../infra/kafka/index.j
 import type { Logger } from '../../infra/logging/logger.js';
 import { createMetrics } from '../../infra/metrics/index.js';
 import { Teardown } from '../../infra/teardown.js';
+import { eventTopicSpec } from '../../events/event-topic.js';
+import { createEventsSink, type EventsSink } from '../../events/sink/index.js';
 import { messageTopicSpec } from '../write/index.js';
 import { createAuditSink, type AuditSink } from './audit-sink.js';
 import { buildAuditSinkApp } from './sink-app.js';
 
 const defaultMigrationsDir = fileURLToPath(new URL('../../../migrations/clickhouse/', import.meta.url));
 
+/** The consumer group of the business events sink, beside the audit sink's. */
+export const eventsSinkGroupOf = (config: Pick<Config, 'audit'>): string => `${config.audit.sinkGroup}-events`;
+
 export interface RunningAuditSink {
   sink: AuditSink;
+  /** The business events sink, run in the same process. */
+  eventsSink: EventsSink;
   server: Server;
   port: number;
   /** Stops consuming (the batch in flight inserts and commits), drains HTTP, closes clients; resolves whether HTTP drained in time. */
@@ -22,8 +29,11 @@ export interface RunningAuditSink {
 }
 
 /**
- * The audit sink as a service: ClickHouse database and migrations, the log
- * topic, the consumer group, and /health and /metrics on `config.http.port`.
+ * The sink process as a service: ClickHouse database and migrations, the
+ * message log and business event topics, two consumer groups (the audit sink
+ * on the message log, the events sink on the business events, group
+ * `<AUDIT_SINK_GROUP>-events`), and /health and /metrics on `config.http.port`
+ * covering both.
  * Needs `config.kafka` and `config.clickhouse`. A failure while starting
  * closes whatever was already open.
  */
@@ -46,7 +56,7 @@ export async function startAuditSinkService(
     teardown.add('kafka-admin', () => admin.disconnect());
     const { topic } = config.audit;
     // The same spec as the producing side: whichever process starts first creates the topic identically.
-    if (config.migrateOnStart) await ensureTopics(kafka, [messageTopicSpec(config.audit)], logger);
+    if (config.migrateOnStart) await ensureTopics(kafka, [messageTopicSpec(config.audit), eventTopicSpec(config.events)], logger);
 
     const metrics = createMetrics();
     const sink = createAuditSink({
@@ -61,6 +71,17 @@ export async function startAuditSinkService(
     });
     await sink.start();
     teardown.add('audit-sink', () => sink.stop());
+    const eventsSink = createEventsSink({
+      kafka,
+      clickhouse,
+      topic: config.events.topic,
+      groupId: eventsSinkGroupOf(config),
+      batchSize: config.audit.sinkBatchSize,
+      logger,
+      metrics,
+    });
+    await eventsSink.start();
+    teardown.add('events-sink', () => eventsSink.stop());
 
     const lifecycle = { draining: false };
     const app = buildAuditSinkApp({
@@ -69,6 +90,9 @@ export async function startAuditSinkService(
         clickhouse: () => checkClickHouse(clickhouse),
         audit_sink: async () => {
           if (!sink.stats().running) throw new Error('the consumer is not running');
+        },
+        events_sink: async () => {
+          if (!eventsSink.stats().running) throw new Error('the consumer is not running');
         },
       },
       readinessTimeoutMs: config.http.readinessTimeoutMs,
@@ -80,12 +104,13 @@ export async function startAuditSinkService(
 
     return {
       sink,
+      eventsSink,
       server,
       port,
       async shutdown() {
         lifecycle.draining = true;
-        // The sink first: its batch in flight must commit before the ClickHouse client closes.
-        await sink.stop();
+        // The sinks first: their batches in flight must commit before the ClickHouse client closes.
+        await Promise.all([sink.stop(), eventsSink.stop()]);
         const drained = await drain(server, Math.floor(config.http.shutdownTimeoutMs * 0.3));
         await teardown.run(logger);
         return drained;
