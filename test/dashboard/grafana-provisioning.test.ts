@@ -210,10 +210,11 @@ describe('Grafana and Prometheus provisioning (deploy/, docker-compose.yml)', fu
   });
 
   describe('the service dashboard', () => {
-    // The series as the processes Prometheus scrapes expose them: the service (embedded) and the audit sink (on the test Kafka and ClickHouse).
+    // The series as the processes Prometheus scrapes expose them: the service (embedded) and the sink process (audit and business events, on the test Kafka and ClickHouse).
     const sinkDatabase = uniqueTestName('grafana_sink_db');
     const sinkTopic = uniqueTestName('grafana_sink_topic');
     const sinkGroup = uniqueTestName('grafana_sink_group');
+    const eventsTopic = uniqueTestName('grafana_sink_events_topic');
     let service: ServiceProcess;
     let sink: ServiceProcess;
     before(async () => {
@@ -229,6 +230,7 @@ describe('Grafana and Prometheus provisioning (deploy/, docker-compose.yml)', fu
           KAFKA_MESSAGE_TOPIC: sinkTopic,
           KAFKA_MESSAGE_TOPIC_PARTITIONS: '1',
           AUDIT_SINK_GROUP: sinkGroup,
+          EVENTS_TOPIC: eventsTopic,
           SHUTDOWN_TIMEOUT_MS: '10000',
           ...testSecrets(),
         },
@@ -241,19 +243,20 @@ describe('Grafana and Prometheus provisioning (deploy/, docker-compose.yml)', fu
       await stopServiceProcess(sink);
       const admin = createKafka({ brokers: testServices.kafkaBrokers, clientId: 'beckn-ride-test', logger: createLogger('silent') }).admin();
       await admin.connect();
-      await admin.deleteGroups([sinkGroup]).catch(() => undefined);
-      await admin.deleteTopics({ topics: [sinkTopic] }).catch(() => undefined);
+      await admin.deleteGroups([sinkGroup, `${sinkGroup}-events`]).catch(() => undefined);
+      await admin.deleteTopics({ topics: [sinkTopic, eventsTopic] }).catch(() => undefined);
       await admin.disconnect();
       const clickhouse = createClickHouse({ url: testServices.clickhouseUrl, database: 'default' });
       await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${sinkDatabase}` });
       await clickhouse.close();
     });
 
-    it('queries only metrics the running service and audit sink expose on /metrics', async () => {
+    it('queries only metrics the running service and sink process expose on /metrics', async () => {
       const scrape = async (process: ServiceProcess) => parseExposition(await (await fetch(`${process.baseUrl}/metrics`)).text());
       const [fromService, fromSink] = await Promise.all([scrape(service), scrape(sink)]);
       assert.ok(fromService.some((family) => family.name === 'beckn_ride_http_requests_total'), 'the service exposes its series');
       assert.ok(fromSink.some((family) => family.name.startsWith('beckn_ride_audit_sink_')), 'the audit sink exposes its series');
+      assert.ok(fromSink.some((family) => family.name.startsWith('beckn_ride_events_sink_')), 'the events sink exposes its series');
       const known = seriesNames([...fromService, ...fromSink]);
       const { dashboard } = dashboards.find(({ dashboard }) => dashboard.title === 'beckn-ride service')!;
       const used = dashboard.panels.flatMap((panel) => (panel.targets ?? []).flatMap((target) => promMetricNames(target.expr ?? '').map((name) => ({ panel: panel.title, name }))));
