@@ -14,10 +14,16 @@ import { createUndeliveredConfirmListener } from './booking/undelivered-confirm.
 import { createRatingHandler, createStatusHandler, createSupportHandler, createTrackHandler, createUpdateHandler } from './aftercare/index.js';
 import { createSearchHandler } from './search/index.js';
 import { startPayoutTracking, type PayoutTracking } from './payout/index.js';
+import { DEFAULT_SUPPLY_SNAPSHOT_INTERVAL_MS, supplySnapshotJob } from './supply-snapshot.js';
 
 /** What the provider side's handlers need from the application context. */
 export interface BppRuntime {
-  config: { beckn: { roles: readonly string[]; subscriberIds: { bpp: string } }; bpp: { driverMaxParallelOffers: number }; paymentTerms: PaymentTermsConfig };
+  config: {
+    beckn: { roles: readonly string[]; subscriberIds: { bpp: string } };
+    /** supplySnapshotIntervalMs: how often supply is snapshotted (SUPPLY_SNAPSHOT_INTERVAL), 60 s when the configuration has none. */
+    bpp: { driverMaxParallelOffers: number; supplySnapshotIntervalMs?: number };
+    paymentTerms: PaymentTermsConfig;
+  };
   beckn: { protocol: { handlers: HandlerRegistry; sender: MessageSender } };
   sequelize: Sequelize;
   driverLocations: DriverLocationStore;
@@ -38,6 +44,8 @@ export interface BppOptions {
   allocationWindowMs?: number;
   /** How payouts are re-checked at the gateway and when an unsettled one goes to manual review. */
   payoutTracking?: Partial<PayoutTracking>;
+  /** How often supply is snapshotted (over the configuration's interval); 0 registers no snapshot job. */
+  supplySnapshotIntervalMs?: number;
 }
 
 /** Drivers within this distance of the pickup count as available for a search. */
@@ -78,6 +86,12 @@ export function registerBpp(ctx: BppRuntime, options: BppOptions = {}): void {
     const reallocation = reallocationEnd({ sequelize, sender, quoteTtlSeconds: BOOKING_QUOTE_TTL_SECONDS, logger });
     ctx.scheduler.register(ALLOCATION_BATCH_JOB, createAllocationBatchJob({ sequelize, driverLocations, scheduler, logger, sender, reallocation }));
     // Jobs are registered once per scheduler, with the select handler: a second registerBpp on this context skips this block.
+    const supplyIntervalMs = options.supplySnapshotIntervalMs ?? ctx.config.bpp.supplySnapshotIntervalMs ?? DEFAULT_SUPPLY_SNAPSHOT_INTERVAL_MS;
+    if (supplyIntervalMs > 0) {
+      const supply = supplySnapshotJob(scheduler, { sequelize, driverLocations, logger }, supplyIntervalMs);
+      supply.register();
+      supply.start().catch((error: unknown) => logger.error({ err: error }, 'could not schedule the supply snapshot'));
+    }
     if (ctx.paymentGateway) startPayoutTracking(scheduler, { sequelize, gateway: ctx.paymentGateway, logger }, { ...PAYOUT_TRACKING, ...options.payoutTracking });
   }
   const paymentTerms = providerPaymentTermsOf(ctx.config);
