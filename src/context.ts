@@ -16,6 +16,7 @@ import { createMemoryLockManager, createRedisLockManager, type LockManager } fro
 import { createMemoryRateLimiter, createRedisRateLimiter } from './infra/rate-limit/index.js';
 import { auditRoutes, createClickHouseAuditStore, createFileAuditStore, loadPiiRules } from './audit/read/index.js';
 import { messageTopicSpec } from './audit/write/index.js';
+import { analyticsRoutes, createClickHouseAnalyticsStore, createFileAnalyticsStore } from './analytics/index.js';
 import { createEventRelay, createKafkaEventPublisher, eventTopicSpec, openFileEventPublisher, type EventRelay } from './events/index.js';
 import type { RouteSpec } from './infra/http/index.js';
 import { buildBecknNetwork, type BecknNetwork } from './beckn-network.js';
@@ -289,6 +290,10 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       cipher,
       payouts: { sequelize, gateway: payments.gateway, logger },
     });
+    // The analytics read the events where the relay sends them: ClickHouse (loaded by the sink from Kafka) or the local event file.
+    const analyticsStore =
+      clickhouse && kafka ? createClickHouseAnalyticsStore(clickhouse) : createFileAnalyticsStore(config.events.file, { logger });
+    const analytics = analyticsRoutes({ store: analyticsStore, adminToken: config.secrets.adminToken });
     const bap: BapDeps = {
       sequelize,
       cipher,
@@ -329,7 +334,7 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       clickhouse,
       beckn,
       auditRoutes: audit,
-      operatorRoutes: providerOperatorRoutes,
+      operatorRoutes: [...providerOperatorRoutes, ...analytics],
       driverRoutes: providerDriverRoutes,
       riderRoutes: rider,
       bap,

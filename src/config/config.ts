@@ -100,6 +100,8 @@ export interface PaymentsConfig {
 export interface BppConfig {
   /** Open ride offers one driver may hold at once, over every ride looking for a driver. */
   driverMaxParallelOffers: number;
+  /** How often the supply snapshot job counts idle and on-ride drivers per cell (0: never). */
+  supplySnapshotIntervalMs: number;
 }
 
 export interface AuditConfig {

@@ -332,7 +332,10 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
     beckn,
     audit,
     events,
-    bpp: { driverMaxParallelOffers: num(env, 'DRIVER_MAX_PARALLEL_OFFERS') },
+    bpp: {
+      driverMaxParallelOffers: num(env, 'DRIVER_MAX_PARALLEL_OFFERS'),
+      supplySnapshotIntervalMs: num(env, 'SUPPLY_SNAPSHOT_INTERVAL_SECONDS') * 1_000,
+    },
     payments,
     paymentTerms,
   };

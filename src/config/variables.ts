@@ -103,6 +103,7 @@ export const variables = {
   BPP_SETTLEMENT_BANK_CODE: { schema: { type: 'string', pattern: '^[A-Z]{4}0[A-Z0-9]{6}$' }, description: 'IFSC of the provider\'s settlement account, sent as `params.bank_code` in on_init when the BPP collects; set with `BPP_SETTLEMENT_BANK_ACCOUNT_NUMBER`.' },
   BPP_SETTLEMENT_BANK_ACCOUNT_NUMBER: { schema: { type: 'string', pattern: '^[0-9]{9,18}$' }, description: 'Number of the provider\'s settlement account (`params.bank_account_number`, 9 to 18 digits); set with `BPP_SETTLEMENT_BANK_CODE`.' },
   BPP_SETTLEMENT_VPA: { schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{2,256}@[A-Za-z][A-Za-z0-9]{1,63}$' }, description: 'UPI address of the provider\'s settlement account (`params.virtual_payment_address`). With none of the three set, on_init names no settlement account.' },
+  SUPPLY_SNAPSHOT_INTERVAL_SECONDS: { schema: { type: 'integer', minimum: 0, maximum: 3600 }, default: 60, description: 'How often the provider side records supply snapshots (idle and on-ride drivers per cell) for the analytics; 0 turns them off.' },
   DRIVER_MAX_PARALLEL_OFFERS: { schema: { type: 'integer', minimum: 1, maximum: 50 }, default: 3, description: 'Open ride offers one driver may hold at once (across rides); allocation passes over a driver who holds this many.' },
 } as const satisfies Record<string, VariableSpec>;
 

@@ -41,6 +41,7 @@ describe('provider migration on embedded PGlite', function () {
         'booking',
         'booking_cancellation',
         'booking_fare_line',
+        'business_event_outbox',
         'driver',
         'driver_token',
         'estimate',
