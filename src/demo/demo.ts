@@ -26,6 +26,8 @@ runDemo({ baseUrl, adminToken: secret('ADMIN_TOKEN'), auditorToken: secret('AUDI
   (result) => {
     const payout = result.payout ? `payout ${result.payout.amount} ${result.payout.currency} ${result.payout.status}` : 'no payout';
     process.stdout.write(`\nDone: booking ${result.bookingId}, final fare ${result.finalFare}, payment ${result.paymentStatus}, ${payout}, ${result.messages} Beckn messages on record.\n`);
+    const tokenFrom = process.env.ADMIN_TOKEN ? 'ADMIN_TOKEN' : `ADMIN_TOKEN in ${resolve(process.env.DATA_DIR ?? '.data', 'secrets.json')}`;
+    process.stdout.write(`\nOperator dashboard: ${result.dashboardUrl} (sign in with the admin token, ${tokenFrom})\n`);
   },
   (error: unknown) => {
     process.stderr.write(`\ndemo failed: ${error instanceof DemoError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -27,6 +27,10 @@ export interface DemoResult {
   paymentStatus: string;
   /** The driver's payout of this ride: its status and amount, as the operator's payout run made it. */
   payout: { id: string; status: string; amount: string; currency: string } | null;
+  /** The operator dashboard's address (sign in with the admin token). */
+  dashboardUrl: string;
+  /** Whether the analytics counted this ride before the demo ended (they follow the events by a few seconds, or by the sink with Kafka and ClickHouse). */
+  analyticsCaughtUp: boolean;
 }
 
 class DemoError extends Error {}
@@ -256,7 +260,33 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   write(`\nAudit timeline of transaction ${transactionId}:`);
   const timeline = await auditRecords();
   for (const record of timeline) write(`  ${String(record.started_at).slice(11, 23)} ${describe(record).trimStart()}`);
-  return { transactionId: transactionId as string, bookingId, finalFare, messages: timeline.length, paymentStatus, payout };
+
+  step("The operator's analytics of the city (business events relayed from the outboxes)");
+  const summaryPath = `/provider/analytics/summary?city=${encodeURIComponent(DEMO_CITY.code)}`;
+  // The business events reach the analytics after the relay (and, with Kafka, the sink): wait for this ride to be counted.
+  const summary: any = await until('the analytics to count the ride', async () => {
+    const answer = await call('GET', summaryPath, options.adminToken);
+    return answer.totals?.completed_rides >= 1 ? answer : null;
+  }).catch(async (error: unknown) => {
+    if (!(error instanceof DemoError)) throw error;
+    write('    the ride is not in the analytics yet (with Kafka and ClickHouse, is `npm run audit-sink` running?)');
+    return null;
+  });
+  if (summary) {
+    const t = summary.totals;
+    write(`    last 24 h in ${DEMO_CITY.code}: ${t.searches} searches, ${t.bookings} bookings, ${t.completed_rides} completed, fare total ${t.fare_total.value} ${t.fare_total.currency ?? ''}`);
+    write(`    idle drivers on average ${summary.supply?.avg_idle_drivers ?? '–'}, median time to assign ${summary.median_time_to_assign_ms ?? '–'} ms`);
+  }
+  return {
+    transactionId: transactionId as string,
+    bookingId,
+    finalFare,
+    messages: timeline.length,
+    paymentStatus,
+    payout,
+    dashboardUrl: `${baseUrl}/dashboard`,
+    analyticsCaughtUp: summary !== null,
+  };
 }
 
 export { DemoError };

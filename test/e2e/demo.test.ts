@@ -27,5 +27,8 @@ describe('the embedded profile and the demo ride', function () {
     for (const action of ['search', 'on_search', 'select', 'on_select', 'init', 'on_init', 'confirm', 'on_confirm', 'on_status', 'rating', 'on_rating']) {
       assert.match(stdout, new RegExp(` ${action} +(inbound|outbound)`), `the timeline shows ${action}`);
     }
+    assert.match(stdout, /last 24 h in std:080: [1-9]\d* searches, [1-9]\d* bookings, [1-9]\d* completed, fare total \d+\.\d{2} INR/, 'the analytics count the ride');
+    const lines = stdout.trimEnd().split('\n');
+    assert.equal(lines.at(-1), `Operator dashboard: ${service.baseUrl}/dashboard (sign in with the admin token, ADMIN_TOKEN in ${join(dataDir, 'secrets.json')})`, 'the demo ends with the dashboard address');
   });
 });
