@@ -70,13 +70,15 @@ export type FlowDomain = keyof typeof flowProfiles;
  * `domain` picks the profile of every request the fake BAP sends (ONDC:TRV10 by default); `env` adds settings of our service;
  * `bpp` gives the provider side a payment gateway and tuning.
  */
-export async function startBookingFlow(options: { domain?: FlowDomain; env?: RawEnv; bpp?: { paymentGateway?: PaymentGateway; options?: BppOptions } } = {}) {
+export async function startBookingFlow(
+  options: { domain?: FlowDomain; env?: RawEnv; withKafka?: boolean; bpp?: { paymentGateway?: PaymentGateway; options?: BppOptions } } = {},
+) {
   const profile = flowProfiles[options.domain ?? 'ONDC:TRV10'];
   // The Beckn mobility examples write their stops in lowercase.
   const stopType = (type: 'START' | 'END') => (profile.domain === 'nic2004:60221' ? type.toLowerCase() : type);
   const contextOf = (action: string) => ({ ...profile, action, location: { city: { code: 'std:080' }, country: { code: 'IND' } } });
   const validator: BecknValidator = createBecknValidator();
-  const net: BecknHarness = await startBecknHarness({ env: options.env, beforeStart: (ctx) => {
+  const net: BecknHarness = await startBecknHarness({ env: options.env, withKafka: options.withKafka, beforeStart: (ctx) => {
       const paymentGateway = options.bpp?.paymentGateway;
       registerBpp(paymentGateway ? { ...ctx, paymentGateway } : ctx, options.bpp?.options);
     },
