@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { createClickHouse } from '../../src/infra/clickhouse/index.js';
 import { createKafka } from '../../src/infra/kafka/index.js';
 import { createSigner } from '../../src/protocol/signing/index.js';
 import { startPaymentSimulator, type PaymentSimulator } from '../../src/payments/gateway/index.js';
@@ -50,6 +51,10 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
   // A topic and consumer group of this run: the timeline read back holds only these processes' records.
   const topic = uniqueTestName('e2e_topic');
   const sinkGroup = uniqueTestName('e2e_sink');
+  // The business events of this run: the BPP's and BAPs' relays publish here, the sink process loads them.
+  const eventsTopic = uniqueTestName('e2e_events');
+  /** The BPP's booking ids of the rides below, for the business events test at the end. */
+  const rides: { completed?: string; prepaid?: string; riderCancelled?: string; driverCancelled?: string } = {};
 
   const serviceEnv = () => ({
     LOG_LEVEL: 'warn',
@@ -60,6 +65,8 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
     DEMO_NETWORK: 'false',
     KAFKA_MESSAGE_TOPIC: topic,
     KAFKA_MESSAGE_TOPIC_PARTITIONS: '2',
+    EVENTS_TOPIC: eventsTopic,
+    EVENTS_RELAY_POLL_MS: '100',
     DELIVERY_BASE_BACKOFF_MS: '50',
     DELIVERY_MAX_BACKOFF_MS: '500',
     DELIVERY_POLL_INTERVAL_MS: '50',
@@ -171,8 +178,8 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
     await bapDb?.dispose();
     const admin = createKafka({ brokers: testServices.kafkaBrokers, clientId: 'beckn-ride-test', logger: quiet }).admin();
     await admin.connect();
-    await admin.deleteGroups([sinkGroup]).catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.deleteGroups([sinkGroup, `${sinkGroup}-events`]).catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic, eventsTopic] }).catch(() => undefined);
     await admin.disconnect();
   });
 
@@ -232,6 +239,7 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
     const { bookingId, booking, bppBooking, transactionId } = await confirmedBooking(driver);
     assert.equal(bppBooking.status, 'CONFIRMED');
     assert.equal(bppBooking.ride_status, 'NEW');
+    rides.completed = bppBooking.id;
     assert.equal(booking.ride.state, 'RIDE_ASSIGNED');
     assert.equal(booking.ride.otp, bppBooking.otp, 'the rider holds the OTP the BPP generated');
     const rideId = bppBooking.ride_id as string;
@@ -293,6 +301,7 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
   it('a rider pays before the ride: the BAP charges through its gateway, the confirm carries PAID and the BPP holds it to the end', async () => {
     const driver = await sedanDriver();
     const { bookingId, booking, bppBooking } = await confirmedBooking(driver, 'PRE-ORDER');
+    rides.prepaid = bppBooking.id;
     assert.equal(booking.paymentTerms.status, 'PAID');
     const paid = await ok(bapA, 'GET', `/rider/bookings/${bookingId}/payment`, riderToken);
     assert.equal(paid.status, 'CHARGED');
@@ -314,6 +323,7 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
   it('a rider cancels after the driver arrived: the fee is shown first, then charged; both sides agree', async () => {
     const driver = await sedanDriver();
     const { bookingId, bppBooking } = await confirmedBooking(driver);
+    rides.riderCancelled = bppBooking.id;
     await ok(bpp, 'POST', `/driver/rides/${bppBooking.ride_id}/arrived`, driver.token);
     await riderSees(bookingId, (v) => v.ride?.state === 'RIDE_ARRIVED_PICKUP', 'arrival at the BAP');
 
@@ -338,6 +348,7 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
   it('a driver cancels: the BAP learns it unsolicited and both sides show the booking cancelled by the driver', async () => {
     const driver = await sedanDriver();
     const { bookingId, bppBooking } = await confirmedBooking(driver);
+    rides.driverCancelled = bppBooking.id;
     await ok(bpp, 'POST', `/driver/rides/${bppBooking.ride_id}/cancel`, driver.token, { reasonCode: '011' });
     const cancelled = await riderSees(bookingId, (v) => v.status === 'CANCELLED', 'the driver cancellation at the BAP');
     assert.equal(cancelled.ride.state, 'RIDE_CANCELLED');
@@ -347,5 +358,49 @@ describe('BAP and BPP as separate processes: whole rides over signed HTTP', func
       [bppBooking.id],
     );
     assert.deepEqual([bppSide.status, bppSide.source], ['CANCELLED', 'BY_DRIVER']);
+  });
+  it('business events: every event of these rides reaches ClickHouse once through the sink process, and the BPP’s analytics count them', async () => {
+    const bookingIds = [rides.completed, rides.prepaid, rides.riderCancelled, rides.driverCancelled];
+    assert.ok(bookingIds.every((id) => id !== undefined), 'the rides above ran');
+    const recorded = (
+      await bppSql.query<{ event_id: string; event_type: string; booking_id: string; cancelled_by: string | null }>(
+        `SELECT event_id::text, event_type, payload->>'booking_id' AS booking_id, payload->>'cancelled_by' AS cancelled_by
+           FROM atlas_driver_offer_bpp.business_event_outbox WHERE payload->>'booking_id' = ANY($1) ORDER BY seq`,
+        [bookingIds],
+      )
+    ).rows;
+    const typesOf = (bookingId: string | undefined) => recorded.filter((row) => row.booking_id === bookingId).map((row) => row.event_type);
+    assert.deepEqual(typesOf(rides.completed), ['booking.confirmed', 'driver.assigned', 'ride.started', 'ride.ended', 'payment.charged', 'rating.given']);
+    assert.deepEqual(typesOf(rides.prepaid), ['booking.confirmed', 'driver.assigned', 'ride.started', 'ride.ended']);
+    assert.deepEqual(typesOf(rides.riderCancelled), ['booking.confirmed', 'driver.assigned', 'ride.cancelled']);
+    assert.deepEqual(typesOf(rides.driverCancelled), ['booking.confirmed', 'driver.assigned', 'ride.cancelled']);
+    assert.deepEqual(recorded.filter((row) => row.event_type === 'ride.cancelled').map((row) => [row.booking_id, row.cancelled_by]), [
+      [rides.riderCancelled, 'RIDER'],
+      [rides.driverCancelled, 'DRIVER'],
+    ]);
+
+    // The BPP's relay published them to Kafka; `npm run audit-sink` loaded them into ClickHouse, each once as queries see it.
+    const ids = recorded.map((row) => `'${row.event_id}'`).join(',');
+    const clickhouse = createClickHouse({ url: testServices.clickhouseUrl, database: testServices.clickhouseDatabase });
+    try {
+      const stored = await until('the rides’ business events in ClickHouse', async () => {
+        const result = await clickhouse.query({ query: `SELECT event_id, count() AS copies FROM business_events FINAL WHERE event_id IN (${ids}) GROUP BY event_id`, format: 'JSONEachRow' });
+        const rows = await result.json<{ event_id: string; copies: string }>();
+        return rows.length === recorded.length ? rows : null;
+      }, 120_000);
+      assert.deepEqual(stored.filter((row) => Number(row.copies) !== 1), [], 'no event twice');
+    } finally {
+      await clickhouse.close();
+    }
+
+    // The operator's analytics on the BPP read ClickHouse: the rides and both cancellations are counted.
+    const summary = await until('the rides in the analytics summary', async () => {
+      const answer = await call(bpp, 'GET', '/provider/analytics/summary?city=std:080', bppSecrets.ADMIN_TOKEN);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      const { totals } = answer.body;
+      return totals.completed_rides >= 2 && totals.cancellations.by_rider >= 1 && totals.cancellations.by_driver >= 1 ? answer.body : null;
+    }, 120_000);
+    assert.ok(summary.totals.bookings >= 4 && summary.totals.searches >= 4, JSON.stringify(summary.totals));
+    assert.notEqual(summary.median_time_to_assign_ms, null);
   });
 });
