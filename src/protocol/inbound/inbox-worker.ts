@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
 import type { Logger } from '../../infra/logging/logger.js';
 import type { AcceptedMessage, HandlerRegistry } from '../handlers.js';
-import type { BecknEnvelope } from '../inbound/beckn-context.js';
-import { hyphenatePaymentSpelling } from '../inbound/steps/index.js';
+import type { BecknEnvelope } from './beckn-context.js';
+import { hyphenatePaymentSpelling } from './steps/index.js';
 import { coalescedRunner } from '../coalesced-runner.js';
 import { fullJitterDelayMs } from '../../infra/backoff/index.js';
-import type { MessageSender } from '../outgoing/message-sender.js';
+import type { MessageSender } from '../outbound/message-sender.js';
 import type { BecknAction } from '../schemas/index.js';
 import type { Inbox, InboxEntry } from './inbox.js';
 

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { InboundMessage } from '../inbound/inbound-message.js';
+import type { InboundMessage } from './inbound-message.js';
 
 export interface InboxEntry {
   id: string;

@@ -5,7 +5,7 @@ import { recordSentRequest } from '../correlation/index.js';
 import type { CallbackReply } from '../handlers.js';
 import { cityOf, type BecknContext } from '../inbound/beckn-context.js';
 import { parseIsoDuration } from '../inbound/iso-duration.js';
-import type { Outbox } from '../outbound/index.js';
+import type { Outbox } from './outbox.js';
 import type { RegistryClient } from '../registry-client/index.js';
 import type { BecknAction, BecknValidator } from '../schemas/index.js';
 import { orderMessageInDomain } from '../vocabulary/index.js';

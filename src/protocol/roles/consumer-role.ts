@@ -1,6 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import type { HandlerRegistry } from '../handlers.js';
-import type { Inbox } from '../inbox/index.js';
+import type { Inbox } from '../inbound/index.js';
 import type { InboundRole } from '../inbound/run-inbound.js';
 import {
   acceptCallbacks,
