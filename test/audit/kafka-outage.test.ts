@@ -1,63 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { connect, createServer, type AddressInfo } from 'node:net';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { openKafkaMessageLog, type KafkaMessageLog } from '../../src/audit/write/index.js';
 import { createKafka } from '../../src/infra/kafka/index.js';
 import type { MessageRecord } from '../../src/protocol/message-log/index.js';
+import { ownBroker, portOpen, type OwnBroker } from '../support/own-services.js';
 import { waitUntil } from '../support/wait-until.js';
 import { createAuditSink } from '../../src/audit/sink/index.js';
 import { buildRecords, countFinal, openSinkStores, quiet, type SinkStores } from './sink-support.js';
 import { collectTopic, removeDir, tempSpoolDir, topicMessageCount } from './message-log-support.js';
-
-const servicesScript = fileURLToPath(new URL('../../scripts/services.sh', import.meta.url));
-
-/** A free local port, for the broker this suite runs of its own. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A broker private to this suite (its own ports and folder), so stopping it disturbs no other suite or checkout. */
-interface OwnBroker {
-  address: string;
-  run(command: 'kafka-stop' | 'kafka-start'): Promise<string>;
-}
-
-async function ownBroker(dir: string): Promise<OwnBroker> {
-  const [port, controllerPort] = [await freePort(), await freePort()];
-  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(controllerPort), KAFKA_INSTANCE_DIR: dir };
-  return {
-    address: `127.0.0.1:${port}`,
-    async run(command) {
-      const { stdout, stderr } = await promisify(execFile)('bash', [servicesScript, command], { timeout: 150_000, env });
-      return `${stdout}${stderr}`;
-    },
-  };
-}
-
-function portOpen(address: string): Promise<boolean> {
-  const [host = '127.0.0.1', port = '9092'] = address.split(':');
-  return new Promise((resolve) => {
-    const socket = connect({ host, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe('message log through a Kafka outage (stops and restarts a broker of its own)', function () {
   this.timeout(240_000);
