@@ -35,6 +35,7 @@ function collectRoutes(ctx: AppContext): RouteSpec[] {
     ...metricsRoutes(ctx.metrics),
     ...(ctx.beckn.registry?.routes ?? []),
     ...ctx.beckn.protocol.routes,
+    ...ctx.beckn.adminRoutes,
     ...ctx.auditRoutes,
     ...ctx.operatorRoutes,
     ...ctx.driverRoutes,

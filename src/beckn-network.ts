@@ -7,11 +7,13 @@ import { lockDataDir } from './infra/data-dir-lock.js';
 import type { CorrelationStore } from './infra/correlation/index.js';
 import type { Logger } from './infra/logging/logger.js';
 import type { Metrics } from './infra/metrics/index.js';
+import type { RouteSpec } from './infra/http/index.js';
 import type { RateLimiter } from './infra/rate-limit/index.js';
 import { Teardown } from './infra/teardown.js';
 import {
   createBecknValidator,
   createProtocol,
+  deadLetterRoutes,
   httpLookupSource,
   openFileMessageLog,
   type BecknRole,
@@ -26,6 +28,8 @@ export interface BecknNetwork {
   protocol: Protocol;
   registry: Registry | null;
   messageLog: MessageLog;
+  /** The operator's routes of the protocol layer (dead letters: list, replay), behind the admin token. */
+  adminRoutes: RouteSpec[];
   /** Checks for /health/ready (the spool of the Kafka message log). */
   readiness: Record<string, () => Promise<void>>;
 }
@@ -158,5 +162,6 @@ export async function buildBecknNetwork(
     logger,
   });
   teardown.add('protocol', () => protocol.stop(config.http.shutdownTimeoutMs));
-  return { protocol, registry, messageLog, readiness };
+  const adminRoutes = deadLetterRoutes({ sequelize: deps.sequelize, outbox: protocol.outbox, adminToken: config.secrets.adminToken });
+  return { protocol, registry, messageLog, adminRoutes, readiness };
 }

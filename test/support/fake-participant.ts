@@ -25,6 +25,10 @@ export interface FakeParticipant {
   /** Signs `body` and POSTs it to `url`; returns status, parsed answer and headers. */
   post(url: string, body: unknown, options?: { raw?: Buffer; headers?: Record<string, string>; sign?: boolean }): Promise<{ status: number; body: any; headers: Headers }>;
   waitFor(predicate: (message: ReceivedMessage) => boolean, timeoutMs?: number): Promise<ReceivedMessage>;
+  /** Closes its HTTP server and every open connection: its endpoint refuses connections until `listenAgain`. */
+  stopListening(): Promise<void>;
+  /** Listens again on the same port, so its subscriber_url works again. */
+  listenAgain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,7 +60,8 @@ export async function startFakeParticipant(type: 'BAP' | 'BPP' | 'BG', label: st
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/beckn`;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}/beckn`;
 
   Object.assign(participant, {
     subscriberId,
@@ -111,7 +116,19 @@ export async function startFakeParticipant(type: 'BAP' | 'BPP' | 'BG', label: st
         check();
       });
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stopListening: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+    listenAgain: () => new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    }),
+    close: () => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
   });
   return participant;
 }
