@@ -2,7 +2,59 @@
  * Module boundaries of beckn-ride. Paths match with or without a leading
  * folder so the rules can be exercised on a fixture tree in the tests.
  */
+const fs = require('node:fs');
+const path = require('node:path');
+
 const mod = (name) => `(^|/)src/${name}/`;
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The modules: folders directly under src/ and their immediate sub-folders
+ * that have an index.ts (read from the real tree, so the fixture tree in the
+ * tests is judged by the same list), plus registry/.
+ */
+function modules() {
+  const hasIndex = (dir) => fs.existsSync(path.join(__dirname, dir, 'index.ts'));
+  const folders = (dir) =>
+    fs.readdirSync(path.join(__dirname, dir), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  const found = [];
+  for (const top of folders('src')) {
+    const subs = folders(`src/${top}`).filter((sub) => hasIndex(`src/${top}/${sub}`));
+    if (hasIndex(`src/${top}`) || subs.length > 0) found.push({ top, index: hasIndex(`src/${top}`), subs });
+  }
+  return found;
+}
+
+/**
+ * From outside a top-level folder, a module in it is reached only through its
+ * index.ts (the top-level module's or a sub-module's). Files of the same
+ * top-level folder import each other freely.
+ */
+function onlyThroughIndex() {
+  const rules = [];
+  const rule = (top, folder, subs) => ({
+    name: 'only-through-index',
+    comment: `Outside src/${top}/, src/${folder}/ is imported only through its index.ts.`,
+    severity: 'error',
+    from: { path: '(^|/)(src|registry)/', pathNot: mod(escape(top)) },
+    to: {
+      path: mod(escape(folder)),
+      pathNot: [`${mod(escape(folder))}index\\.ts$`, ...subs.map((sub) => mod(`${escape(folder)}/${escape(sub)}`))],
+    },
+  });
+  for (const { top, index, subs } of modules()) {
+    if (index) rules.push(rule(top, top, subs));
+    for (const sub of subs) rules.push(rule(top, `${top}/${sub}`, []));
+  }
+  rules.push({
+    name: 'only-through-index',
+    comment: 'Outside registry/, the dev registry is imported only through its index.ts.',
+    severity: 'error',
+    from: { path: '^src/' },
+    to: { path: '^registry/', pathNot: '^registry/index\\.ts$' },
+  });
+  return rules;
+}
 
 module.exports = {
   forbidden: [
@@ -48,6 +100,7 @@ module.exports = {
       from: { path: '^src/', pathNot: '^src/beckn-network\\.ts$' },
       to: { path: '^registry/' },
     },
+    ...onlyThroughIndex(),
     {
       name: 'no-circular',
       severity: 'error',

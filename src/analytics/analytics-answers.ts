@@ -1,4 +1,4 @@
-import { cellPolygon } from '../infra/geo/cell.js';
+import { cellPolygon } from '../infra/geo/index.js';
 import type { AnalyticsRange, HeatmapQuery, SummaryQuery, TimeseriesQuery } from './analytics-store.js';
 import type { AnalyticsHeatmap, AnalyticsMetric, AnalyticsSummary, AnalyticsTimeseries } from './analytics-types.js';
 import { decimalText, majorNumber } from './money-text.js';

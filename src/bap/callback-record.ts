@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CorrelationStore } from '../infra/correlation/index.js';
 import type { Logger } from '../infra/logging/logger.js';
 import type { Sequelize, Transaction } from 'sequelize';
-import type { AcceptedMessage } from '../protocol/handlers.js';
+import type { AcceptedMessage } from '../protocol/index.js';
 import { BAP_SCHEMA } from './bap-deps.js';
 
 const insertSql = `

@@ -1,5 +1,5 @@
 import type { RouteSpec } from '../infra/http/index.js';
-import type { HandlerRegistry } from '../protocol/handlers.js';
+import type { HandlerRegistry } from '../protocol/index.js';
 import { riderAdminRoutes } from './admin-routes.js';
 import type { BapDeps } from './bap-deps.js';
 import { createRiderAuth } from './rider-auth.js';

@@ -4,7 +4,7 @@ import type { DriverLocationStore } from '../infra/geo/index.js';
 import type { Logger } from '../infra/logging/logger.js';
 import type { Scheduler } from '../infra/scheduler/index.js';
 import type { PaymentGateway } from '../payments/gateway/index.js';
-import type { HandlerRegistry } from '../protocol/handlers.js';
+import type { HandlerRegistry } from '../protocol/index.js';
 import type { MessageSender } from '../protocol/index.js';
 import type { RoutePlanner } from './domain/index.js';
 import { ALLOCATION_BATCH_JOB, createAllocationBatchJob, createSelectHandler } from './allocation/index.js';

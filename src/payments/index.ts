@@ -15,3 +15,4 @@ export { createPaymentOrder, recordGatewaySession, recordStatusCheck } from './c
 export type { PaymentOrderRequest, PaymentOrderRow, GatewaySession } from './create-payment-order.js';
 export { recordPaymentAttempt } from './record-transaction.js';
 export type { PaymentAttempt, AttemptOutcome } from './record-transaction.js';
+export { recordCollectedPayment } from './record-collected-payment.js';

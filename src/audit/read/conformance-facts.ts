@@ -1,4 +1,4 @@
-import { parseIsoDuration } from '../../protocol/inbound/iso-duration.js';
+import { parseIsoDuration } from '../../protocol/inbound/index.js';
 import type { MessageRecord } from '../../protocol/message-log/index.js';
 import { comparePositions, positionOf } from './cursor.js';
 

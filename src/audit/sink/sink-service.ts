@@ -7,7 +7,7 @@ import { checkKafka, createKafka, ensureTopics } from '../../infra/kafka/index.j
 import type { Logger } from '../../infra/logging/logger.js';
 import { createMetrics } from '../../infra/metrics/index.js';
 import { Teardown } from '../../infra/teardown.js';
-import { eventTopicSpec } from '../../events/event-topic.js';
+import { eventTopicSpec } from '../../events/index.js';
 import { createEventsSink, type EventsSink } from '../../events/sink/index.js';
 import { messageTopicSpec } from '../write/index.js';
 import { createAuditSink, type AuditSink } from './audit-sink.js';
@@ -98,6 +98,7 @@ export async function startAuditSinkService(
       readinessTimeoutMs: config.http.readinessTimeoutMs,
       isDraining: () => lifecycle.draining,
       metrics,
+      metricsToken: config.http.metricsToken,
       logger,
     });
     const { server, port } = await listen(app, config.http.port, config.http.host);

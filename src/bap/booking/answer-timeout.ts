@@ -1,6 +1,6 @@
 import type { Transaction } from 'sequelize';
 import { periodicJob, type JobHandler, type PeriodicJob } from '../../infra/scheduler/index.js';
-import { parseIsoDuration } from '../../protocol/inbound/iso-duration.js';
+import { parseIsoDuration } from '../../protocol/inbound/index.js';
 import { BAP_SCHEMA, bookingChannel, searchChannel, type BapDeps, type BapSettings } from '../bap-deps.js';
 import { announce } from '../callback-record.js';
 

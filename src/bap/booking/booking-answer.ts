@@ -1,6 +1,6 @@
 import type { Sequelize, Transaction } from 'sequelize';
 import { NackError } from '../../protocol/errors/index.js';
-import type { AcceptedMessage } from '../../protocol/handlers.js';
+import type { AcceptedMessage } from '../../protocol/index.js';
 import { recordApplied } from '../callback-record.js';
 import { lockBookingByMessage, updateBooking, type BookingRow, type BookingStatus } from './booking-store.js';
 import { checkSameBpp } from './on-select.js';

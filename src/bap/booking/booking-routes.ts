@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
-import { parseIsoDuration } from '../../protocol/inbound/iso-duration.js';
+import { parseIsoDuration } from '../../protocol/inbound/index.js';
 import { RIDER_APP_TAG, RIDER_SECURITY, type BapDeps } from '../bap-deps.js';
 import { runIdempotent } from '../idempotency.js';
 import type { RiderAuth } from '../rider-auth.js';

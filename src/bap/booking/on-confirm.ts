@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { NackError } from '../../protocol/errors/index.js';
-import type { CallbackHandler } from '../../protocol/handlers.js';
+import type { CallbackHandler } from '../../protocol/index.js';
 import { fromDomainState } from '../../protocol/vocabulary/index.js';
 import { bookingChannel } from '../bap-deps.js';
 import { sealPhone } from '../ride/driver-phone.js';

@@ -1,5 +1,5 @@
 import { NackError } from '../../protocol/errors/index.js';
-import type { CallbackHandler } from '../../protocol/handlers.js';
+import type { CallbackHandler } from '../../protocol/index.js';
 import { bookingChannel, type BapDeps } from '../bap-deps.js';
 import { announce, recordApplied } from '../callback-record.js';
 import { bookingAnswerOf } from './booking-answer.js';

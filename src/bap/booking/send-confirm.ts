@@ -1,6 +1,6 @@
 import type { Transaction } from 'sequelize';
 import { NackError } from '../../protocol/errors/index.js';
-import { OutgoingSchemaError } from '../../protocol/outbound/message-sender.js';
+import { OutgoingSchemaError } from '../../protocol/outbound/index.js';
 import type { BapDeps } from '../bap-deps.js';
 import { scheduleAnswerTimeout } from './answer-timeout.js';
 import { bookingContext, buildDraftOrder } from './booking-order.js';

@@ -5,7 +5,7 @@ import type { FieldCipher } from '../../infra/crypto/field-cipher.js';
 import type { Logger } from '../../infra/logging/logger.js';
 import { findSentRequest } from '../../protocol/correlation/index.js';
 import { NackError } from '../../protocol/errors/index.js';
-import type { AcceptedMessage, CallbackHandler } from '../../protocol/handlers.js';
+import type { AcceptedMessage, CallbackHandler } from '../../protocol/index.js';
 import { BAP_SCHEMA, type BapDeps } from '../bap-deps.js';
 import { recordApplied } from '../callback-record.js';
 import { settlePaymentOfCancelledBooking } from '../payment/cancel-payment.js';

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
-import type { RequestInput } from '../../protocol/outbound/message-sender.js';
+import type { RequestInput } from '../../protocol/outbound/index.js';
 import { BAP_SCHEMA, RIDER_APP_TAG, RIDER_SECURITY, bookingChannel, type BapDeps } from '../bap-deps.js';
 import { readBookingView } from '../booking/booking-view.js';
 import { runIdempotent, runIdempotentWaiting } from '../idempotency.js';

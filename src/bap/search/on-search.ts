@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
 import type { CorrelationStore } from '../../infra/correlation/index.js';
-import type { CallbackHandler } from '../../protocol/handlers.js';
+import type { CallbackHandler } from '../../protocol/index.js';
 import { NackError } from '../../protocol/errors/index.js';
 import { announce, recordApplied } from '../callback-record.js';
 import type { Logger } from '../../infra/logging/logger.js';

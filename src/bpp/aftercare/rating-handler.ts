@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { CallbackError, RequestHandler } from '../../protocol/handlers.js';
+import type { CallbackError, RequestHandler } from '../../protocol/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
 import type { AftercareDeps } from './aftercare-deps.js';
 import { AFTERCARE_ERRORS, domainCodes } from './aftercare-errors.js';

@@ -1,4 +1,4 @@
-import type { RequestHandler } from '../../protocol/handlers.js';
+import type { RequestHandler } from '../../protocol/index.js';
 import { buildCancelOrder, loadConfirmedOrder } from '../booking/cancel-order.js';
 import { findCancellation } from '../booking/cancel-store.js';
 import { type AftercareDeps, readOrderRef } from './aftercare-deps.js';

@@ -1,5 +1,5 @@
 import { QueryTypes } from 'sequelize';
-import type { RequestHandler } from '../../protocol/handlers.js';
+import type { RequestHandler } from '../../protocol/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
 import { type AftercareDeps, readOrderRef } from './aftercare-deps.js';
 import { AFTERCARE_ERRORS, domainCodes } from './aftercare-errors.js';

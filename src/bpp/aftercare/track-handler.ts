@@ -1,4 +1,4 @@
-import type { RequestHandler } from '../../protocol/handlers.js';
+import type { RequestHandler } from '../../protocol/index.js';
 import type { RideStatus } from '../booking/ride-lifecycle.js';
 import { type AftercareDeps, readOrderRef } from './aftercare-deps.js';
 import { AFTERCARE_ERRORS, domainCodes } from './aftercare-errors.js';

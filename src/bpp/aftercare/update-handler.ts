@@ -1,5 +1,5 @@
 import { parseGps } from '../../infra/geo/index.js';
-import type { CallbackError, RequestHandler } from '../../protocol/handlers.js';
+import type { CallbackError, RequestHandler } from '../../protocol/index.js';
 import { findEstimate } from '../allocation/allocation-data.js';
 import { findEstimatePolicy } from '../booking/booking-store.js';
 import { compare, estimateFare, haversineMeters, parseMoney, subtract, type LatLon } from '../domain/index.js';

@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { BecknContext } from '../../protocol/inbound/beckn-context.js';
+import type { BecknContext } from '../../protocol/inbound/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
 import type { Candidate, SelectedEstimate } from './allocation-data.js';
 import { recordOfferAnswers } from '../business-events.js';

@@ -1,4 +1,4 @@
-import type { RequestHandler } from '../../protocol/handlers.js';
+import type { RequestHandler } from '../../protocol/index.js';
 import { domainCodes } from '../aftercare/aftercare-errors.js';
 import { zero } from '../domain/index.js';
 import { buildCancelOrder, isReallocating, loadConfirmedOrder, orderCancellableState } from './cancel-order.js';

@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import type { RequestHandler } from '../../protocol/handlers.js';
+import type { RequestHandler } from '../../protocol/index.js';
 import { findEstimate } from '../allocation/allocation-data.js';
 import { buildConfirmOrder } from './booking-order.js';
 import { confirmBooking, findAssignedDriver, findRideOf, lockAllocationOf, lockBookingOf } from './booking-store.js';

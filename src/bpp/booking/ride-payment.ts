@@ -1,6 +1,5 @@
 import type { Sequelize, Transaction } from 'sequelize';
-import { PROVIDER_PAYMENTS_SCHEMA } from '../../payments/payment-schemas.js';
-import { recordCollectedPayment } from '../../payments/record-collected-payment.js';
+import { PROVIDER_PAYMENTS_SCHEMA, recordCollectedPayment } from '../../payments/index.js';
 import { compare, formatMoney, parseMoney, type Money } from '../domain/index.js';
 import { savePaymentTerms, type StoredBooking } from './booking-store.js';
 import { bookingPlace, eventMoney, recordBppEvent } from '../business-events.js';

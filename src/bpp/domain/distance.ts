@@ -1,5 +1,5 @@
 // The formula is shared with the driver location store's in-memory adapter; this file holds no adapter.
-import { haversineMeters, type LatLon } from '../../infra/geo/haversine.js';
+import { haversineMeters, type LatLon } from '../../infra/geo/index.js';
 
 export { haversineMeters, type LatLon };
 

@@ -1,4 +1,4 @@
-import { ONDC_FULFILLMENT_STATES, type OndcFulfillmentState } from '../../protocol/vocabulary/fulfillment-states.js';
+import { ONDC_FULFILLMENT_STATES, type OndcFulfillmentState } from '../../protocol/vocabulary/index.js';
 import { parseDecimal, parseMoney } from './money.js';
 
 /** Fulfillment states of a ride in the ONDC vocabulary (PROFILE.md), as the protocol layer lists them; cancellation fees are keyed by them. */

@@ -14,3 +14,4 @@ export {
 } from './delivery-worker.js';
 export { createOutbox, type DeadLetterListener, type Outbox, type OutboxOptions } from './outbox.js';
 export type { OutboundRole, OutboxEntry, OutboxEntryInput, OutboxStatus } from './outbox-entry.js';
+export { OutgoingSchemaError, type CallbackInput, type MessageSender, type RequestInput } from './message-sender.js';
