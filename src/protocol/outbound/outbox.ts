@@ -140,12 +140,19 @@ export function createOutbox(options: OutboxOptions): Outbox {
       assertPositiveInteger('leaseMs', leaseMs);
       const now = clock();
       // SKIP LOCKED lets concurrent claimers take disjoint sets instead of queueing on each other's rows.
+      // Messages of one transaction to one receiver go one at a time, in the order they were queued: an
+      // entry waits while an earlier one is pending (in flight or awaiting its retry), so a later on_status
+      // never overtakes an earlier one, on any replica, and gets refused as a step back.
       const claimed = await rows(
         `UPDATE ${table} AS o
             SET attempts = o.attempts + 1, lease_owner = $1, lease_until = $2, updated_at = $3
           WHERE o.id IN (
-            SELECT id FROM ${table}
+            SELECT id FROM ${table} AS c
              WHERE status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
+               AND NOT (c.transaction_id IS NOT NULL AND EXISTS (
+                 SELECT 1 FROM ${table} AS e
+                  WHERE e.transaction_id = c.transaction_id AND e.target_url = c.target_url AND e.status = 'pending'
+                    AND (e.created_at, e.id) < (c.created_at, c.id)))
              ORDER BY next_attempt_at
              LIMIT $4
              FOR UPDATE SKIP LOCKED)
