@@ -49,7 +49,7 @@ export interface BppNetwork {
   call(method: string, path: string, token: string | undefined, body?: unknown, options?: { replica?: number; timeoutMs?: number }): Promise<Answer>;
   operator(method: string, path: string, body?: unknown): Promise<any>;
   /** A signed Beckn request from the fake BAP; its answer and how long it took. */
-  send(action: string, context: Record<string, unknown>, message: unknown, options?: { replica?: number; timeoutMs?: number }): Promise<Answer & { messageId: string }>;
+  send(action: string, context: Record<string, unknown>, message: unknown, options?: { replica?: number; timeoutMs?: number; raw?: Buffer }): Promise<Answer & { messageId: string; raw: Buffer }>;
   context(action: string, extra?: Record<string, unknown>): Record<string, unknown>;
   /** The callbacks the fake BAP answered ACK, by message_id. */
   acked(): ReceivedMessage[];
@@ -162,12 +162,15 @@ export async function startBppNetwork(options: { databaseUrl: string; redisUrl: 
     ttl: 'PT30S',
     ...extra,
   });
-  const send: BppNetwork['send'] = async (action, ctx, message, { replica = 0, timeoutMs = 30_000 } = {}) => {
-    const body: { context: Record<string, unknown>; message: unknown } = { context: { ...context(action), ...ctx, timestamp: new Date().toISOString() }, message };
+  // With `raw`, the very bytes of an earlier message are sent again (a retry).
+  const send: BppNetwork['send'] = async (action, ctx, message, { replica = 0, timeoutMs = 30_000, raw: again } = {}) => {
+    const body: { context: Record<string, unknown>; message: unknown } = again
+      ? JSON.parse(again.toString('utf8'))
+      : { context: { ...context(action), ...ctx, timestamp: new Date().toISOString() }, message };
     const target = replicas[replica];
     assert.ok(target, `replica ${replica}`);
     const started = performance.now();
-    const raw = Buffer.from(JSON.stringify(body), 'utf8');
+    const raw = again ?? Buffer.from(JSON.stringify(body), 'utf8');
     const response = await fetch(`${target.baseUrl}/beckn/bpp/${action}`, {
       method: 'POST',
       body: raw,
@@ -181,7 +184,7 @@ export async function startBppNetwork(options: { databaseUrl: string; redisUrl: 
     } catch {
       parsed = undefined;
     }
-    return { status: response.status, body: parsed, text, ms: Math.round(performance.now() - started), messageId: String(body.context.message_id) };
+    return { status: response.status, body: parsed, text, ms: Math.round(performance.now() - started), messageId: String(body.context.message_id), raw };
   };
   const sql = async <T extends pg.QueryResultRow>(text: string, bind: unknown[] = []) => {
     const client = new pg.Client({ connectionString: options.databaseUrl, connectionTimeoutMillis: 5_000 });
@@ -328,8 +331,8 @@ export function rideFlow(net: BppNetwork) {
     },
   });
 
-  /** A whole booking: a driver near pickup `index`, search, select (the driver accepts), init, confirm. */
-  const confirmedRide = async (index: number): Promise<ConfirmedRide> => {
+  /** A driver near pickup `index`, search, select (the driver accepts), init: a booking waiting for its confirm. */
+  const initialisedBooking = async (index: number) => {
     const pickup = pickupOf(index);
     const driver = await addSedan({ lat: pickup.lat + 0.001, lon: pickup.lon + 0.001 });
     const { transactionId, provider, item } = await search(pickup);
@@ -343,11 +346,22 @@ export function rideFlow(net: BppNetwork) {
     const selected = (onSelect.body.message as any).order;
     const onInit = await exchange('init', { transaction_id: transactionId }, draftOrder(provider.id, item.id, selected, bapPayment));
     const draft = (onInit.body.message as any).order;
-    const onConfirm = await exchange('confirm', { transaction_id: transactionId }, draftOrder(provider.id, item.id, selected, { ...draft.payments[0] }));
+    return { index, driver, transactionId, confirmMessage: draftOrder(provider.id, item.id, selected, { ...draft.payments[0] }) };
+  };
+
+  /** The booking and ride of a confirmed order. */
+  const confirmed = async (booking: { index: number; driver: Driver; transactionId: string }, onConfirm: ReceivedMessage): Promise<ConfirmedRide> => {
+    assert.equal(onConfirm.body.error, undefined, JSON.stringify(onConfirm.body.error));
     const order = (onConfirm.body.message as any).order;
     const [ride] = await net.sql<{ id: string; otp: string }>('SELECT id, otp FROM atlas_driver_offer_bpp.ride WHERE booking_id = $1', [order.id]);
     assert.ok(ride, `a ride for booking ${order.id}`);
-    return { index, driver, transactionId, orderId: order.id, rideId: ride.id, otp: ride.otp };
+    return { index: booking.index, driver: booking.driver, transactionId: booking.transactionId, orderId: order.id, rideId: ride.id, otp: ride.otp };
+  };
+
+  /** A whole booking: a driver near pickup `index`, search, select (the driver accepts), init, confirm. */
+  const confirmedRide = async (index: number): Promise<ConfirmedRide> => {
+    const booking = await initialisedBooking(index);
+    return confirmed(booking, await exchange('confirm', { transaction_id: booking.transactionId }, booking.confirmMessage));
   };
 
   /** Moves a ride through the driver API: arrived, start (with its OTP), end, or cancel. */
@@ -367,7 +381,7 @@ export function rideFlow(net: BppNetwork) {
       [transactionIds],
     );
 
-  return { setUp, addSedan, postLocation, search, searchIntent, exchange, callback, offerFor, draftOrder, confirmedRide, move, owed, merchantId: () => merchantId };
+  return { setUp, addSedan, postLocation, search, searchIntent, exchange, callback, offerFor, draftOrder, initialisedBooking, confirmed, confirmedRide, move, owed, merchantId: () => merchantId };
 }
 
 export type RideFlow = ReturnType<typeof rideFlow>;
