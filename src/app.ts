@@ -10,6 +10,7 @@ import {
   reenterRequestContext,
   requestContext,
   requireJsonBody,
+  tokenRateLimit,
   unknownRoute,
   type RouteSpec,
 } from './infra/http/index.js';
@@ -32,7 +33,7 @@ function collectRoutes(ctx: AppContext): RouteSpec[] {
       timeoutMs: ctx.config.http.readinessTimeoutMs,
       isDraining: () => ctx.lifecycle.draining,
     }),
-    ...metricsRoutes(ctx.metrics),
+    ...metricsRoutes(ctx.metrics, ctx.config.http.metricsToken),
     ...(ctx.beckn.registry?.routes ?? []),
     ...ctx.beckn.protocol.routes,
     ...ctx.beckn.adminRoutes,
@@ -73,6 +74,8 @@ export function buildApp(ctx: AppContext): BuiltApp {
   // Beckn endpoints read their raw bytes themselves: the signature covers the bytes as sent.
   const notBeckn = (middleware: RequestHandler): RequestHandler => (req, res, next) =>
     req.path.startsWith('/beckn/') ? next() : middleware(req, res, next);
+  // Before the body is read: a token over its budget costs no parsing.
+  app.use(notBeckn(tokenRateLimit(ctx.rateLimiter, ctx.config.http.apiRateLimitPerMinute)));
   app.use(notBeckn(requireJsonBody));
   app.use(notBeckn(jsonBody(ctx.config.http.bodyLimitBytes)));
   app.use(reenterRequestContext);

@@ -13,7 +13,7 @@ import {
 import type { ReadinessCheck } from './infra/health/index.js';
 import { checkKafka, createKafka, ensureTopics, type TopicSpec } from './infra/kafka/index.js';
 import { createMemoryLockManager, createRedisLockManager, type LockManager } from './infra/lock/index.js';
-import { createMemoryRateLimiter, createRedisRateLimiter } from './infra/rate-limit/index.js';
+import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './infra/rate-limit/index.js';
 import { auditRoutes, createClickHouseAuditStore, createFileAuditStore, loadPiiRules } from './audit/read/index.js';
 import { messageTopicSpec } from './audit/write/index.js';
 import { analyticsRoutes, createClickHouseAnalyticsStore, createFileAnalyticsStore } from './analytics/index.js';
@@ -70,6 +70,8 @@ export interface AppContext {
   paymentGateway: PaymentGateway;
   /** Publishes both sides' business event outboxes (to Kafka, or to EVENTS_FILE without it). */
   eventRelay: EventRelay;
+  /** Fixed-window counters shared by the replicas (Redis) or in process: Beckn senders and REST API tokens. */
+  rateLimiter: RateLimiter;
   /** Dependency checks behind /health/ready, by name. */
   readiness: Record<string, ReadinessCheck>;
   lifecycle: { draining: boolean };
@@ -333,6 +335,7 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       kafka: kafka?.kafka ?? null,
       clickhouse,
       beckn,
+      rateLimiter,
       auditRoutes: audit,
       operatorRoutes: [...providerOperatorRoutes, ...analytics],
       driverRoutes: providerDriverRoutes,

@@ -31,6 +31,10 @@ export interface Config {
     bodyLimitBytes: number;
     shutdownTimeoutMs: number;
     readinessTimeoutMs: number;
+    /** Requests per bearer token per minute on the internal REST API. */
+    apiRateLimitPerMinute: number;
+    /** Bearer token /metrics requires; null: /metrics is open. */
+    metricsToken: string | null;
   };
   logLevel: LevelWithSilent;
   /** Absolute path of the embedded profile's folder. */

@@ -302,6 +302,8 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
       bodyLimitBytes: num(env, 'HTTP_BODY_LIMIT_BYTES'),
       shutdownTimeoutMs: num(env, 'SHUTDOWN_TIMEOUT_MS'),
       readinessTimeoutMs: num(env, 'READINESS_TIMEOUT_MS'),
+      apiRateLimitPerMinute: num(env, 'API_RATE_LIMIT_PER_MINUTE'),
+      metricsToken: (env.METRICS_TOKEN as string | undefined) ?? null,
     },
     logLevel: str(env, 'LOG_LEVEL') as LevelWithSilent,
     demoNetwork: env.DEMO_NETWORK === undefined ? profile === 'embedded' : env.DEMO_NETWORK === true,

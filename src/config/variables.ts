@@ -57,6 +57,8 @@ export const variables = {
   BAP_SEARCH_BPP_URIS: { schema: { type: 'string', pattern: '^https?://[^\\s,]+(,https?://[^\\s,]+)*$' }, description: 'Send rider searches straight to these BPP subscriber URLs (comma-separated) instead of through a gateway.' },
   BECKN_CLOCK_SKEW_SECONDS: { schema: { type: 'integer', minimum: 0, maximum: 300 }, default: 5, description: 'Clock skew allowed on signature `created` and message timestamps.' },
   BECKN_RATE_LIMIT_PER_MINUTE: { schema: { type: 'integer', minimum: 1, maximum: 10000000 }, default: 6000, description: 'Beckn messages accepted per subscriber per minute (429 beyond).' },
+  API_RATE_LIMIT_PER_MINUTE: { schema: { type: 'integer', minimum: 1, maximum: 10000000 }, default: 6000, description: 'Requests accepted per bearer token per minute on the internal REST API (429 with `Retry-After` beyond); requests without a token are not counted.' },
+  METRICS_TOKEN: { schema: token, secret: true, description: 'Bearer token `/metrics` requires (of the service and of `npm run audit-sink`), at least 24 characters. Unset: `/metrics` is open.' },
   BECKN_REFUSALS_PER_MINUTE_PER_ADDRESS: { schema: { type: 'integer', minimum: 1, maximum: 10000000 }, default: 60, description: 'Beckn messages refused before their signature verified, per source address per minute, that are answered and logged; beyond, 429 and no record.' },
   BECKN_DUPLICATE_WINDOW_SECONDS: { schema: { type: 'integer', minimum: 60, maximum: 2592000 }, default: 86400, description: 'How long a (sender, action, message_id) is remembered to detect repeats.' },
   SIGNATURE_TTL_SECONDS: { schema: { type: 'integer', minimum: 10, maximum: 3600 }, default: 300, description: 'Lifetime (expires - created) of the signatures we make.' },

@@ -10,6 +10,8 @@ export interface SinkAppDeps {
   readinessTimeoutMs: number;
   isDraining: () => boolean;
   metrics: Metrics;
+  /** Bearer token /metrics requires (METRICS_TOKEN); null: open. */
+  metricsToken?: string | null;
   logger: Logger;
 }
 
@@ -23,7 +25,7 @@ export function buildAuditSinkApp(deps: SinkAppDeps): Application {
   app.set('etag', false);
   const routes = [
     ...healthRoutes({ checks: deps.readiness, timeoutMs: deps.readinessTimeoutMs, isDraining: deps.isDraining }),
-    ...metricsRoutes(deps.metrics),
+    ...metricsRoutes(deps.metrics, deps.metricsToken ?? null),
   ];
   app.use(requestContext);
   app.use(httpMetrics(deps.metrics, deps.logger));

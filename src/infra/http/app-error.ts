@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'ROUTE_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'CONFLICT'
+  | 'RATE_LIMITED'
   | 'SHUTTING_DOWN'
   | 'UNAVAILABLE'
   | 'INTERNAL';

@@ -11,6 +11,7 @@ export const httpStatusByCode: Readonly<Record<ErrorCode, number>> = Object.free
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,
   SHUTTING_DOWN: 503,

@@ -8,3 +8,4 @@ export { unknownRoute } from './unknown-route.js';
 export { httpMetrics } from './http-metrics.js';
 export { listen, drain } from './serve.js';
 export { bearerToken, sameToken, requireBearer } from './bearer-auth.js';
+export { tokenRateLimit } from './token-rate-limit.js';
