@@ -1,4 +1,5 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
+import { fullJitterDelayMs } from '../../infra/backoff/index.js';
 import { needsNewProducer } from '../../infra/kafka/index.js';
 import type { Logger } from '../../infra/logging/logger.js';
 import { MAX_RECORD_BYTES } from './record-line.js';
@@ -10,7 +11,7 @@ export interface RelaySettings {
   batchSize: number;
   /** How long the relay waits after the first new record for more to join the batch. */
   lingerMs: number;
-  /** Cap of the exponential backoff between failed attempts. */
+  /** Cap of the backoff between failed attempts (exponential from 200 ms, full jitter). */
   maxBackoffMs: number;
   /** Once records have waited this long for a produce request to succeed, the spool's readiness check fails. */
   stalledAfterMs: number;
@@ -131,7 +132,7 @@ export class KafkaRelay {
 
   private async run(): Promise<void> {
     let outgoing: Outgoing | null = null;
-    let backoffMs = FIRST_BACKOFF_MS;
+    let failures = 0;
     for (;;) {
       try {
         if (!outgoing) {
@@ -153,14 +154,14 @@ export class KafkaRelay {
         await this.spool.acknowledge(outgoing.spool);
         this.succeeded(outgoing.messages.length);
         outgoing = null;
-        backoffMs = FIRST_BACKOFF_MS;
+        failures = 0;
       } catch (error) {
         if (error instanceof Abandoned) return;
         this.failed(error);
         if (this.draining) return;
         if (needsNewProducer(error)) await this.dropProducer();
-        await this.backoff(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, this.settings.maxBackoffMs);
+        failures += 1;
+        await this.backoff(fullJitterDelayMs(failures, { baseBackoffMs: FIRST_BACKOFF_MS, maxBackoffMs: this.settings.maxBackoffMs }));
       }
     }
   }

@@ -1,4 +1,5 @@
 import type { Transaction } from 'sequelize';
+import { backoffCeilingMs } from '../../infra/backoff/index.js';
 import type { JobHandler } from '../../infra/scheduler/index.js';
 import { RIDER_PAYMENTS_SCHEMA, recordStatusCheck } from '../../payments/index.js';
 import type { BapDeps } from '../bap-deps.js';
@@ -20,7 +21,7 @@ type CheckDeps = ChargeDeps & Pick<BapDeps, 'payments'>;
  * it once.
  */
 export function scheduleStatusCheck(deps: Pick<CheckDeps, 'scheduler' | 'logger' | 'payments' | 'now'>, transaction: Transaction, orderId: string, attempts: number): void {
-  const delay = Math.min(deps.payments.statusCheck.baseDelayMs * 2 ** attempts, STATUS_CHECK_MAX_DELAY_MS);
+  const delay = backoffCeilingMs(attempts + 1, { baseBackoffMs: deps.payments.statusCheck.baseDelayMs, maxBackoffMs: STATUS_CHECK_MAX_DELAY_MS });
   const id = `${PAYMENT_STATUS_CHECK_JOB}:${orderId}:${attempts}`;
   transaction.afterCommit(() =>
     deps.scheduler.schedule({ id, type: PAYMENT_STATUS_CHECK_JOB, payload: { orderId }, runAt: (deps.now ?? Date.now)() + delay }).then(

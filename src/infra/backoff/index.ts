@@ -1,1 +1,1 @@
-export { fullJitterDelayMs, type BackoffOptions } from './backoff.js';
+export { backoffCeilingMs, fullJitterDelayMs, type BackoffOptions } from './backoff.js';

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffCeilingMs } from '../backoff/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { ClaimedJob, JobQueue } from './job-queue.js';
 import type { JobHandler, Scheduler, SchedulerOptions } from './scheduler.js';
@@ -34,8 +35,8 @@ export function createJobWorker({ queue, logger, options, now }: JobWorkerDeps):
   let timer: NodeJS.Timeout | undefined;
   let polling: Promise<void> | undefined;
 
-  const backoffMs = (retry: number): number =>
-    Math.min(options.maxBackoffMs, options.baseBackoffMs * 2 ** (retry - 1));
+  // The full ceiling, not a jittered delay: a retry waits at least the backoff (the scheduler contract).
+  const backoffMs = (retry: number): number => backoffCeilingMs(retry, options);
 
   const renewLease = (job: ClaimedJob): void => {
     queue.extend(job.id, job.lease, now() + options.leaseMs).then(

@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios from 'axios';
+import { fullJitterDelayMs } from '../../infra/backoff/index.js';
 import type { Logger } from '../../infra/logging/logger.js';
 import { RegistryUnavailableError } from './errors.js';
 import { lookupRequestBody, type LookupSource } from './subscriber-record.js';
@@ -14,7 +15,7 @@ export interface HttpLookupSourceOptions {
   /** Further attempts after the first, on network errors, timeouts and 5xx. */
   retries: number;
   logger: Logger;
-  /** First retry delay; doubles per attempt up to 5 s, with jitter. 100 ms unless given. */
+  /** Ceiling of the first retry delay; doubles per attempt up to 5 s, with full jitter. 100 ms unless given. */
   backoffMs?: number;
 }
 
@@ -69,7 +70,7 @@ export function httpLookupSource(options: HttpLookupSourceOptions): LookupSource
       const outcome = await attempt(body);
       if ('records' in outcome) return outcome.records;
       if (!outcome.retryable || attemptNo >= retries) throw outcome.error;
-      const delayMs = Math.min(backoffMs * 2 ** attemptNo, maxBackoffMs) * (0.5 + Math.random() / 2);
+      const delayMs = fullJitterDelayMs(attemptNo + 1, { baseBackoffMs: backoffMs, maxBackoffMs });
       logger.warn({ url, attempt: attemptNo + 1, delayMs: Math.round(delayMs), err: outcome.error.message }, 'registry lookup failed, retrying');
       await sleep(delayMs);
     }
