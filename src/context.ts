@@ -12,7 +12,6 @@ import {
 } from './infra/correlation/index.js';
 import type { ReadinessCheck } from './infra/health/index.js';
 import { checkKafka, createKafka, ensureTopics, type TopicSpec } from './infra/kafka/index.js';
-import { createMemoryLockManager, createRedisLockManager, type LockManager } from './infra/lock/index.js';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './infra/rate-limit/index.js';
 import { auditRoutes, createClickHouseAuditStore, createFileAuditStore, loadPiiRules } from './audit/read/index.js';
 import { messageTopicSpec } from './audit/write/index.js';
@@ -44,7 +43,6 @@ export interface AppContext {
   sequelize: Sequelize;
   redis: Redis | null;
   correlation: CorrelationStore;
-  locks: LockManager;
   scheduler: Scheduler;
   kafka: Kafka | null;
   clickhouse: ClickHouseClient | null;
@@ -236,8 +234,6 @@ export async function createContext(config: Config, logger: Logger, overrides: C
     const prefix = config.redis?.keyPrefix ?? 'beckn-ride:';
     const correlation = redis ? createRedisCorrelationStore({ redis, prefix, logger }) : createMemoryCorrelationStore({ prefix });
     teardown.add('correlation-store', () => correlation.close());
-    const locks = redis ? createRedisLockManager({ redis, prefix }) : createMemoryLockManager({});
-    teardown.add('locks', () => locks.close());
 
     const schedulerOptions: SchedulerOptions = {
       pollIntervalMs: config.scheduler.pollIntervalMs,
@@ -330,7 +326,6 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       sequelize,
       redis,
       correlation,
-      locks,
       scheduler,
       kafka: kafka?.kafka ?? null,
       clickhouse,

@@ -19,7 +19,7 @@ export const variables = {
   HOST: { schema: { type: 'string', minLength: 1 }, default: '127.0.0.1', description: 'Interface the HTTP server binds to (`0.0.0.0` in containers).' },
   PUBLIC_URL: { schema: { type: 'string', pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' }, description: 'Base URL other participants reach this service at; defaults to `http://HOST:PORT`.' },
   DATABASE_URL: { schema: { type: 'string', pattern: '^postgres(ql)?://\\S+$' }, description: 'Postgres connection URL. Unset: embedded PGlite in `DATA_DIR`.' },
-  REDIS_URL: { schema: { type: 'string', pattern: '^rediss?://\\S+$' }, description: 'Redis URL. Unset: in-memory correlation store, locks and scheduler.' },
+  REDIS_URL: { schema: { type: 'string', pattern: '^rediss?://\\S+$' }, description: 'Redis URL. Unset: in-memory correlation store and scheduler.' },
   KAFKA_BROKERS: { schema: { type: 'string', pattern: '^[^\\s,:]+:\\d+(,[^\\s,:]+:\\d+)*$' }, description: 'Comma-separated `host:port` list. Unset: message log in a local file.' },
   CLICKHOUSE_URL: { schema: { type: 'string', pattern: '^https?://\\S+$' }, description: 'ClickHouse HTTP URL. Unset: audit reads the local message log file.' },
   CLICKHOUSE_DATABASE: { schema: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, default: 'beckn_ride', description: 'ClickHouse database (created at start).' },
