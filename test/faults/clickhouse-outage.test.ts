@@ -159,7 +159,8 @@ describe('fault: ClickHouse killed while the audit sink consumes', function () {
     loading = false;
     await load;
     const total = produced.size;
-    await waitUntil('every produced record is in ClickHouse', async () => (await countFinal(store)).ids >= total, { timeoutMs: 120_000, intervalMs: 500 });
+    // Bounded; what is still missing then is counted and reported below rather than failing here.
+    await waitUntil('every produced record is in ClickHouse', async () => (await countFinal(store)).ids >= total, { timeoutMs: 120_000, intervalMs: 500 }).catch(() => undefined);
     const caughtUpMs = Date.now() - restartedAt;
     const inTopic = await topicMessageCount(kafkaAdmin, topic);
     await waitUntil('the committed offsets reach the end of the topic', async () => (await committedTotal(kafkaAdmin, group, topic)) === inTopic, { timeoutMs: 60_000, intervalMs: 500 });

@@ -186,8 +186,8 @@ describe('fault: the counterpart BAP unreachable for 60 s', function () {
     }
     assert.ok(delivered.every((row) => row.status === 'delivered'), JSON.stringify(delivered));
     const attempts = delivered.map((row) => row.attempts);
-    const unbackedAttempts = Math.floor(OUTAGE_MS / 50);
-    assert.ok(Math.max(...attempts) < unbackedAttempts / 10, `attempts ${attempts.join(',')} are spaced by backoff, not the 50 ms poll`);
+    // Polled every 50 ms without backoff, each would have spent its 50 attempts within seconds and died.
+    assert.ok(Math.max(...attempts) <= 40, `attempts ${attempts.join(',')} are spaced by backoff, not the 50 ms poll`);
 
     // The attempts' own records (message log): gaps grow from the base towards the cap.
     const outboundAttempts = (await a.records()).filter((r) => r.direction === 'outbound' && owed.includes(r.message_id ?? ''));
