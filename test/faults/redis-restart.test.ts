@@ -44,7 +44,15 @@ describe('faults: Redis restarted while rides run', function () {
 
     // Searches in flight when Redis goes: each from a pickup with a driver (the rides' own, still online).
     const searchIds = Array.from({ length: SEARCHES }, () => randomUUID());
-    const inFlight = searchIds.map((transactionId, i) => net.send('search', { transaction_id: transactionId }, flow.searchIntent(pickupOf(i)), { timeoutMs: 20_000 }).catch((error: Error) => error));
+    // Redis goes as soon as the first of them is answered: the others meet the outage on their way in or in their handlers.
+    let answered = 0;
+    const inFlight = searchIds.map((transactionId, i) =>
+      net
+        .send('search', { transaction_id: transactionId }, flow.searchIntent(pickupOf(i)), { timeoutMs: 20_000 })
+        .catch((error: Error) => error)
+        .finally(() => answered++),
+    );
+    await waitUntil('a search in flight answered', () => answered > 0, { timeoutMs: 30_000, intervalMs: 5 });
     await redis.stop();
     const outageStarted = Date.now();
 
