@@ -41,7 +41,8 @@ function collectRoutes(ctx: AppContext): RouteSpec[] {
     ...ctx.operatorRoutes,
     ...ctx.driverRoutes,
     ...ctx.riderRoutes,
-    ...dashboardRoutes({ defaultCity: ctx.config.beckn.bap.cityCode }),
+    // The operator's dashboard reads the provider side's analytics: only where this process plays the BPP.
+    ...(ctx.config.beckn.roles.includes('bpp') ? dashboardRoutes({ defaultCity: ctx.config.beckn.bap.cityCode }) : []),
   ];
 }
 

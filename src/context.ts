@@ -50,9 +50,9 @@ export interface AppContext {
   beckn: BecknNetwork;
   /** The compliance API's routes, over ClickHouse when the log flows there, else over the log file. */
   auditRoutes: RouteSpec[];
-  /** The provider side's operator API. */
+  /** The provider side's operator API, its analytics included (empty unless this process plays the BPP). */
   operatorRoutes: RouteSpec[];
-  /** The driver app's API and the operator's driver-token routes. */
+  /** The driver app's API and the operator's driver-token routes (empty unless this process plays the BPP). */
   driverRoutes: RouteSpec[];
   /** The rider app's API and the operator's rider registration (empty unless this process plays the BAP). */
   riderRoutes: RouteSpec[];
@@ -270,28 +270,37 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       ? createRedisDriverLocationStore({ redis, prefix, staleAfterSeconds: DRIVER_LOCATION_STALE_AFTER_SECONDS })
       : createMemoryDriverLocationStore({ prefix, staleAfterSeconds: DRIVER_LOCATION_STALE_AFTER_SECONDS });
     const routePlanner = haversineRoutePlanner({ roadFactor: ROUTE_ROAD_FACTOR, averageSpeedKmph: ROUTE_AVERAGE_SPEED_KMPH });
-    const providerDriverRoutes = driverRoutes({
-      sequelize,
-      adminToken: config.secrets.adminToken,
-      cipher,
-      driverLocations,
-      sender: beckn.protocol.sender,
-      scheduler,
-    });
+    // The provider side's operator, analytics and driver routes exist only where this process plays the BPP.
+    const provider = config.beckn.roles.includes('bpp');
+    const providerDriverRoutes = provider
+      ? driverRoutes({
+          sequelize,
+          adminToken: config.secrets.adminToken,
+          cipher,
+          driverLocations,
+          sender: beckn.protocol.sender,
+          scheduler,
+        })
+      : [];
 
     const payments = await buildPaymentGateway(config, logger, teardown);
     const eventRelay = await buildEventRelay(config, logger, teardown, sequelize, kafka?.kafka ?? null, metrics);
-    const providerOperatorRoutes = operatorRoutes({
-      models: bppModels,
-      sequelize,
-      adminToken: config.secrets.adminToken,
-      cipher,
-      payouts: { sequelize, gateway: payments.gateway, logger },
-    });
+    const providerOperatorRoutes = provider
+      ? operatorRoutes({
+          models: bppModels,
+          sequelize,
+          adminToken: config.secrets.adminToken,
+          cipher,
+          payouts: { sequelize, gateway: payments.gateway, logger },
+        })
+      : [];
     // The analytics read the events where the relay sends them: ClickHouse (loaded by the sink from Kafka) or the local event file.
-    const analyticsStore =
-      clickhouse && kafka ? createClickHouseAnalyticsStore(clickhouse) : createFileAnalyticsStore(config.events.file, { logger });
-    const analytics = analyticsRoutes({ store: analyticsStore, adminToken: config.secrets.adminToken });
+    const analytics = provider
+      ? analyticsRoutes({
+          store: clickhouse && kafka ? createClickHouseAnalyticsStore(clickhouse) : createFileAnalyticsStore(config.events.file, { logger }),
+          adminToken: config.secrets.adminToken,
+        })
+      : [];
     const bap: BapDeps = {
       sequelize,
       cipher,

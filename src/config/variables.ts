@@ -44,7 +44,7 @@ export const variables = {
   SCHEDULER_CONCURRENCY: { schema: { type: 'integer', minimum: 1, maximum: 256 }, default: 8, description: 'Jobs one process runs at once.' },
   SCHEDULER_MAX_ATTEMPTS: { schema: { type: 'integer', minimum: 1, maximum: 100 }, default: 8, description: 'Runs of a failing job before it is dead-lettered.' },
   READINESS_TIMEOUT_MS: { schema: { type: 'integer', minimum: 50, maximum: 60000 }, default: 2000, description: 'Bound on each dependency check of `/health/ready`.' },
-  ROLES: { schema: { type: 'string', pattern: '^(bap|bpp|gateway|registry)(,(bap|bpp|gateway|registry))*$' }, default: 'bap,bpp,gateway,registry', description: 'Roles this process serves, comma-separated: `bap`, `bpp`, `gateway`, `registry`.' },
+  ROLES: { schema: { type: 'string', pattern: '^(bap|bpp|gateway|registry)(,(bap|bpp|gateway|registry))*$' }, default: 'bap,bpp,gateway,registry', description: 'Roles this process serves, comma-separated: `bap`, `bpp`, `gateway`, `registry`. The rider API is mounted with `bap`; the operator (`/provider/...`), driver (`/driver/...`) and `/dashboard` routes with `bpp`.' },
   BAP_SUBSCRIBER_ID: { schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]+$' }, default: 'beckn-ride.bap', description: 'Subscriber id of the BAP role (its registry record; signs requests).' },
   BPP_SUBSCRIBER_ID: { schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]+$' }, default: 'beckn-ride.bpp', description: 'Subscriber id of the BPP role (signs callbacks).' },
   GATEWAY_SUBSCRIBER_ID: { schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]+$' }, default: 'beckn-ride.gateway', description: 'Subscriber id of the gateway role (signs X-Gateway-Authorization).' },
