@@ -6,7 +6,7 @@ import { waitFor, waitUntil } from '../support/wait-until.js';
 import { assertCleanError, pickupOf, receipts, rideFlow, startBppNetwork, type BppNetwork, type ConfirmedRide, type RideFlow } from './fault-rides.js';
 
 /**
- * Redis (correlation, duplicate claims, locks, scheduler, driver locations)
+ * Redis (correlation, duplicate claims, rate limits, scheduler, driver locations)
  * restarted empty while rides run on a BPP process. Every booking lives in
  * Postgres, so rides confirmed before the restart go on after it; searches
  * in flight may expire. The process survives, readiness names the outage
