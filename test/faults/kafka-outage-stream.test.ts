@@ -23,12 +23,12 @@ const ondc = (action: string) => {
 
 const TOTAL = 1_000;
 /** The broker is stopped once this many searches were answered, and the last ones wait until it is back. */
-const STOP_AFTER = 300;
-const HOLD_FROM = 800;
+const STOP_AFTER = 200;
+const HOLD_FROM = 900;
 const OUTAGE_MS = 30_000;
-/** Searches in flight at once, and the least gap between two starts (about 16 a second). */
+/** Searches in flight at once, and the least gap between two starts (at most 25 a second). */
 const CONCURRENCY = 4;
-const PACE_MS = 60;
+const PACE_MS = 40;
 
 /**
  * Our service streams signed Beckn searches (and answers each with an
@@ -80,9 +80,10 @@ describe('fault: Kafka stopped for 30 s while 1,000 signed messages stream in', 
   after(async () => {
     await sink?.stop().catch(() => undefined);
     await net?.close();
-    // The broker may still be stopped if the test failed midway; the topic and group go with it.
-    if (broker && !(await portOpen(broker.address))) await broker.run('kafka-start').catch(() => undefined);
-    await stores?.dispose();
+    // The topic and group go with the private broker's folder; only the ClickHouse database is dropped.
+    await stores?.admin.disconnect();
+    await stores?.clickhouse.command({ query: `DROP DATABASE IF EXISTS ${stores.database}` });
+    await stores?.clickhouse.close();
     await broker?.run('kafka-stop');
     if (brokerDir) await removeDir(brokerDir);
   });
@@ -140,7 +141,10 @@ describe('fault: Kafka stopped for 30 s while 1,000 signed messages stream in', 
     await waitForProtocolIdle(harness.app.ctx, 120_000);
     await waitUntil('the spool has shipped every record', () => messageLog.spoolDepth().records === 0, { timeoutMs: 120_000, intervalMs: 200 });
     const expected = logged.size;
-    await waitUntil('every logged record is in ClickHouse', async () => (await countFinal(stores.clickhouse)).ids >= expected, { timeoutMs: 120_000, intervalMs: 500 });
+    // Bounded; what is still missing then is counted and reported below rather than failing here.
+    await waitUntil('every logged record is in ClickHouse', async () => (await countFinal(stores.clickhouse)).ids >= expected, { timeoutMs: 120_000, intervalMs: 500 }).catch(
+      () => undefined,
+    );
 
     const final = await countFinal(stores.clickhouse);
     const physical = await stores.clickhouse.query({ query: 'SELECT count() AS n FROM beckn_message_log', format: 'JSONEachRow' });
