@@ -18,7 +18,7 @@ import { waitFor } from '../support/wait-until.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy.js';
 
 /** Rides driven (REPLICAS_TEST_RIDES overrides it for a quicker local run), at most CONCURRENCY at a time. */
-const RIDES = Number(process.env.REPLICAS_TEST_RIDES ?? 20);
+const RIDES = Number(process.env.REPLICAS_TEST_RIDES ?? 100);
 const CONCURRENCY = 25;
 /** Two of every five rides are paid before the ride (PRE-ORDER). */
 const prepaid = (i: number) => i % 5 < 2;
@@ -245,6 +245,19 @@ describe('replicas: two BAPs and two BPPs behind round-robin, many concurrent ri
     const drv = (method: string, path: string, body?: unknown) => ok(bppProxy.url, method, path, driver.token, body);
     const pickup = pickupOf(i);
     const drop = dropOf(i);
+    // The driver app reports its position while the driver waits (locations go stale after a minute), until the ride is accepted.
+    const here = () => drv('POST', '/driver/location', { points: [{ lat: pickup.lat + 0.0005, lon: pickup.lon + 0.0005, ts: Date.now() }] });
+    await here();
+    const heartbeat = setInterval(() => void here().catch(() => undefined), 15_000);
+    try {
+      return await booked(i, pickup, drop, bap, drv, () => clearInterval(heartbeat));
+    } finally {
+      clearInterval(heartbeat);
+    }
+  };
+
+  type Call = (method: string, path: string, body?: unknown) => Promise<any>;
+  const booked = async (i: number, pickup: { lat: number; lon: number }, drop: { lat: number; lon: number }, bap: Call, drv: Call, accepted: () => void) => {
     const paymentType = prepaid(i) ? 'PRE-ORDER' : 'ON-FULFILLMENT';
     const search = await bap('POST', '/rider/searches', { pickup, drop });
     const estimate = await until(`ride ${i}: the sedan estimate`, async () => {
@@ -254,6 +267,7 @@ describe('replicas: two BAPs and two BPPs behind round-robin, many concurrent ri
     const { quoteId } = await bap('POST', `/rider/estimates/${estimate.id}/select`, {});
     const offer = await until(`ride ${i}: the offer to its driver`, async () => (await drv('GET', '/driver/ride-offers')).offers[0]);
     await drv('POST', `/driver/ride-offers/${offer.id}/accept`);
+    accepted();
     await until(`ride ${i}: the quote`, async () => {
       const { quotes } = await bap('GET', `/rider/searches/${search.searchId}/quotes`);
       return (quotes as any[]).find((q) => q.id === quoteId && q.status === 'RECEIVED');
