@@ -52,7 +52,27 @@ function checker(registry: SchemaRegistry, schema: JsonSchema | undefined, where
     if (!validate(value)) {
       throw new AppError('VALIDATION_FAILED', `invalid request ${where}`, describeSchemaErrors(validate.errors));
     }
+    const path = nonFiniteNumber(value);
+    if (path !== null) throw new AppError('VALIDATION_FAILED', `invalid request ${where}`, [{ path, message: 'must be a finite number' }]);
   };
+}
+
+/**
+ * Ajv lets Infinity through `integer` and `maximum` (a query's "Infinity" or
+ * "1e309" coerced, a body's 1e309 parsed): the JSON pointer of the first
+ * non-finite number, or null. Walks with an explicit stack, so any depth.
+ */
+function nonFiniteNumber(value: unknown): string | null {
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length > 0) {
+    const [current, path] = stack.pop() as [unknown, string];
+    if (typeof current === 'number') {
+      if (!Number.isFinite(current)) return path || '/';
+    } else if (typeof current === 'object' && current !== null) {
+      for (const [key, child] of Object.entries(current)) stack.push([child, `${path}/${key}`]);
+    }
+  }
+  return null;
 }
 
 /**
