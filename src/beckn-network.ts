@@ -162,6 +162,11 @@ export async function buildBecknNetwork(
     logger,
   });
   teardown.add('protocol', () => protocol.stop(config.http.shutdownTimeoutMs));
-  const adminRoutes = deadLetterRoutes({ sequelize: deps.sequelize, outbox: protocol.outbox, adminToken: config.secrets.adminToken });
+  const adminRoutes = deadLetterRoutes({
+    sequelize: deps.sequelize,
+    outbox: protocol.outbox,
+    adminToken: config.secrets.adminToken,
+    actedOnDeath: (action) => protocol.handlers.deadLetter(action) !== undefined,
+  });
   return { protocol, registry, messageLog, adminRoutes, readiness };
 }

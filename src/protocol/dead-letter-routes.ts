@@ -14,6 +14,13 @@ export interface DeadLetterRoutesOptions {
   outbox: Outbox;
   /** config.secrets.adminToken */
   adminToken: string;
+  /**
+   * Whether the domain reacts when a message of `action` dies (the BPP
+   * cancels the booking of an undelivered on_confirm, the BAP fails the
+   * waiting request). Such a letter is never replayed: its death has been
+   * acted on, and sending it late would contradict what followed.
+   */
+  actedOnDeath?: (action: string) => boolean;
 }
 
 const tag = 'Protocol operations';
@@ -196,10 +203,14 @@ export function deadLetterRoutes(options: DeadLetterRoutesOptions): RouteSpec[] 
       responses: {
         202: { description: 'Queued again; the delivery worker sends it at its next round', schema: replaySchema },
         404: { description: 'No outbound message with this id' },
-        409: { description: 'The message is not dead (pending, already replayed, or delivered): nothing is queued' },
+        409: { description: 'The message is not dead (pending, already replayed, or delivered), or its death was already acted on (an undelivered on_confirm cancelled its booking): nothing is queued' },
       },
       handler: async ({ params }, res) => {
         const id = deadLetterId(params);
+        const dead = await outbox.get(id);
+        if (dead?.status === 'dead' && options.actedOnDeath?.(dead.action)) {
+          throw new AppError('CONFLICT', `outbound ${dead.action} ${id} is not replayed: its failure was already acted on (the booking or request it carried was closed)`);
+        }
         if (!(await outbox.retryDead(id))) {
           const entry = await outbox.get(id);
           if (!entry) throw new AppError('NOT_FOUND', `no outbound message ${id}`);
