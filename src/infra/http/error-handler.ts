@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { ConnectionError, DatabaseError } from 'sequelize';
 import type { Logger } from '../logging/logger.js';
 import { AppError, type ErrorCode } from './app-error.js';
 import { httpStatusByCode } from './error-catalogue.js';
@@ -21,7 +22,21 @@ function toAppError(error: unknown): AppError {
   if (known) return new AppError(known.code, known.message);
   // The router fails to decode a path parameter with malformed percent-encoding.
   if (error instanceof URIError) return new AppError('VALIDATION_FAILED', 'malformed percent-encoding in the path');
+  if (isStoreUnavailable(error)) return new AppError('UNAVAILABLE', 'the database is unavailable; retry later');
   return new AppError('INTERNAL', 'internal error');
+}
+
+/** Postgres SQLSTATEs of a server shutting down or not yet accepting connections. */
+const unavailableStates = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+
+/** Postgres unreachable or going away: the request may succeed later, so the answer is a 503, not a 500. */
+function isStoreUnavailable(error: unknown): boolean {
+  if (error instanceof ConnectionError) return true;
+  if (error instanceof DatabaseError) {
+    const code = (error.parent as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' && unavailableStates.has(code);
+  }
+  return false;
 }
 
 /** The central error handler: every failure becomes a JSON error body; 500s hide their details. */
@@ -36,6 +51,7 @@ export function errorHandler(logger: Logger) {
     const fields = logFieldsOf(res) ?? {};
     if (status >= 500) logger.error({ ...fields, err: error }, 'request failed');
     else logger.debug({ ...fields, code: appError.code }, appError.message);
+    if (status === 503) res.setHeader('Retry-After', '1');
     res.status(status).json({
       error: {
         code: appError.code,
