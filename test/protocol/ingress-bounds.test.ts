@@ -63,6 +63,18 @@ describe('ingress bounds: nesting depth and refused bodies', function () {
     assert.equal(handled - before, 1, 'only the normal search was handled');
   });
 
+  it('a signed search with an array of 32,000 items is NACKed 400 30000 at once, before schema validation', async () => {
+    const payload = searchBody(net);
+    const messageId = String(payload.context.message_id);
+    const tags = Array.from({ length: 32_000 }, (_, i) => ({ x: i, descriptor: 5 }));
+    const answer = await net.bap.post(`${net.ourBpp.url}/search`, { ...payload, message: { intent: { ...(payload.message as any).intent, tags } } });
+    assert.equal(answer.status, 400, JSON.stringify(answer.body).slice(0, 500));
+    assert.equal(answer.body.error.code, '30000');
+    assert.match(answer.body.error.message, /more than 1000 items/);
+    assert.ok(JSON.stringify(answer.body).length < 2_000, 'the NACK names the bound, not every failing item');
+    assert.equal(await inboxRows(net, messageId), 0);
+  });
+
   it('an unsigned 1 MiB POST is refused 401 and logged as a 4 KiB prefix with the digest and size of the whole body', async () => {
     const payload = searchBody(net);
     const skeleton = JSON.stringify({ ...payload, message: { ...payload.message, padding: '' } });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../src/protocol/inbound/json-depth.js';
+import { hasArrayLongerThan, MAX_ARRAY_ITEMS, MAX_JSON_DEPTH, nestsDeeperThan } from '../../src/protocol/inbound/json-depth.js';
 import { sourceKey } from '../../src/protocol/inbound/source-address.js';
 import { examplesRoot, jsonFiles } from './beckn-examples.js';
 
@@ -30,6 +30,28 @@ describe('ingress scans of the raw request', () => {
     it('passes every official Beckn and ONDC example', () => {
       const tooDeep = jsonFiles(examplesRoot).filter((path) => nestsDeeperThan(readFileSync(path), MAX_JSON_DEPTH));
       assert.deepEqual(tooDeep, []);
+    });
+  });
+
+  describe('array length', () => {
+    const array = (items: number) => `[${Array.from({ length: items }, (_, i) => `{"n":${i},"tags":[1,2,3]}`).join(',')}]`;
+
+    it(`lets ${MAX_ARRAY_ITEMS} items through and refuses ${MAX_ARRAY_ITEMS + 1}, at any depth`, () => {
+      assert.equal(hasArrayLongerThan(Buffer.from(array(MAX_ARRAY_ITEMS)), MAX_ARRAY_ITEMS), false);
+      assert.equal(hasArrayLongerThan(Buffer.from(array(MAX_ARRAY_ITEMS + 1)), MAX_ARRAY_ITEMS), true);
+      assert.equal(hasArrayLongerThan(Buffer.from(`{"message":{"intent":{"tags":${array(MAX_ARRAY_ITEMS + 1)}}}}`), MAX_ARRAY_ITEMS), true);
+    });
+
+    it('counts the items of each array, not commas of objects, nested arrays or strings', () => {
+      const manyKeys = `{${Array.from({ length: 5_000 }, (_, i) => `"k${i}":1`).join(',')}}`;
+      assert.equal(hasArrayLongerThan(Buffer.from(manyKeys), 10), false, 'object members are not items');
+      assert.equal(hasArrayLongerThan(Buffer.from(`[[${'1,'.repeat(9)}1],[${'1,'.repeat(9)}1],"${','.repeat(100)}"]`), 10), false);
+      assert.equal(hasArrayLongerThan(Buffer.from(`[[${'1,'.repeat(10)}1]]`), 10), true, 'an inner array of 11');
+    });
+
+    it('passes every official Beckn and ONDC example', () => {
+      const tooLong = jsonFiles(examplesRoot).filter((path) => hasArrayLongerThan(readFileSync(path), MAX_ARRAY_ITEMS));
+      assert.deepEqual(tooLong, []);
     });
   });
 

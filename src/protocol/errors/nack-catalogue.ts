@@ -14,6 +14,7 @@ export type NackReason =
   | 'GATEWAY_SIGNATURE_INVALID'
   | 'INVALID_JSON'
   | 'NESTING_TOO_DEEP'
+  | 'ARRAY_TOO_LONG'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNKNOWN_ACTION'
@@ -63,6 +64,8 @@ export const nackCatalogue: Readonly<Record<NackReason, NackEntry>> = Object.fre
   INVALID_JSON: { httpStatus: 400, type: 'JSON-SCHEMA-ERROR', codes: invalid },
   // Refused before any recursive walk of the body (src/protocol/inbound/json-depth.ts).
   NESTING_TOO_DEEP: { httpStatus: 400, type: 'JSON-SCHEMA-ERROR', codes: invalid },
+  // Refused before schema validation, whose cost grows faster than linearly on long arrays.
+  ARRAY_TOO_LONG: { httpStatus: 400, type: 'JSON-SCHEMA-ERROR', codes: invalid },
   PAYLOAD_TOO_LARGE: { httpStatus: 413, type: 'CORE-ERROR', codes: invalid },
   UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, type: 'CORE-ERROR', codes: invalid },
   UNKNOWN_ACTION: { httpStatus: 404, type: 'CONTEXT-ERROR', codes: invalid },

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { ackBody, nackBody, nackCatalogue, NackError, type NackSide } from '../errors/index.js';
 import type { InboundDeps } from './inbound-deps.js';
 import type { InboundMessage, Role } from './inbound-message.js';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
+import { hasArrayLongerThan, MAX_ARRAY_ITEMS, MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { inboundRecord, type InboundOutcome, type KeptBody } from './message-record.js';
 import { readBody } from './read-body.js';
 import { sourceKey } from './source-address.js';
@@ -50,6 +50,7 @@ async function runSteps(role: InboundRole, message: InboundMessage, deps: Inboun
   if (message.truncated) throw new NackError('PAYLOAD_TOO_LARGE', `body exceeds ${deps.settings.maxBodyBytes} bytes`);
   // Before any step: schema validation and audit masking walk the body recursively.
   if (nestsDeeperThan(message.raw, MAX_JSON_DEPTH)) throw new NackError('NESTING_TOO_DEEP', `body is nested deeper than ${MAX_JSON_DEPTH} arrays or objects`);
+  if (hasArrayLongerThan(message.raw, MAX_ARRAY_ITEMS)) throw new NackError('ARRAY_TOO_LONG', `an array of the body holds more than ${MAX_ARRAY_ITEMS} items`);
   try {
     for (const step of role.steps) await step(message, deps);
     if (message.duplicate) return;
