@@ -1,0 +1,1 @@
+export { checkConformance, conformanceActions, conformanceDataFile, coreMobilityDomain, type ConformanceOptions } from './check-conformance.js';
