@@ -26,14 +26,18 @@ const configured: RawEnv = {
   SETTLEMENT_STATIC_TERMS_URL: 'https://cabs.example/terms/settlement.txt',
 };
 
-/** The tags our BAP must send with `configured`, in the shape of the ONDC:TRV10 2.0.1 search and init examples. */
-const configuredTags = [
+/**
+ * The tags our BAP must send with `configured`, in the shape of the ONDC:TRV10 2.0.1 search and init examples,
+ * with every entry its attribute lists mark mandatory: the amounts are 0 in a search (no fare yet) and follow the fare after.
+ */
+const tagsWith = (finderFee: string, settlement: string) => [
   {
     descriptor: { code: 'BUYER_FINDER_FEES' },
     display: false,
     list: [
       { descriptor: { code: 'BUYER_FINDER_FEES_TYPE' }, value: 'percent' },
       { descriptor: { code: 'BUYER_FINDER_FEES_PERCENTAGE' }, value: '2.5' },
+      { descriptor: { code: 'BUYER_FINDER_FEES_AMOUNT' }, value: finderFee },
     ],
   },
   {
@@ -47,9 +51,11 @@ const configuredTags = [
       { descriptor: { code: 'COURT_JURISDICTION' }, value: 'Mysuru' },
       { descriptor: { code: 'DELAY_INTEREST' }, value: '4.5' },
       { descriptor: { code: 'STATIC_TERMS' }, value: 'https://cabs.example/terms/settlement.txt' },
+      { descriptor: { code: 'SETTLEMENT_AMOUNT' }, value: settlement },
     ],
   },
 ];
+const configuredTags = tagsWith('0', '0');
 
 const valueOf = (tags: any[], group: string, code: string) =>
   tags.find((t) => t.descriptor.code === group)?.list.find((e: any) => e.descriptor.code === code)?.value;
@@ -180,7 +186,7 @@ describe('BAP payment tags over Beckn: search and init carry BUYER_FINDER_FEES a
     await flow?.close();
   });
 
-  it('sends every tag in the search intent and in init (both ways of paying), valid for the schema', async () => {
+  it('sends every tag in the search intent and in init (both ways of paying), valid for the schema, the amounts from the quoted fare', async () => {
     const started = await call('POST', '/rider/searches', { pickup: { lat: 12.92, lon: 77.62 }, drop: { lat: 12.95, lon: 77.58 } });
     assert.equal(started.status, 201, JSON.stringify(started.body));
     const { searchId, transactionId } = started.body;
@@ -194,7 +200,9 @@ describe('BAP payment tags over Beckn: search and init carry BUYER_FINDER_FEES a
       return (view.body.estimates as any[]).find((e) => e.bppId === flow.net.bpp.subscriberId && e.itemId === 'I1');
     });
     const answered = new Set<unknown>();
-    for (const [paymentType, collectedBy] of [['ON-FULFILLMENT', 'BPP'], ['PRE-ORDER', 'BAP']]) {
+    // The quote (X17) is 146: a 2.5 percent fee is 3.65; the provider collecting owes it, the rider side collecting owes the rest.
+    const amounts: Record<string, [string, string]> = { 'ON-FULFILLMENT': ['3.65', '3.65'], 'PRE-ORDER': ['3.65', '142.35'] };
+    for (const [paymentType, collectedBy] of [['ON-FULFILLMENT', 'BPP'], ['PRE-ORDER', 'BAP']] as const) {
       const { quoteId } = (await call('POST', `/rider/estimates/${auto.id}/select`)).body;
       const select = await flow.net.bpp.waitFor((m) => m.action === 'select' && m.body.context.transaction_id === transactionId && !answered.has(m.body.context.message_id), 15_000);
       answered.add(select.body.context.message_id);
@@ -204,7 +212,8 @@ describe('BAP payment tags over Beckn: search and init carry BUYER_FINDER_FEES a
       assert.equal(booked.status, 202, JSON.stringify(booked.body));
       const init = await flow.net.bpp.waitFor((m) => m.action === 'init' && m.body.context.transaction_id === transactionId && (m.body.message as any).order.payments[0].type === paymentType, 15_000);
       assert.deepEqual(flow.validator.validate('init', init.body), []);
-      assert.deepEqual((init.body.message as any).order.payments, [{ collected_by: collectedBy, type: paymentType, status: 'NOT-PAID', tags: configuredTags }]);
+      const [finderFee, settlement] = amounts[paymentType] ?? [];
+      assert.deepEqual((init.body.message as any).order.payments, [{ collected_by: collectedBy, type: paymentType, status: 'NOT-PAID', tags: tagsWith(finderFee ?? '', settlement ?? '') }]);
     }
   });
 
@@ -234,7 +243,13 @@ describe('BAP payment tags over Beckn: search and init carry BUYER_FINDER_FEES a
     const agreed = JSON.parse(onInit.raw_body).message.order.payments[0];
     assert.equal(agreed.collected_by, 'BPP');
     assert.equal(agreed.type, 'ON-FULFILLMENT');
-    assert.deepEqual(agreed.tags, configuredTags, 'the BUYER_FINDER_FEES and settlement terms the BAP proposed are agreed');
+    const init = (await flow.net.records()).find((r) => r.direction === 'outbound' && r.role === 'bap' && r.action === 'init' && r.transaction_id === started.body.transactionId);
+    assert.ok(init, 'our BAP sent init');
+    const proposed = JSON.parse(init.raw_body).message.order.payments[0];
+    const fee = valueOf(proposed.tags, 'BUYER_FINDER_FEES', 'BUYER_FINDER_FEES_AMOUNT');
+    assert.equal(fee, (Math.round(Number(booking.fare.quoted) * 2.5) / 100).toFixed(2), `2.5 percent of the quoted ${booking.fare.quoted}`);
+    assert.deepEqual(proposed.tags, tagsWith(fee, fee), 'the provider collects: the settlement is the finder fee');
+    assert.deepEqual(agreed.tags, proposed.tags, 'the BUYER_FINDER_FEES and settlement terms the BAP proposed are agreed');
     assert.deepEqual(booking.paymentTerms, agreed, 'the rider side stores the payment on_init agreed');
     const [bppBooking] = await flow.rows<{ payment_terms: unknown }>('SELECT payment_terms FROM atlas_driver_offer_bpp.booking WHERE id = $1', [booking.bppOrderId]);
     assert.deepEqual(bppBooking?.payment_terms, agreed, 'the provider side stores it too');

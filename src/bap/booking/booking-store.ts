@@ -241,8 +241,13 @@ export interface NewRide {
   vehicleNumber: string | null;
   vehicleVariant: string | null;
   otp: string | null;
+  /** The history's first state: `state`, or RIDE_CONFIRMED while no driver is assigned yet (the ride then waits as RIDE_ASSIGNED without driver). */
+  firstEvent: string;
   messageId: string;
+  /** When the rider side received the confirmation. */
   at: Date;
+  /** When the provider says the order changed (its updated_at), if it said. */
+  providerAt: Date | null;
 }
 
 /** The ride of a confirmed booking, with its first state in the history (position 0). */
@@ -266,8 +271,8 @@ export async function insertRide(sequelize: Sequelize, transaction: Transaction,
       transaction,
     },
   );
-  await sequelize.query(`INSERT INTO ${S}.ride_state_event (ride_id, position, state, message_id, at) VALUES ($1, 0, $2, $3, $4)`, {
-    bind: [ride.id, ride.state, ride.messageId, ride.at],
+  await sequelize.query(`INSERT INTO ${S}.ride_state_event (ride_id, position, state, message_id, at, provider_at) VALUES ($1, 0, $2, $3, $4, $5)`, {
+    bind: [ride.id, ride.firstEvent, ride.messageId, ride.at, ride.providerAt],
     transaction,
   });
 }

@@ -8,6 +8,7 @@ const S = BAP_SCHEMA;
 
 interface RideRow {
   id: string;
+  bpp_ride_id: string | null;
   state: string;
   driver_name: string | null;
   driver_phone_encrypted: string | null;
@@ -36,14 +37,19 @@ export interface BookingView {
   fare: { quoted: string; confirmed: string | null; final: string | null };
   currency: string;
   bppOrderId: string | null;
+  /** The provider booked, named as its catalog named it. */
+  provider: { id: string; name: string | null };
   paymentTerms: unknown;
   cancellationTerms: unknown;
   ride: {
     state: string;
+    /** The provider's id of the ride (the fulfillment id it confirmed). */
+    bppRideId: string | null;
     driver: { name: string | null; phone: string | null };
     vehicle: { number: string | null; variant: string | null };
     otp: string | null;
-    history: { state: string; at: string }[];
+    /** at: when the rider side received the state (the history's order); providerAt: the time the provider gave, as it gave it. */
+    history: { state: string; at: string; providerAt: string | null }[];
     finalFare: string | null;
     finalFareBreakup: unknown;
   } | null;
@@ -69,19 +75,33 @@ export async function readBookingView(
   const { sequelize } = deps;
   const [booking] = await query<BookingRow>(sequelize, `SELECT ${bookingColumns} FROM ${S}.booking b WHERE b.id = $1 AND b.person_id = $2`, [bookingId, personId], transaction);
   if (!booking) return null;
+  const [provider] = await query<{ provider_id: string; provider_name: string | null }>(
+    sequelize,
+    `SELECT e.provider_id, e.provider_name FROM ${S}.quote q JOIN ${S}.estimate e ON e.id = q.estimate_id WHERE q.id = $1`,
+    [booking.quote_id],
+    transaction,
+  );
   const [ride] = await query<RideRow>(
     sequelize,
-    `SELECT id, state, driver_name, driver_phone_encrypted, vehicle_number, vehicle_variant, otp, final_fare::text AS final_fare, final_fare_breakup, updated_at
+    `SELECT id, bpp_ride_id, state, driver_name, driver_phone_encrypted, vehicle_number, vehicle_variant, otp, final_fare::text AS final_fare, final_fare_breakup, updated_at
        FROM ${S}.ride WHERE booking_id = $1`,
     [booking.id],
     transaction,
   );
   const history = ride
-    ? await query<{ state: string; at: Date }>(sequelize, `SELECT state, at FROM ${S}.ride_state_event WHERE ride_id = $1 ORDER BY position`, [ride.id], transaction)
+    ? await query<{ state: string; at: Date; provider_at: Date | null }>(
+        sequelize,
+        `SELECT state, at, provider_at FROM ${S}.ride_state_event WHERE ride_id = $1 ORDER BY position`,
+        [ride.id],
+        transaction,
+      )
     : [];
   const [cancellation] = await query<CancellationRow>(
     sequelize,
-    `SELECT source, reason_code, status, fee::text AS fee, currency, updated_at FROM ${S}.cancellation WHERE booking_id = $1`,
+    // The reason the rider gave stands when the provider's answer named none.
+    `SELECT c.source, COALESCE(c.reason_code, CASE WHEN c.source = 'BY_RIDER' THEN b.rider_cancel_reason END) AS reason_code, c.status,
+            c.fee::text AS fee, c.currency, c.updated_at
+       FROM ${S}.cancellation c JOIN ${S}.booking b ON b.id = c.booking_id WHERE c.booking_id = $1`,
     [booking.id],
     transaction,
   );
@@ -94,17 +114,23 @@ export async function readBookingView(
     fare: { quoted: trimMoney(booking.quoted_fare), confirmed: trimMoney(booking.fare), final: trimMoney(ride?.final_fare ?? null) },
     currency: booking.currency,
     bppOrderId: booking.bpp_order_id,
+    provider: { id: booking.provider_id, name: provider?.provider_name ?? null },
     paymentTerms: booking.payment_terms,
     cancellationTerms: booking.cancellation_terms,
     ride: ride
       ? {
           // While a withdrawn driver is being replaced the history ends in RIDE_CONFIRMED: no driver yet.
           state: history.at(-1)?.state === 'RIDE_CONFIRMED' && ride.state !== 'RIDE_CANCELLED' ? 'RIDE_CONFIRMED' : ride.state,
+          bppRideId: ride.bpp_ride_id,
           // The rider calls the driver: the one reader that unseals the number.
           driver: { name: ride.driver_name, phone: ride.driver_phone_encrypted === null ? null : deps.cipher.decrypt(ride.driver_phone_encrypted) },
           vehicle: { number: ride.vehicle_number, variant: ride.vehicle_variant },
           otp: ride.otp,
-          history: history.map((event) => ({ state: event.state, at: new Date(event.at).toISOString() })),
+          history: history.map((event) => ({
+            state: event.state,
+            at: new Date(event.at).toISOString(),
+            providerAt: event.provider_at === null ? null : new Date(event.provider_at).toISOString(),
+          })),
           finalFare: trimMoney(ride.final_fare),
           finalFareBreakup: ride.final_fare_breakup,
         }

@@ -10,17 +10,30 @@ import { insertRide, updateBooking } from './booking-store.js';
 import type { BookingCallbackDeps } from './on-init.js';
 import { text, type CallbackFulfillment } from './order-checks.js';
 
-/** Fulfillment states a ride can be in when its booking is confirmed; RIDE_CONFIRMED (no driver named yet) starts as assigned. */
-const confirmedStates = new Set(['RIDE_ASSIGNED', 'RIDE_ENROUTE_PICKUP', 'RIDE_ARRIVED_PICKUP', 'RIDE_STARTED']);
+/** Fulfillment states a ride can be in when its booking is confirmed. */
+const confirmedStates = new Set(['RIDE_CONFIRMED', 'RIDE_ASSIGNED', 'RIDE_ENROUTE_PICKUP', 'RIDE_ARRIVED_PICKUP', 'RIDE_STARTED']);
 
-/** Read in either vocabulary (nic2004:60221 confirms with DRIVER_EN_ROUTE). */
+/**
+ * The confirmed ride's state, read in either vocabulary (nic2004:60221
+ * confirms with DRIVER_EN_ROUTE). RIDE_CONFIRMED is ONDC:TRV10's "assign
+ * driver post on_confirm": booked, no driver yet. The ride then waits as
+ * RIDE_ASSIGNED without a driver and its history starts with
+ * RIDE_CONFIRMED, so the rider sees RIDE_CONFIRMED until an on_update (or
+ * on_status) assigns a driver, as after a driver's withdrawal.
+ */
 function rideStateOf(domain: string | undefined, fulfillment: CallbackFulfillment | undefined): string {
   const code = fulfillment?.state?.descriptor?.code;
   if (code === undefined) return 'RIDE_ASSIGNED';
   const state = fromDomainState(domain, code);
-  if (state === 'RIDE_CONFIRMED') return 'RIDE_ASSIGNED';
   if (state !== null && confirmedStates.has(state)) return state;
   throw new NackError('INVALID_ORDER_STATE', `a booking cannot be confirmed with its ride ${String(code)}`, '/message/order/fulfillments/0/state/descriptor/code');
+}
+
+/** A time the provider stated; null when it is none. */
+function providerTimeOf(stamp: unknown): Date | null {
+  if (typeof stamp !== 'string') return null;
+  const at = new Date(stamp);
+  return Number.isNaN(at.getTime()) ? null : at;
 }
 
 /** The ride OTP the rider shows the driver: the START stop's authorization token. */
@@ -44,7 +57,9 @@ export function createOnConfirmHandler(deps: BookingCallbackDeps): CallbackHandl
       const orderId = text(order.id);
       if (orderId === null) throw new NackError('INVALID_RESPONSE', 'on_confirm must name the order (id)', '/message/order/id');
       const fulfillment = order.fulfillments?.find((f) => f.id === booking.fulfillment_id) ?? order.fulfillments?.[0];
-      const state = rideStateOf(callback.context.domain, fulfillment);
+      const reported = rideStateOf(callback.context.domain, fulfillment);
+      const awaitingDriver = reported === 'RIDE_CONFIRMED';
+      const state = awaitingDriver ? 'RIDE_ASSIGNED' : reported;
       const answered = order.payments?.[0];
       // A payment the confirm carried PAID stays PAID: money that moved is not unsaid by an answer that lost it.
       const paid = (booking.payment_terms as { status?: unknown } | null)?.status === 'PAID';
@@ -62,15 +77,17 @@ export function createOnConfirmHandler(deps: BookingCallbackDeps): CallbackHandl
       await insertRide(deps.sequelize, transaction, {
         id: randomUUID(),
         bookingId: booking.id,
-        bppRideId: null,
+        bppRideId: text(fulfillment?.id),
         state,
-        driverName: text(fulfillment?.agent?.person?.name),
-        driverPhone: sealPhone(deps.cipher, text(fulfillment?.agent?.contact?.phone)),
-        vehicleNumber: text(fulfillment?.vehicle?.registration),
+        firstEvent: reported,
+        driverName: awaitingDriver ? null : text(fulfillment?.agent?.person?.name),
+        driverPhone: awaitingDriver ? null : sealPhone(deps.cipher, text(fulfillment?.agent?.contact?.phone)),
+        vehicleNumber: awaitingDriver ? null : text(fulfillment?.vehicle?.registration),
         vehicleVariant: text(fulfillment?.vehicle?.variant),
-        otp: otpOf(fulfillment),
+        otp: awaitingDriver ? null : otpOf(fulfillment),
         messageId: callback.context.message_id ?? '',
         at: callback.receivedAt,
+        providerAt: providerTimeOf(order.updated_at ?? callback.context.timestamp),
       });
       await recordApplied(deps.sequelize, transaction, callback, `booking ${booking.id} confirmed as ${orderId}`);
     }

@@ -10,6 +10,7 @@ export interface CallbackOrder {
   quote?: { price?: { currency?: unknown; value?: unknown }; breakup?: unknown; ttl?: unknown };
   payments?: Record<string, unknown>[];
   cancellation_terms?: unknown;
+  updated_at?: unknown;
 }
 
 export interface CallbackFulfillment {
@@ -19,6 +20,7 @@ export interface CallbackFulfillment {
   stops?: { type?: unknown; location?: unknown; authorization?: { type?: unknown; token?: unknown } }[];
   agent?: { person?: { name?: unknown }; contact?: { phone?: unknown } };
   vehicle?: { category?: unknown; variant?: unknown; registration?: unknown };
+  tags?: unknown;
 }
 
 const decimal = /^[0-9]+(\.[0-9]+)?$/;

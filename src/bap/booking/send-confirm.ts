@@ -3,7 +3,7 @@ import { NackError } from '../../protocol/errors/index.js';
 import { OutgoingSchemaError } from '../../protocol/outbound/index.js';
 import type { BapDeps } from '../bap-deps.js';
 import { scheduleAnswerTimeout } from './answer-timeout.js';
-import { bookingContext, buildDraftOrder } from './booking-order.js';
+import { bapPaymentTags, bookingContext, buildDraftOrder, paymentAmountsOf, withBapPaymentTags } from './booking-order.js';
 import { findPerson, findQuoteOf, updateBooking, type BookingRow } from './booking-store.js';
 
 export type ConfirmDeps = Pick<BapDeps, 'sequelize' | 'cipher' | 'sender' | 'scheduler' | 'settings' | 'logger' | 'now'>;
@@ -26,8 +26,11 @@ export async function sendConfirm(
   const person = await findPerson(deps.sequelize, transaction, booking.person_id);
   if (!quote || !person) throw new Error(`booking ${booking.id} lost its quote or rider`);
   const rider = { name: person.name, phone: deps.cipher.decrypt(person.mobile_number_encrypted) };
+  const fare = agreed?.fare ?? booking.fare ?? booking.quoted_fare;
+  const ours = bapPaymentTags(deps.settings.paymentTerms, paymentAmountsOf(deps.settings.paymentTerms, fare, payment.collected_by === 'BAP' ? 'BAP' : 'BPP'));
+  const message = buildDraftOrder(quote, rider, withBapPaymentTags(payment, ours), { echoOffer: true });
   const sent = await deps.sender
-    .sendRequest({ action: 'confirm', context: bookingContext(deps.settings, quote), message: buildDraftOrder(quote, rider, payment) }, transaction)
+    .sendRequest({ action: 'confirm', context: bookingContext(deps.settings, quote), message }, transaction)
     .catch((error: unknown) => {
       // The agreed terms cannot make a valid confirm: the answer is unusable, not our failure.
       if (error instanceof OutgoingSchemaError) throw new NackError('INVALID_RESPONSE', error.message, '/message/order/payments');

@@ -5,7 +5,7 @@ import type { BapDeps } from '../bap-deps.js';
 import { recordApplied } from '../callback-record.js';
 import { settlePaymentOfCancelledBooking } from '../payment/cancel-payment.js';
 import { keepReply } from './replies.js';
-import { atOf, decimal, orderCallbackOf, reportedState, type OrderMessage, type Price, type RideCallbackDeps } from './ride-callback-common.js';
+import { providerAtOf, decimal, orderCallbackOf, reportedState, type OrderMessage, type Price, type RideCallbackDeps } from './ride-callback-common.js';
 import { applyRideChange } from './ride-state.js';
 import { upsertCancellation } from './ride-store.js';
 
@@ -37,10 +37,11 @@ export function createOnCancelHandler(deps: RideCallbackDeps & Pick<BapDeps, 'sc
     const cancelledBy = (order.cancellation?.cancelled_by ?? '').toUpperCase();
     const solicited = (await findSentRequest(deps.correlation, callback.context.bap_id ?? '', callback.context.message_id ?? '')) !== null;
     const source = cancelledBy === 'CONSUMER' ? 'BY_RIDER' : cancelledBy === 'PROVIDER' ? 'BY_DRIVER' : solicited ? 'BY_RIDER' : 'BY_DRIVER';
-    const reasonCode = order.cancellation?.reason?.descriptor?.code ?? null;
+    // The order's reason, else (the rider cancelling) the one the rider gave.
+    const reasonCode = order.cancellation?.reason?.descriptor?.code ?? (source === 'BY_RIDER' ? booking.rider_cancel_reason : null);
     if (status === 'SOFT_CANCEL') {
       if (booking.status !== 'CONFIRMED') throw new NackError('INVALID_ORDER_STATE', `the booking is ${booking.status}; there is nothing to cancel`, '/message/order/status');
-      await upsertCancellation(deps.sequelize, transaction, { bookingId: booking.id, source: 'BY_RIDER', reasonCode, status: 'FEE_QUOTED', fee: fee?.value ?? null, currency: fee?.currency ?? null });
+      await upsertCancellation(deps.sequelize, transaction, { bookingId: booking.id, source: 'BY_RIDER', reasonCode: reasonCode ?? booking.rider_cancel_reason, status: 'FEE_QUOTED', fee: fee?.value ?? null, currency: fee?.currency ?? null });
       await recordApplied(deps.sequelize, transaction, callback, `fee quoted ${fee?.value ?? ''}`.trim());
       keepReply(deps, transaction, booking.id, callback.context.message_id, { action: callback.action, data: { status, fee } });
       return;
@@ -53,7 +54,8 @@ export function createOnCancelHandler(deps: RideCallbackDeps & Pick<BapDeps, 'sc
       bookingId: booking.id,
       state: 'RIDE_CANCELLED',
       messageId: callback.context.message_id ?? '',
-      at: atOf(order, callback),
+      at: callback.receivedAt,
+      providerAt: providerAtOf(order, callback),
     });
     if (applied.transition.kind === 'advance') {
       await upsertCancellation(deps.sequelize, transaction, { bookingId: booking.id, source, reasonCode, status: 'CONFIRMED', fee: fee?.value ?? null, currency: fee?.currency ?? null });

@@ -2,7 +2,7 @@ import type { CallbackHandler } from '../../protocol/index.js';
 import { NackError } from '../../protocol/errors/index.js';
 import { recordApplied } from '../callback-record.js';
 import { keepReply } from './replies.js';
-import { atOf, decimal, detailsOf, orderCallbackOf, reportedState, type OrderMessage, type RideCallbackDeps } from './ride-callback-common.js';
+import { providerAtOf, decimal, detailsOf, orderCallbackOf, reportedState, type OrderMessage, type RideCallbackDeps } from './ride-callback-common.js';
 import { applyRideChange, DRIVER_WITHDRAWN, isDriverWithdrawal, lockRide, updateRideDetails, type FinalFare, type ReportedRideState } from './ride-state.js';
 import { upsertCancellation } from './ride-store.js';
 
@@ -48,16 +48,18 @@ export function createOrderUpdateHandler(deps: RideCallbackDeps): CallbackHandle
       bookingId: booking.id,
       state,
       messageId: callback.context.message_id ?? '',
-      at: atOf(order, callback),
+      at: callback.receivedAt,
+      providerAt: providerAtOf(order, callback),
       details: detailsOf(deps.cipher, order),
       finalFare: state === 'RIDE_ENDED' ? finalFareOf(order) : null,
     });
     if (state === 'RIDE_CANCELLED' && applied.transition.kind === 'advance') {
       const cancelledBy = (order.cancellation?.cancelled_by ?? '').toUpperCase();
+      const byRider = cancelledBy === 'CONSUMER';
       await upsertCancellation(deps.sequelize, transaction, {
         bookingId: booking.id,
-        source: cancelledBy === 'CONSUMER' ? 'BY_RIDER' : 'BY_PROVIDER',
-        reasonCode: order.cancellation?.reason?.descriptor?.code ?? null,
+        source: byRider ? 'BY_RIDER' : 'BY_PROVIDER',
+        reasonCode: order.cancellation?.reason?.descriptor?.code ?? (byRider ? booking.rider_cancel_reason : null),
         status: 'CONFIRMED',
         fee: null,
         currency: null,

@@ -97,6 +97,16 @@ export function reportedState(order: OrderMessage): RideState | null {
   return null;
 }
 
+/**
+ * The provider's id of the ride: the fulfillment's id (ONDC:TRV10 names the
+ * ride by its fulfillment), or a ride id the order carries alongside.
+ */
+export function bppRideIdOf(order: OrderMessage): string | null {
+  const fulfillment = order.fulfillments?.[0];
+  const id = fulfillment?.id ?? (order as { ride_id?: unknown }).ride_id;
+  return typeof id === 'string' && id.length > 0 ? id : null;
+}
+
 /** The driver and vehicle an order names, the driver's phone sealed, and the ride's start OTP. */
 export function detailsOf(cipher: FieldCipher, order: OrderMessage): RideDetails {
   const fulfillment = order.fulfillments?.[0];
@@ -107,12 +117,17 @@ export function detailsOf(cipher: FieldCipher, order: OrderMessage): RideDetails
     vehicleNumber: fulfillment?.vehicle?.registration ?? null,
     vehicleVariant: fulfillment?.vehicle?.variant ?? null,
     otp: start?.authorization?.token ?? null,
+    bppRideId: bppRideIdOf(order),
   };
 }
 
-/** When the order changed: its updated_at, else the context's timestamp, else when the callback arrived. */
-export function atOf(order: OrderMessage, callback: AcceptedMessage): Date {
+/**
+ * When the provider says the order changed: its updated_at, else the
+ * context's timestamp; null when neither is a time. Kept beside our own
+ * receipt time, never in its place: a provider's clock may be wrong.
+ */
+export function providerAtOf(order: OrderMessage, callback: AcceptedMessage): Date | null {
   const stamp = order.updated_at ?? callback.context.timestamp;
-  const at = stamp ? new Date(stamp) : callback.receivedAt;
-  return Number.isNaN(at.getTime()) ? callback.receivedAt : at;
+  const at = stamp ? new Date(stamp) : null;
+  return at && !Number.isNaN(at.getTime()) ? at : null;
 }

@@ -7,7 +7,7 @@ import { runIdempotent, runIdempotentWaiting } from '../idempotency.js';
 import type { RiderAuth } from '../rider-auth.js';
 import { streamView } from '../rider-events.js';
 import { sendAndAwait, type Reply } from './replies.js';
-import { findRiderBooking, type RideBooking } from './ride-store.js';
+import { findRiderBooking, keepRiderCancelReason, type RideBooking } from './ride-store.js';
 import { endUnpaidBooking } from '../payment/unpaid-booking.js';
 import { isUuid } from '../../infra/validation/index.js';
 
@@ -172,6 +172,7 @@ export function rideRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
             throw new AppError('CONFLICT', `the booking is ${current.status} (${current.ride_state ?? 'no ride'}): it can no longer be cancelled`);
           }
           const step = confirm ? 'CONFIRM_CANCEL' : 'SOFT_CANCEL';
+          await keepRiderCancelReason(sequelize, current.id, reasonCode);
           const { messageId, reply } = await ask(current, 'cancel', {
             order_id: orderId,
             cancellation_reason_id: reasonCode,

@@ -100,7 +100,10 @@ export interface RideChange {
   /** RIDE_CONFIRMED: the driver withdrew (see DRIVER_WITHDRAWN). */
   state: ReportedRideState;
   messageId: string;
+  /** When the rider side received the state: the history's order of time. */
   at: Date;
+  /** When the provider says the state changed (its updated_at), kept beside `at`. */
+  providerAt?: Date | null;
   details?: RideDetails;
   /** The order's quote at RIDE_ENDED: the fare the rider pays, line by line. */
   finalFare?: FinalFare | null;
@@ -188,9 +191,9 @@ export async function applyRideChange(
   }
   const addEvent = (state: string) =>
     sequelize.query(
-      `INSERT INTO ${BAP_SCHEMA}.ride_state_event (ride_id, position, state, message_id, at)
-       SELECT $1, COALESCE(max(position) + 1, 0), $2, $3, $4 FROM ${BAP_SCHEMA}.ride_state_event WHERE ride_id = $1`,
-      { bind: [ride.id, state, change.messageId, change.at], transaction },
+      `INSERT INTO ${BAP_SCHEMA}.ride_state_event (ride_id, position, state, message_id, at, provider_at)
+       SELECT $1, COALESCE(max(position) + 1, 0), $2, $3, $4, $5 FROM ${BAP_SCHEMA}.ride_state_event WHERE ride_id = $1`,
+      { bind: [ride.id, state, change.messageId, change.at, change.providerAt ?? null], transaction },
     );
   const touchBooking = () => sequelize.query(`UPDATE ${BAP_SCHEMA}.booking SET updated_at = now() WHERE id = $1`, { bind: [change.bookingId], transaction });
   if (transition.kind === 'withdrawn') {

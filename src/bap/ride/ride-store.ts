@@ -17,13 +17,15 @@ export interface RideBooking {
   driver_lat: number | null;
   driver_lon: number | null;
   driver_location_at: Date | null;
-  /** The search's domain and city: every request of the booking goes out under them. */
+  /** The domain of the offer booked (else its search's) and the search's city: every request of the booking goes out under them. */
   domain: string;
   city_code: string;
+  /** The reason the rider gave when asking to cancel, if it did. */
+  rider_cancel_reason: string | null;
 }
 
 const columns = `b.id, b.person_id, b.transaction_id, b.bpp_id, b.bpp_uri, b.bpp_order_id, b.status, b.currency,
-  r.id AS ride_id, r.state AS ride_state, r.driver_lat, r.driver_lon, r.driver_location_at, s.domain, s.city_code`;
+  r.id AS ride_id, r.state AS ride_state, r.driver_lat, r.driver_lon, r.driver_location_at, COALESCE(e.domain, s.domain) AS domain, s.city_code, b.rider_cancel_reason`;
 const joins = `${BAP_SCHEMA}.booking b
   JOIN ${BAP_SCHEMA}.quote q ON q.id = b.quote_id
   JOIN ${BAP_SCHEMA}.estimate e ON e.id = q.estimate_id
@@ -66,6 +68,11 @@ export type CancellationSource = 'BY_RIDER' | 'BY_DRIVER' | 'BY_PROVIDER';
  * Records a cancellation's fee. A quote (FEE_QUOTED) never overwrites a
  * confirmed cancellation; a confirmation replaces a quote.
  */
+/** Keeps the reason the rider gives when it asks to cancel (the provider's answer may name none). */
+export async function keepRiderCancelReason(sequelize: Sequelize, bookingId: string, reasonCode: string): Promise<void> {
+  await sequelize.query(`UPDATE ${BAP_SCHEMA}.booking SET rider_cancel_reason = $2 WHERE id = $1`, { bind: [bookingId, reasonCode] });
+}
+
 export async function upsertCancellation(
   sequelize: Sequelize,
   transaction: Transaction,

@@ -42,12 +42,16 @@ export interface Offer {
 
 /**
  * The offers of an on_search catalog: one per provider item, with the
- * vehicle of its fulfillment and its price range. An item without a usable
+ * vehicle of its fulfillment, its price range and estimated value (kept in
+ * the raw offer), and the provider's name (else the catalog's). An item without a usable
  * price makes the catalog invalid (ONDC 20006 at the BAP), so nothing of it
  * is kept.
  */
 export function offersOf(message: unknown): Offer[] {
-  const providers = (message as { catalog?: { providers?: CatalogProvider[] } } | null)?.catalog?.providers ?? [];
+  const catalog = (message as { catalog?: { descriptor?: { name?: unknown }; providers?: CatalogProvider[] } } | null)?.catalog;
+  const providers = catalog?.providers ?? [];
+  // ONDC:TRV10 catalogs name the provider platform on the catalog (X16); a provider's own name wins.
+  const catalogName = typeof catalog?.descriptor?.name === 'string' && catalog.descriptor.name.length > 0 ? catalog.descriptor.name : null;
   const offers: Offer[] = [];
   for (const [p, provider] of providers.entries()) {
     if (typeof provider.id !== 'string') throw new NackError('INVALID_RESPONSE', 'a catalog provider has no id', `/message/catalog/providers/${p}/id`);
@@ -64,7 +68,7 @@ export function offersOf(message: unknown): Offer[] {
       const { items: _items, fulfillments: _fulfillments, ...providerHead } = provider;
       offers.push({
         providerId: provider.id,
-        providerName: provider.descriptor?.name ?? null,
+        providerName: (typeof provider.descriptor?.name === 'string' && provider.descriptor.name.length > 0 ? provider.descriptor.name : null) ?? catalogName,
         itemId: item.id,
         fulfillmentId: fulfillment?.id ?? null,
         category: fulfillment?.vehicle?.category ?? null,

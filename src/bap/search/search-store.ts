@@ -101,7 +101,13 @@ export async function findEstimateOf(
   return row ?? null;
 }
 
-/** The rider app's view of an estimate. */
+/** The estimated fare the offer's item states (its price value), when it is an amount. */
+function estimatedValueOf(offer: unknown): string | null {
+  const value = (offer as { item?: { price?: { value?: unknown } } } | null)?.item?.price?.value;
+  return typeof value === 'string' && /^[0-9]+(\.[0-9]+)?$/.test(value) ? value : null;
+}
+
+/** The rider app's view of an estimate: its fare's range and, when the provider states it, its estimated value. */
 export function estimateView(row: EstimateRow) {
   return {
     id: row.id,
@@ -110,7 +116,7 @@ export function estimateView(row: EstimateRow) {
     providerName: row.provider_name,
     itemId: row.item_id,
     vehicle: { category: row.vehicle_category, variant: row.vehicle_variant },
-    fare: { min: trimMoney(row.min_fare), max: trimMoney(row.max_fare), currency: row.currency },
+    fare: { value: trimMoney(estimatedValueOf(row.offer)), min: trimMoney(row.min_fare), max: trimMoney(row.max_fare), currency: row.currency },
     receivedAt: new Date(row.created_at).toISOString(),
   };
 }
