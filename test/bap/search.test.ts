@@ -115,7 +115,8 @@ describe('BAP search: rider searches, estimates from on_search as they arrive', 
     const catalog = catalogExample!.body.message.catalog.providers[0];
     assert.equal(view.body.estimates.length, catalog.items.length);
     const first = view.body.estimates.find((e: any) => e.itemId === catalog.items[0].id);
-    assert.deepEqual(first.fare, { min: catalog.items[0].price.minimum_value, max: catalog.items[0].price.maximum_value, currency: 'INR' });
+    const price = catalog.items[0].price;
+    assert.deepEqual(first.fare, { value: price.value, min: price.minimum_value, max: price.maximum_value, currency: 'INR' });
     assert.equal(first.vehicle.category, catalog.fulfillments.find((f: any) => f.id === catalog.items[0].fulfillment_ids[0]).vehicle.category);
 
     // The same on_search again is a duplicate: ACKed, applied once.
