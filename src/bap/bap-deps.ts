@@ -1,5 +1,5 @@
 import type { Sequelize } from 'sequelize';
-import type { SettlementTerms } from '../config/index.js';
+import type { SettlementAccount, SettlementTerms } from '../config/index.js';
 import type { CorrelationStore } from '../infra/correlation/index.js';
 import type { FieldCipher } from '../infra/crypto/field-cipher.js';
 import type { Logger } from '../infra/logging/logger.js';
@@ -35,6 +35,8 @@ export interface BapPaymentTermsSettings {
   /** BUYER_FINDER_FEES_PERCENTAGE, a decimal string ("1"). */
   buyerFinderFeePercentage: string;
   settlement: SettlementTerms;
+  /** The rider side's settlement account, sent as the payment's params in init (the provider collecting settles the fee into it); null: none configured. */
+  account?: SettlementAccount | null;
 }
 
 export const defaultBapSettings: BapSettings = Object.freeze<BapSettings>({
@@ -62,7 +64,7 @@ export const defaultBapSettings: BapSettings = Object.freeze<BapSettings>({
 /** The rider side's settings from the configuration. */
 export function bapSettingsOf(config: {
   beckn: { defaultTtl: string; bap: { cityCode: string; searchTtl: string; searchBppUris: readonly string[] } };
-  paymentTerms: BapPaymentTermsSettings;
+  paymentTerms: Pick<BapPaymentTermsSettings, 'buyerFinderFeePercentage' | 'settlement'> & { riderAccount?: SettlementAccount | null };
 }): BapSettings {
   return {
     ...defaultBapSettings,
@@ -70,7 +72,11 @@ export function bapSettingsOf(config: {
     searchTtl: config.beckn.bap.searchTtl,
     requestTtl: config.beckn.defaultTtl,
     searchBppUris: config.beckn.bap.searchBppUris,
-    paymentTerms: { buyerFinderFeePercentage: config.paymentTerms.buyerFinderFeePercentage, settlement: config.paymentTerms.settlement },
+    paymentTerms: {
+      buyerFinderFeePercentage: config.paymentTerms.buyerFinderFeePercentage,
+      settlement: config.paymentTerms.settlement,
+      account: config.paymentTerms.riderAccount ?? null,
+    },
   };
 }
 

@@ -88,6 +88,8 @@ export interface PaymentTermsConfig {
   settlement: SettlementTerms;
   /** The provider's settlement account, named in on_init when the BPP collects; null when none is configured. */
   providerAccount: SettlementAccount | null;
+  /** The rider side's settlement account, named as params in init (the provider collecting settles the finder fee into it); null when none is configured. */
+  riderAccount: SettlementAccount | null;
 }
 
 /** How the gateway authenticates its webhooks: HTTP Basic credentials, or an HMAC signature for gateways that sign. */

@@ -212,12 +212,12 @@ const isoDuration = /^P(?!$)(\d+W|(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d
 /** A percentage from the environment as the decimal string the ONDC tags carry ("1", "2.5"). */
 const percent = (env: TypedEnv, name: keyof TypedEnv): string => String(num(env, name));
 
-function settlementAccountOf(env: TypedEnv, problems: string[]): SettlementAccount | null {
-  const bankCode = env.BPP_SETTLEMENT_BANK_CODE as string | undefined;
-  const bankAccountNumber = env.BPP_SETTLEMENT_BANK_ACCOUNT_NUMBER as string | undefined;
-  const virtualPaymentAddress = env.BPP_SETTLEMENT_VPA as string | undefined;
+function settlementAccountOf(env: TypedEnv, problems: string[], side: 'BPP' | 'BAP' = 'BPP'): SettlementAccount | null {
+  const bankCode = env[`${side}_SETTLEMENT_BANK_CODE`] as string | undefined;
+  const bankAccountNumber = env[`${side}_SETTLEMENT_BANK_ACCOUNT_NUMBER`] as string | undefined;
+  const virtualPaymentAddress = env[`${side}_SETTLEMENT_VPA`] as string | undefined;
   if ((bankCode === undefined) !== (bankAccountNumber === undefined)) {
-    problems.push('BPP_SETTLEMENT_BANK_CODE and BPP_SETTLEMENT_BANK_ACCOUNT_NUMBER are set together (an account is its bank and its number)');
+    problems.push(`${side}_SETTLEMENT_BANK_CODE and ${side}_SETTLEMENT_BANK_ACCOUNT_NUMBER are set together (an account is its bank and its number)`);
   }
   if (bankCode === undefined && bankAccountNumber === undefined && virtualPaymentAddress === undefined) return null;
   return {
@@ -249,6 +249,7 @@ function paymentTermsConfig(env: TypedEnv, publicUrl: string, problems: string[]
       staticTerms: (env.SETTLEMENT_STATIC_TERMS_URL as string | undefined) ?? `${publicUrl}/static-terms.txt`,
     },
     providerAccount: settlementAccountOf(env, problems),
+    riderAccount: settlementAccountOf(env, problems, 'BAP'),
   };
 }
 

@@ -75,6 +75,7 @@ describe('payment terms settings', () => {
         staticTerms: 'https://ride.example/static-terms.txt',
       },
       providerAccount: null,
+      riderAccount: null,
     });
     assert.equal(loadConfig(withDatabase({ BAP_CITY_CODE: 'std:011' })).config.paymentTerms.settlement.courtJurisdiction, 'New Delhi');
   });

@@ -109,14 +109,26 @@ export function withBapPaymentTags(payment: Record<string, unknown>, ours: Recor
  * settles with the BPP within the configured settlement window. ON-FULFILLMENT:
  * the provider collects at the end of the ride (cash to the driver or its own
  * gateway). Either way it carries the rider side's fee and settlement terms,
- * their amounts worked out from the quoted fare.
+ * their amounts worked out from the quoted fare, and the rider side's
+ * settlement account as its params when one is configured.
  */
 export function bapPaymentTerms(type: RiderPaymentType, terms: BapPaymentTermsSettings, fare: string | null = null): Record<string, unknown> {
   const collectedBy = type === 'PRE-ORDER' ? 'BAP' : 'BPP';
+  const account = terms.account ?? null;
   return {
     collected_by: collectedBy,
     type,
     status: 'NOT-PAID',
+    // The rider side's account (ONDC:TRV10 init's params): where the provider collecting settles the finder fee.
+    ...(account
+      ? {
+          params: {
+            ...(account.bankCode !== undefined ? { bank_code: account.bankCode } : {}),
+            ...(account.bankAccountNumber !== undefined ? { bank_account_number: account.bankAccountNumber } : {}),
+            ...(account.virtualPaymentAddress !== undefined ? { virtual_payment_address: account.virtualPaymentAddress } : {}),
+          },
+        }
+      : {}),
     tags: bapPaymentTags(terms, paymentAmountsOf(terms, fare, collectedBy)),
   };
 }
