@@ -132,4 +132,34 @@ describe('BAP against a BPP speaking ONDC:TRV10 2.0.1: what the rider sees and w
     assert.equal(cancelled.body.cancellation.source, 'BY_RIDER');
     assert.equal(cancelled.body.cancellation.reasonCode, '003');
   });
+
+  it("understands the core profile's soft-cancel answer (nic2004:60221: the order still ACTIVE, its fee quoted) and shows the fee", async () => {
+    const { transactionId, bookingId } = await rider.confirming({ lat: 12.918, lon: 77.618 });
+    const confirm = await rider.sentToFake('confirm', transactionId);
+    assert.equal((await rider.answer(confirm, 'on_confirm', 'X10')).status, 200);
+    const quoting = rider.call('POST', `/rider/bookings/${bookingId}/cancel`, { reasonCode: '001', confirm: false });
+    const cancel = await rider.sentToFake('cancel', transactionId);
+    assert.equal((cancel.body.message as any).descriptor.code, 'SOFT_CANCEL');
+    // As our BPP answers a soft cancel in the core profile: ACTIVE, the fee as the price and a CANCELLATION_CHARGES line.
+    const answered = await rider.answer(cancel, 'on_cancel', 'X9', (b) => {
+      b.context.domain = 'nic2004:60221';
+      b.context.version = '1.1.0';
+      b.message.order.status = 'ACTIVE';
+      b.message.order.fulfillments[0].state.descriptor.code = 'RIDE_ASSIGNED';
+      b.message.order.quote = {
+        price: { currency: 'INR', value: '25' },
+        breakup: [...(b.message.order.quote?.breakup ?? []).filter((l: any) => l.title !== 'CANCELLATION_CHARGES'), { title: 'CANCELLATION_CHARGES', price: { currency: 'INR', value: '25' } }],
+      };
+    });
+    assert.equal(answered.status, 200, JSON.stringify(answered.body));
+    const quoted = await quoting;
+    assert.equal(quoted.status, 200, JSON.stringify(quoted.body));
+    assert.deepEqual(quoted.body, { bookingId, status: 'FEE_QUOTED', reasonCode: '001', fee: { currency: 'INR', value: '25' } });
+    const after = await view(bookingId);
+    assert.equal(after.status, 'CONFIRMED', 'a soft cancel cancels nothing');
+    assert.deepEqual(
+      { status: after.cancellation.status, fee: after.cancellation.fee, reasonCode: after.cancellation.reasonCode },
+      { status: 'FEE_QUOTED', fee: '25', reasonCode: '001' },
+    );
+  });
 });

@@ -20,7 +20,7 @@ function feeOf(order: OrderMessage): Price | null {
 
 /**
  * on_cancel. The answer to a SOFT_CANCEL quotes the fee and cancels
- * nothing; a cancelled order cancels the booking and its ride and keeps
+ * nothing (order SOFT_CANCEL, or ACTIVE in the core profile); a cancelled order cancels the booking and its ride and keeps
  * the fee. One the BPP pushes on its own is the driver cancelling. The
  * booking's payment is settled in the same transaction: a charged order
  * is refunded all but the fee (once, however often the on_cancel comes),
@@ -39,7 +39,9 @@ export function createOnCancelHandler(deps: RideCallbackDeps & Pick<BapDeps, 'sc
     const source = cancelledBy === 'CONSUMER' ? 'BY_RIDER' : cancelledBy === 'PROVIDER' ? 'BY_DRIVER' : solicited ? 'BY_RIDER' : 'BY_DRIVER';
     // The order's reason, else (the rider cancelling) the one the rider gave.
     const reasonCode = order.cancellation?.reason?.descriptor?.code ?? (source === 'BY_RIDER' ? booking.rider_cancel_reason : null);
-    if (status === 'SOFT_CANCEL') {
+    // ONDC's soft cancel answers SOFT_CANCEL; the core profile (nic2004:60221) has no such status and answers it
+    // with the order still ACTIVE and its fee quoted (CANCELLATION_CHARGES): an on_cancel that cancels nothing quotes the fee.
+    if (status === 'SOFT_CANCEL' || (status === 'ACTIVE' && reportedState(order) !== 'RIDE_CANCELLED')) {
       if (booking.status !== 'CONFIRMED') throw new NackError('INVALID_ORDER_STATE', `the booking is ${booking.status}; there is nothing to cancel`, '/message/order/status');
       await upsertCancellation(deps.sequelize, transaction, { bookingId: booking.id, source: 'BY_RIDER', reasonCode: reasonCode ?? booking.rider_cancel_reason, status: 'FEE_QUOTED', fee: fee?.value ?? null, currency: fee?.currency ?? null });
       await recordApplied(deps.sequelize, transaction, callback, `fee quoted ${fee?.value ?? ''}`.trim());
