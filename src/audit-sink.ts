@@ -5,10 +5,14 @@
  * with one line when the configuration is wrong or lacks Kafka or ClickHouse;
  * SIGTERM lets the batch in flight commit, bounded by SHUTDOWN_TIMEOUT_MS.
  */
-import { eventsSinkGroupOf, startAuditSinkService } from './audit/sink/index.js';
 import { ConfigError, loadConfig, readEnv, type Config } from './config/index.js';
 import { createLogger } from './infra/logging/logger.js';
+import { startTracing, stopTracing } from './infra/tracing/index.js';
 import { version } from './version.js';
+
+// The kafkajs and http instrumentations patch their modules as they load: start tracing before the sink imports them.
+await startTracing(readEnv(process.env), 'beckn-ride-audit-sink');
+const { eventsSinkGroupOf, startAuditSinkService } = await import('./audit/sink/index.js');
 
 function fail(message: string): never {
   process.stderr.write(`beckn-ride audit-sink: ${message}\n`);
@@ -63,6 +67,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'audit sink shutting down: finishing the batch in flight');
   const drained = await running.shutdown();
   logger.info({ drained }, 'audit sink shutdown complete');
+  await stopTracing(2_000);
   process.exit(drained ? 0 : 1);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

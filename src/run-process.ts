@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, readEnv, type LoadedConfig } from './config/in
 import type { AppContext } from './context.js';
 import { seedDemoNetwork } from './demo/demo-network.js';
 import { createLogger } from './infra/logging/logger.js';
+import { stopTracing } from './infra/tracing/index.js';
 import { startServer } from './server.js';
 import { startShutdownWatchdog } from './shutdown-watchdog.js';
 import { stdoutLogDestination } from './stdout-log-destination.js';
@@ -38,6 +39,8 @@ function banner(ctx: AppContext, base: string): string {
 
 /** Past the bound, the main thread's own timer exits first; this much later the watchdog thread kills the process. */
 const WATCHDOG_MARGIN_MS = 1_000;
+/** Bound on exporting the spans still buffered once the server has drained. */
+const TRACE_FLUSH_MS = 2_000;
 
 /**
  * The process: configuration (stops with one line when wrong), the server,
@@ -80,6 +83,7 @@ export async function runProcess(beforeStart?: (ctx: AppContext) => void): Promi
     logger.info({ signal }, 'shutting down: draining in-flight requests');
     const drained = await running.shutdown();
     logger.info({ drained }, 'shutdown complete');
+    await stopTracing(TRACE_FLUSH_MS);
     process.exit(drained ? 0 : 1);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

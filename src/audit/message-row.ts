@@ -38,6 +38,8 @@ export interface MessageRow {
   started_at_ms: number;
   finished_at_ms: number;
   latency_ms: number;
+  /** '' when the record names no trace (migrations/clickhouse/0007). */
+  trace_id: string;
 }
 
 /** The columns written by the sink, named so omitted ones take their DEFAULT on every ClickHouse version. */
@@ -45,7 +47,7 @@ export const messageRowColumns: readonly (keyof MessageRow)[] = [
   'id', 'direction', 'role', 'action', 'url', 'transaction_id', 'message_id', 'domain', 'city', 'bap_id', 'bpp_id',
   'sender', 'receiver', 'raw_body', 'body_encoding', 'body_truncated', 'body_sha256', 'body_size', 'headers', 'signature_verdict',
   'signature_key_id', 'gateway_verdict', 'gateway_key_id', 'ack', 'error_code', 'error_type', 'error_message',
-  'http_status', 'duplicate', 'attempt', 'started_at', 'started_at_ms', 'finished_at_ms', 'latency_ms',
+  'http_status', 'duplicate', 'attempt', 'started_at', 'started_at_ms', 'finished_at_ms', 'latency_ms', 'trace_id',
 ];
 
 const text = (value: string | null) => value ?? '';
@@ -91,6 +93,7 @@ export function toMessageRow(record: MessageRecord): MessageRow {
     started_at_ms: startedMs,
     finished_at_ms: Date.parse(record.finished_at),
     latency_ms: Math.max(0, Math.round(record.latency_ms)),
+    trace_id: record.trace_id ?? '',
   };
 }
 
@@ -134,5 +137,6 @@ export function fromMessageRow(row: MessageRow): MessageRecord {
     finished_at: new Date(Number(row.finished_at_ms)).toISOString(),
     latency_ms: Number(row.latency_ms),
     ...(Number(row.body_size) >= 0 ? { body_size: Number(row.body_size) } : {}),
+    ...(row.trace_id ? { trace_id: row.trace_id } : {}),
   };
 }

@@ -95,6 +95,7 @@ const auditRecordSchema = {
     started_at: { type: 'string', format: 'date-time' },
     finished_at: { type: 'string', format: 'date-time' },
     latency_ms: { type: 'number' },
+    trace_id: { type: 'string', description: 'W3C trace id of the span that received or sent the message; absent when nothing was traced' },
   },
 };
 

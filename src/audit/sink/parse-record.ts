@@ -58,6 +58,7 @@ const messageRecordSchema: JsonSchema = {
     started_at: instant,
     finished_at: instant,
     latency_ms: { type: 'number', minimum: 0, maximum: 4294967295 },
+    trace_id: { type: 'string', pattern: '^[0-9a-f]{32}$' },
   },
 };
 

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
+import { currentTraceIds } from '../tracing/index.js';
 
 export type { Logger };
 
@@ -29,7 +30,8 @@ export function createLogger(level: LevelWithSilent, destination?: DestinationSt
       base: { service: 'beckn-ride' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      mixin: () => ({ ...requestFields.getStore() }),
+      // The active span's trace and span ids, when tracing runs, tie each line to its trace.
+      mixin: () => ({ ...requestFields.getStore(), ...currentTraceIds() }),
     },
     destination,
   );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
 import type { Logger } from '../../infra/logging/logger.js';
+import { contextFromCarrier, inSpan } from '../../infra/tracing/index.js';
 import type { AcceptedMessage, HandlerRegistry } from '../handlers.js';
 import type { BecknEnvelope } from './beckn-context.js';
 import { hyphenatePaymentSpelling } from './steps/index.js';
@@ -60,7 +61,18 @@ export function createInboxWorker(deps: InboxWorkerDeps) {
   let timer: NodeJS.Timeout | undefined;
   let stopped = true;
 
-  async function settle(entry: InboxEntry): Promise<void> {
+  /** The handler continues the trace of the request that delivered the message. */
+  const settle = (entry: InboxEntry): Promise<void> =>
+    inSpan(
+      `beckn.handle ${entry.action}`,
+      {
+        parent: contextFromCarrier(entry.traceContext),
+        attributes: { 'beckn.role': entry.role, 'beckn.action': entry.action, 'beckn.transaction_id': entry.transactionId ?? '', 'beckn.attempt': entry.attempts },
+      },
+      () => runHandler(entry),
+    );
+
+  async function runHandler(entry: InboxEntry): Promise<void> {
     const message = accepted(entry);
     try {
       await deps.sequelize.transaction(async (transaction) => {

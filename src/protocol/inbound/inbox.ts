@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { currentTraceCarrier, type TraceCarrier } from '../../infra/tracing/index.js';
 import type { InboundMessage } from './inbound-message.js';
 
 export interface InboxEntry {
@@ -13,6 +14,8 @@ export interface InboxEntry {
   attempts: number;
   maxAttempts: number;
   receivedAt: Date;
+  /** The trace context of the request that delivered the message; its handler continues that trace. */
+  traceContext?: TraceCarrier | null;
 }
 
 interface InboxRow {
@@ -26,10 +29,11 @@ interface InboxRow {
   attempts: number;
   max_attempts: number;
   received_at: Date;
+  trace_context: TraceCarrier | null;
 }
 
 export interface Inbox {
-  enqueue(entry: Omit<InboxEntry, 'id' | 'attempts' | 'maxAttempts'>): Promise<string>;
+  enqueue(entry: Omit<InboxEntry, 'id' | 'attempts' | 'maxAttempts' | 'traceContext'>): Promise<string>;
   /**
    * Stores an accepted inbound message for its handler, unless the inbox
    * holds it already (same role, sender, action, transaction and
@@ -49,6 +53,11 @@ export interface Inbox {
 
 const table = 'beckn_protocol.inbox';
 
+function traceJson(): string | null {
+  const carrier = currentTraceCarrier();
+  return carrier ? JSON.stringify(carrier) : null;
+}
+
 function fromRow(row: InboxRow): InboxEntry {
   return {
     id: row.id,
@@ -61,6 +70,7 @@ function fromRow(row: InboxRow): InboxEntry {
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
     receivedAt: new Date(row.received_at),
+    traceContext: row.trace_context ?? null,
   };
 }
 
@@ -84,12 +94,12 @@ export function createInbox(options: { sequelize: Sequelize; clock: () => Date; 
       // One statement: the insert itself looks for the message (by the indexed transaction_id), so accepting costs no extra round trip.
       const now = clock();
       const inserted = await query(
-        `INSERT INTO ${table} (id, role, action, transaction_id, message_id, sender, body, max_attempts, next_attempt_at, received_at, updated_at)
-         SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::bytea, $8::integer, $9::timestamptz, $10::timestamptz, $9::timestamptz
+        `INSERT INTO ${table} (id, role, action, transaction_id, message_id, sender, body, max_attempts, next_attempt_at, received_at, updated_at, trace_context)
+         SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::bytea, $8::integer, $9::timestamptz, $10::timestamptz, $9::timestamptz, $11::jsonb
           WHERE NOT EXISTS (SELECT 1 FROM ${table}
                              WHERE transaction_id = $4 AND message_id = $5 AND role = $2 AND action = $3 AND sender IS NOT DISTINCT FROM $6)
          RETURNING id`,
-        [randomUUID(), role, message.action, transactionId, messageId, sender, message.raw, options.maxAttempts, now, message.startedAt],
+        [randomUUID(), role, message.action, transactionId, messageId, sender, message.raw, options.maxAttempts, now, message.startedAt, traceJson()],
       );
       if (inserted.length > 0) return { stored: true };
       return { stored: false, heldBodySha256: (await inbox.acceptedBodySha256(message)) ?? '' };
@@ -112,9 +122,9 @@ export function createInbox(options: { sequelize: Sequelize; clock: () => Date; 
       const id = randomUUID();
       const now = clock();
       await query(
-        `INSERT INTO ${table} (id, role, action, transaction_id, message_id, sender, body, max_attempts, next_attempt_at, received_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9) RETURNING id`,
-        [id, entry.role, entry.action, entry.transactionId, entry.messageId, entry.sender, entry.body, options.maxAttempts, now, entry.receivedAt],
+        `INSERT INTO ${table} (id, role, action, transaction_id, message_id, sender, body, max_attempts, next_attempt_at, received_at, updated_at, trace_context)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $11::jsonb) RETURNING id`,
+        [id, entry.role, entry.action, entry.transactionId, entry.messageId, entry.sender, entry.body, options.maxAttempts, now, entry.receivedAt, traceJson()],
       );
       return id;
     },
@@ -126,7 +136,7 @@ export function createInbox(options: { sequelize: Sequelize; clock: () => Date; 
           WHERE id IN (SELECT id FROM ${table}
                         WHERE status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
                         ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-          RETURNING id, role, action, transaction_id, message_id, sender, body, attempts, max_attempts, received_at`,
+          RETURNING id, role, action, transaction_id, message_id, sender, body, attempts, max_attempts, received_at, trace_context`,
         [owner, new Date(now.getTime() + leaseMs), now, limit],
       );
       return rows.map(fromRow).sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());

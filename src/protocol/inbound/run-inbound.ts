@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { currentTraceIds, inSpan, requestContext, type Span } from '../../infra/tracing/index.js';
 import { ackBody, nackBody, nackCatalogue, NackError, type NackSide } from '../errors/index.js';
 import type { InboundDeps } from './inbound-deps.js';
 import type { InboundMessage, Role } from './inbound-message.js';
@@ -52,9 +53,9 @@ async function runSteps(role: InboundRole, message: InboundMessage, deps: Inboun
   if (nestsDeeperThan(message.raw, MAX_JSON_DEPTH)) throw new NackError('NESTING_TOO_DEEP', `body is nested deeper than ${MAX_JSON_DEPTH} arrays or objects`);
   if (hasArrayLongerThan(message.raw, MAX_ARRAY_ITEMS)) throw new NackError('ARRAY_TOO_LONG', `an array of the body holds more than ${MAX_ARRAY_ITEMS} items`);
   try {
-    for (const step of role.steps) await step(message, deps);
+    for (const step of role.steps) await inSpan(`beckn.step ${step.name || 'step'}`, {}, () => step(message, deps));
     if (message.duplicate) return;
-    await role.accept(message);
+    await inSpan('beckn.accept', {}, () => role.accept(message));
   } catch (error) {
     await message.releaseClaim?.().catch((failure: unknown) => deps.logger.error({ err: failure }, 'could not release a duplicate claim'));
     throw error;
@@ -112,7 +113,16 @@ async function limitRefusals(answer: Answer, message: InboundMessage, role: Inbo
  * record (all of it, a bounded prefix of an unauthenticated refusal, or none
  * past the refusal limit), and answer ACK or the catalogued NACK.
  */
-export async function handleInbound(role: InboundRole, action: string, req: IncomingMessage, deps: InboundDeps): Promise<InboundResponse> {
+export function handleInbound(role: InboundRole, action: string, req: IncomingMessage, deps: InboundDeps): Promise<InboundResponse> {
+  return inSpan(
+    `beckn.inbound ${action}`,
+    { parent: requestContext(req.headers), attributes: { 'beckn.role': role.role, 'beckn.action': action } },
+    (span) => runInbound(role, action, req, deps, span),
+  );
+}
+
+/** The sender's trace context (its `traceparent`) continues into the steps, the inbox entry and the record. */
+async function runInbound(role: InboundRole, action: string, req: IncomingMessage, deps: InboundDeps, span: Span): Promise<InboundResponse> {
   const startedAt = deps.clock();
   const body = await readBody(req, deps.settings.maxBodyBytes);
   const message: InboundMessage = {
@@ -146,10 +156,18 @@ export async function handleInbound(role: InboundRole, action: string, req: Inco
     countFailure(error, deps, answer.outcome.errorCode ?? '');
   }
 
+  span.setAttributes({
+    'beckn.transaction_id': message.context?.transaction_id ?? '',
+    'beckn.message_id': message.context?.message_id ?? '',
+    'beckn.ack': answer.outcome.ack,
+    ...(answer.outcome.errorCode ? { 'beckn.error_code': answer.outcome.errorCode } : {}),
+  });
   const { answer: final, kept } = await limitRefusals(answer, message, role, deps);
   if (kept === null) return final.response;
   try {
-    await deps.messageLog.append(inboundRecord(message, final.outcome, deps.clock(), kept));
+    const trace = currentTraceIds();
+    const record = { ...inboundRecord(message, final.outcome, deps.clock(), kept), ...(trace ? { trace_id: trace.trace_id } : {}) };
+    await inSpan('beckn.message_log.append', {}, () => deps.messageLog.append(record));
   } catch (error) {
     // Accepted work stays durable; the sender retries on 5xx and is answered ACK as a duplicate.
     deps.logger.error({ err: error, action }, 'message log append failed');

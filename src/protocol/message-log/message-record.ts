@@ -56,6 +56,8 @@ export interface MessageRecord {
   /** When the answer was sent (inbound) or received (outbound). */
   finished_at: string;
   latency_ms: number;
+  /** W3C trace id (32 hex digits) of the span that received or sent the message; absent when nothing was traced. */
+  trace_id?: string;
 }
 
 /** Where protocol records go: a local file (embedded profile) or Kafka (full profile). */

@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../infra/logging/logger.js';
+import { contextFromCarrier, currentTraceIds, inSpan } from '../../infra/tracing/index.js';
 import type { MessageLog } from '../message-log/index.js';
 import { supportedAlgorithm, type Signer } from '../signing/index.js';
 import { fullJitterDelayMs, type BackoffOptions } from '../../infra/backoff/index.js';
 import type { BecknHttpClient } from './beckn-http-client.js';
 import { classifyOutcome } from './delivery-verdict.js';
-import { withSignature, type SignedHeaders } from './outbound-headers.js';
+import { withSignature, withTraceContext, type SignedHeaders } from './outbound-headers.js';
 import { outboundRecord } from './outbound-record.js';
 import type { DeadLetterListener, Outbox } from './outbox.js';
 import type { OutboundRole, OutboxEntry } from './outbox-entry.js';
@@ -36,6 +37,29 @@ function signEntry(entry: OutboxEntry, signer: Signer, deps: AttemptDependencies
 }
 
 /**
+ * One delivery attempt of a claimed entry, in a span that continues the
+ * trace of the work that queued it (stored with the entry), so the receiver,
+ * handed our `traceparent`, joins that trace too.
+ */
+export function attemptDelivery(entry: OutboxEntry, deps: AttemptDependencies): Promise<void> {
+  return inSpan(
+    `beckn.deliver ${entry.action}`,
+    {
+      parent: contextFromCarrier(entry.traceContext),
+      attributes: {
+        'beckn.role': entry.role,
+        'beckn.action': entry.action,
+        'beckn.transaction_id': entry.transactionId ?? '',
+        'beckn.message_id': entry.messageId ?? '',
+        'beckn.attempt': entry.attempts,
+        'url.full': entry.targetUrl,
+      },
+    },
+    () => deliver(entry, deps),
+  );
+}
+
+/**
  * One delivery attempt of a claimed entry: sign the stored bytes afresh (a
  * retry hours later needs a signature that has not expired), POST them,
  * log exactly one message record, then settle the entry. The record is
@@ -43,7 +67,7 @@ function signEntry(entry: OutboxEntry, signer: Signer, deps: AttemptDependencies
  * message (and logs that attempt too) rather than leaving a sent message
  * unlogged.
  */
-export async function attemptDelivery(entry: OutboxEntry, deps: AttemptDependencies): Promise<void> {
+async function deliver(entry: OutboxEntry, deps: AttemptDependencies): Promise<void> {
   const { outbox, logger, owner } = deps;
   const log = logger.child({
     outboxId: entry.id,
@@ -60,7 +84,7 @@ export async function attemptDelivery(entry: OutboxEntry, deps: AttemptDependenc
   let sent: SignedHeaders;
   try {
     if (!signer) throw new Error(`no signing key is configured for role ${entry.role}`);
-    sent = signEntry(entry, signer, deps);
+    sent = withTraceContext(signEntry(entry, signer, deps));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log.error({ error: message }, 'outbound message cannot be signed; moved to dead letters');
@@ -83,9 +107,10 @@ export async function attemptDelivery(entry: OutboxEntry, deps: AttemptDependenc
     startedAt,
     finishedAt,
     latencyMs,
+    traceId: currentTraceIds()?.trace_id ?? null,
   });
   try {
-    await deps.messageLog.append(record);
+    await inSpan('beckn.message_log.append', {}, () => deps.messageLog.append(record));
   } catch (error) {
     log.error({ err: error, recordId: record.id }, 'outbound message record could not be written');
   }

@@ -1,8 +1,12 @@
+import { currentTraceCarrier } from '../../infra/tracing/index.js';
+
 /**
  * Headers an outbox entry may not carry: the HTTP client owns the framing
- * ones, and the worker owns the gateway signature headers.
+ * ones, and the worker owns the gateway signature and trace context headers.
  */
 const reservedHeaders = new Set([
+  'traceparent',
+  'tracestate',
   'connection',
   'content-length',
   'content-type',
@@ -48,4 +52,14 @@ export interface SignedHeaders {
 export function withSignature(extraHeaders: Record<string, string>, signature: string): SignedHeaders {
   const signatureHeader = 'authorization' in extraHeaders ? 'x-gateway-authorization' : 'authorization';
   return { headers: { ...extraHeaders, [signatureHeader]: signature }, signatureHeader };
+}
+
+/**
+ * Adds the W3C `traceparent` (and `tracestate`) of the active span, so the
+ * receiver continues our trace; the signature does not cover them. Unchanged
+ * when nothing is traced.
+ */
+export function withTraceContext(signed: SignedHeaders): SignedHeaders {
+  const carrier = currentTraceCarrier();
+  return carrier ? { ...signed, headers: { ...signed.headers, ...carrier } } : signed;
 }

@@ -17,6 +17,8 @@ export interface AttemptFacts {
   startedAt: Date;
   finishedAt: Date;
   latencyMs: number;
+  /** The trace the attempt ran in; null when nothing is traced. */
+  traceId: null | string;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -84,5 +86,6 @@ export function outboundRecord(facts: AttemptFacts): MessageRecord {
     started_at: facts.startedAt.toISOString(),
     finished_at: facts.finishedAt.toISOString(),
     latency_ms: facts.latencyMs,
+    ...(facts.traceId ? { trace_id: facts.traceId } : {}),
   };
 }

@@ -1,3 +1,5 @@
+import type { TraceCarrier } from '../../infra/tracing/index.js';
+
 /** Which of our roles sends the message, and so whose key signs it. */
 export type OutboundRole = 'bap' | 'bpp' | 'gateway';
 
@@ -50,6 +52,8 @@ export interface OutboxEntry {
   createdAt: Date;
   updatedAt: Date;
   deliveredAt: Date | null;
+  /** The trace context active when the message was queued; its deliveries continue that trace. */
+  traceContext: TraceCarrier | null;
 }
 
 /** A row of `beckn_protocol.outbox` as the pg driver returns it. */
@@ -74,6 +78,7 @@ export interface OutboxRow {
   created_at: Date;
   updated_at: Date;
   delivered_at: Date | null;
+  trace_context: TraceCarrier | null;
 }
 
 export function entryFromRow(row: OutboxRow): OutboxEntry {
@@ -98,5 +103,6 @@ export function entryFromRow(row: OutboxRow): OutboxEntry {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     deliveredAt: row.delivered_at,
+    traceContext: row.trace_context ?? null,
   };
 }

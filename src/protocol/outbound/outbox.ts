@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Logger } from '../../infra/logging/logger.js';
+import { currentTraceCarrier } from '../../infra/tracing/index.js';
 import { readBodyContext } from './body-context.js';
 import { normaliseExtraHeaders } from './outbound-headers.js';
 import {
@@ -65,6 +66,12 @@ export interface Outbox {
 const table = 'beckn_protocol.outbox';
 const defaultMaxAttempts = 10;
 
+/** The active trace context as the jsonb `trace_context` stores it, or SQL null. */
+function traceJson(): string | null {
+  const carrier = currentTraceCarrier();
+  return carrier ? JSON.stringify(carrier) : null;
+}
+
 function assertPositiveInteger(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
 }
@@ -115,8 +122,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
       const now = clock();
       await rows(
         `INSERT INTO ${table} (id, role, action, target_url, transaction_id, message_id, body, extra_headers,
-                               status, attempts, max_attempts, next_attempt_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, 'pending', 0, $9, $10, $11, $11) RETURNING id`,
+                               status, attempts, max_attempts, next_attempt_at, created_at, updated_at, trace_context)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, 'pending', 0, $9, $10, $11, $11, $12::jsonb) RETURNING id`,
         [
           id,
           entry.role,
@@ -129,6 +136,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
           maxAttempts,
           entry.notBefore ?? now,
           now,
+          traceJson(),
         ],
         transaction,
       );

@@ -1,4 +1,5 @@
 import type { Sequelize } from 'sequelize';
+import { inSpan } from '../../infra/tracing/index.js';
 import type { HandlerRegistry } from '../handlers.js';
 import type { Inbox } from '../inbound/index.js';
 import type { InboundRole } from '../inbound/run-inbound.js';
@@ -45,20 +46,17 @@ export function consumerRole(deps: ConsumerRoleDeps): InboundRole {
       const context = message.context ?? {};
       const handler = deps.handlers.callback(message.action);
       if (handler) {
-        await deps.sequelize.transaction((transaction) =>
-          handler(
-            {
-              action: message.action as never,
-              context,
-              message: message.envelope?.message,
-              error: message.envelope?.error,
-              sender: message.signer?.subscriberId ?? null,
-              receivedAt: message.startedAt,
-              attempt: 1,
-            },
-            transaction,
-          ),
-        );
+        const attributes = { 'beckn.role': 'bap', 'beckn.action': message.action, 'beckn.transaction_id': context.transaction_id ?? '' };
+        const callback = {
+          action: message.action as never,
+          context,
+          message: message.envelope?.message,
+          error: message.envelope?.error,
+          sender: message.signer?.subscriberId ?? null,
+          receivedAt: message.startedAt,
+          attempt: 1,
+        };
+        await inSpan(`beckn.handle ${message.action}`, { attributes }, () => deps.sequelize.transaction((transaction) => handler(callback, transaction)));
       } else {
         if (!settleAgainstInbox(await deps.inbox.accept('bap', message), message)) return;
         deps.wake();

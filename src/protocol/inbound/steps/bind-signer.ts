@@ -1,6 +1,6 @@
 import { NackError } from '../../errors/index.js';
 import type { BecknContext } from '../beckn-context.js';
-import type { Step } from './step.js';
+import { namedStep, type Step } from './step.js';
 
 /**
  * The signer must be the participant the context names as sender. A valid
@@ -22,6 +22,6 @@ function bindTo(field: 'bap_id' | 'bpp_id', type: 'BAP' | 'BPP'): Step {
 }
 
 /** Requests are signed by the BAP named in bap_id. */
-export const bindRequestSigner = bindTo('bap_id', 'BAP');
+export const bindRequestSigner = namedStep('bindRequestSigner', bindTo('bap_id', 'BAP'));
 /** Callbacks are signed by the BPP named in bpp_id. */
-export const bindCallbackSigner = bindTo('bpp_id', 'BPP');
+export const bindCallbackSigner = namedStep('bindCallbackSigner', bindTo('bpp_id', 'BPP'));

@@ -2,7 +2,7 @@ import { NackError } from '../../errors/index.js';
 import { profileOf } from '../../schemas/index.js';
 import { cityOf, sameUrl, type BecknContext } from '../beckn-context.js';
 import { parseIsoDuration } from '../iso-duration.js';
-import type { Step } from './step.js';
+import { namedStep, type Step } from './step.js';
 
 const contextOf = (context: BecknContext | undefined): BecknContext => context ?? {};
 
@@ -47,8 +47,8 @@ function senderUriIsRegistered(field: 'bap_uri' | 'bpp_uri'): Step {
   };
 }
 
-export const checkBapUri = senderUriIsRegistered('bap_uri');
-export const checkBppUri = senderUriIsRegistered('bpp_uri');
+export const checkBapUri = namedStep('checkBapUri', senderUriIsRegistered('bap_uri'));
+export const checkBppUri = namedStep('checkBppUri', senderUriIsRegistered('bpp_uri'));
 
 /** A request names this BPP (search may name none, when broadcast). */
 export const checkAddressedToProvider: Step = (message, deps) => {

@@ -1,6 +1,6 @@
 import { NackError } from '../../errors/index.js';
 import { callbackActions, isBecknAction, requestActions } from '../../schemas/index.js';
-import type { Step } from './step.js';
+import { namedStep, type Step } from './step.js';
 
 function acceptOnly(actions: readonly string[], kind: string): Step {
   const accepted = new Set(actions);
@@ -10,8 +10,8 @@ function acceptOnly(actions: readonly string[], kind: string): Step {
 }
 
 /** Providers and gateways take requests; consumers take callbacks. */
-export const acceptRequests = acceptOnly(requestActions, 'request');
-export const acceptCallbacks = acceptOnly(callbackActions, 'callback');
+export const acceptRequests = namedStep('acceptRequests', acceptOnly(requestActions, 'request'));
+export const acceptCallbacks = namedStep('acceptCallbacks', acceptOnly(callbackActions, 'callback'));
 
 /** Core schema of the action, then the profile layer of its domain; every failing path is reported. */
 export const validateSchema: Step = (message, deps) => {
