@@ -16,8 +16,11 @@ export const RIDER_ADMIN_TAG = 'Rider operator';
 
 /** Where and how the rider side talks Beckn (PROFILE.md: ONDC:TRV10 2.0.1 first). */
 export interface BapSettings {
+  /** The search's own domain (the first of `domains`) and its version. */
   domain: string;
   version: string;
+  /** Every domain a search goes out in (ONDC:TRV10, nic2004:60221): one search per domain, in one transaction. */
+  domains: readonly string[];
   cityCode: string;
   countryCode: string;
   /** How long BPPs have to answer a search (ISO-8601 duration); later on_search is NACKed as late. */
@@ -42,6 +45,7 @@ export interface BapPaymentTermsSettings {
 export const defaultBapSettings: BapSettings = Object.freeze<BapSettings>({
   domain: 'ONDC:TRV10',
   version: '2.0.1',
+  domains: ['ONDC:TRV10'],
   cityCode: 'std:080',
   countryCode: 'IND',
   searchTtl: 'PT30S',
@@ -61,13 +65,28 @@ export const defaultBapSettings: BapSettings = Object.freeze<BapSettings>({
   },
 });
 
+/** The context.version each domain the rider side speaks is spoken at (PROFILE.md): ONDC:TRV10 at 2.0.1, Beckn core mobility at 1.1.0. */
+const domainVersions: Readonly<Record<string, string>> = { 'ONDC:TRV10': '2.0.1', 'nic2004:60221': '1.1.0' };
+
+export function versionOfDomain(domain: string): string {
+  return domainVersions[domain] ?? defaultBapSettings.version;
+}
+
+/** True for the ONDC profile, whose payment tags (BUYER_FINDER_FEES, SETTLEMENT_TERMS) the core profile does not define. */
+export const isOndcDomain = (domain: string): boolean => domain.startsWith('ONDC:');
+
 /** The rider side's settings from the configuration. */
 export function bapSettingsOf(config: {
-  beckn: { defaultTtl: string; bap: { cityCode: string; searchTtl: string; searchBppUris: readonly string[] } };
+  beckn: { defaultTtl: string; bap: { cityCode: string; searchTtl: string; searchBppUris: readonly string[]; domains?: readonly string[] } };
   paymentTerms: Pick<BapPaymentTermsSettings, 'buyerFinderFeePercentage' | 'settlement'> & { riderAccount?: SettlementAccount | null };
 }): BapSettings {
+  const domains = config.beckn.bap.domains?.length ? config.beckn.bap.domains : defaultBapSettings.domains;
+  const domain = domains[0] ?? defaultBapSettings.domain;
   return {
     ...defaultBapSettings,
+    domain,
+    version: versionOfDomain(domain),
+    domains,
     cityCode: config.beckn.bap.cityCode,
     searchTtl: config.beckn.bap.searchTtl,
     requestTtl: config.beckn.defaultTtl,

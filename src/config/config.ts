@@ -160,5 +160,6 @@ export interface BecknConfig {
   handlerLeaseMs: number;
   messageLogFile: string;
   /** The rider side's search settings. */
-  bap: { cityCode: string; searchTtl: string; searchBppUris: readonly string[] };
+  /** domains: what a rider search goes out in (ONDC:TRV10, nic2004:60221), the first the search's own. */
+  bap: { cityCode: string; searchTtl: string; searchBppUris: readonly string[]; domains: readonly string[] };
 }

@@ -105,6 +105,7 @@ function becknConfig(env: TypedEnv, dataDir: string, cwd: string, problems: stri
       cityCode: str(env, 'BAP_CITY_CODE'),
       searchTtl: str(env, 'BAP_SEARCH_TTL'),
       searchBppUris: env.BAP_SEARCH_BPP_URIS === undefined ? [] : str(env, 'BAP_SEARCH_BPP_URIS').split(','),
+      domains: [...new Set(str(env, 'BAP_DOMAINS').split(','))],
     },
     messageLogFile: env.MESSAGE_LOG_FILE === undefined ? resolve(dataDir, 'message-log.jsonl') : resolve(cwd, str(env, 'MESSAGE_LOG_FILE')),
   };

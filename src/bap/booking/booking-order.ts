@@ -1,6 +1,6 @@
 import type { CallbackFulfillment, CallbackOrder } from './order-checks.js';
 import type { SelectedQuote } from './booking-store.js';
-import type { BapPaymentTermsSettings } from '../bap-deps.js';
+import { isOndcDomain, versionOfDomain, type BapPaymentTermsSettings } from '../bap-deps.js';
 
 /** How the rider pays: before the ride, to the rider side (PRE-ORDER), or at its end, to the provider (ON-FULFILLMENT). */
 export type RiderPaymentType = 'PRE-ORDER' | 'ON-FULFILLMENT';
@@ -112,7 +112,7 @@ export function withBapPaymentTags(payment: Record<string, unknown>, ours: Recor
  * their amounts worked out from the quoted fare, and the rider side's
  * settlement account as its params when one is configured.
  */
-export function bapPaymentTerms(type: RiderPaymentType, terms: BapPaymentTermsSettings, fare: string | null = null): Record<string, unknown> {
+export function bapPaymentTerms(type: RiderPaymentType, terms: BapPaymentTermsSettings, fare: string | null = null, domain = 'ONDC:TRV10'): Record<string, unknown> {
   const collectedBy = type === 'PRE-ORDER' ? 'BAP' : 'BPP';
   const account = terms.account ?? null;
   return {
@@ -129,7 +129,8 @@ export function bapPaymentTerms(type: RiderPaymentType, terms: BapPaymentTermsSe
           },
         }
       : {}),
-    tags: bapPaymentTags(terms, paymentAmountsOf(terms, fare, collectedBy)),
+    // The ONDC payment tags; the core profile (nic2004:60221) defines none.
+    ...(isOndcDomain(domain) ? { tags: bapPaymentTags(terms, paymentAmountsOf(terms, fare, collectedBy)) } : {}),
   };
 }
 
@@ -193,14 +194,14 @@ export function buildDraftOrder(
   };
 }
 
-/** The context of a request in a booking's transaction, addressed to the BPP that made the offer. */
+/** The context of a request in a booking's transaction, addressed to the BPP that made the offer, in the offer's domain and that domain's version. */
 export function bookingContext(
-  settings: { version: string; countryCode: string; requestTtl: string },
+  settings: { countryCode: string; requestTtl: string },
   at: { domain: string; city_code: string; transaction_id: string; bpp_id: string; bpp_uri: string },
 ) {
   return {
     domain: at.domain,
-    version: settings.version,
+    version: versionOfDomain(at.domain),
     location: { city: { code: at.city_code }, country: { code: settings.countryCode } },
     transaction_id: at.transaction_id,
     bpp_id: at.bpp_id,

@@ -123,7 +123,7 @@ export function bookingRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
           if (booked) throw new AppError('CONFLICT', `quote ${quoteId} is booked already (booking ${booked.id})`);
           const person = await findPerson(sequelize, transaction, personId);
           if (!person) throw new AppError('NOT_FOUND', 'rider not found');
-          const draft = buildDraftOrder(quote, { name: person.name, phone: cipher.decrypt(person.mobile_number_encrypted) }, bapPaymentTerms(paymentType, settings.paymentTerms, quote.price));
+          const draft = buildDraftOrder(quote, { name: person.name, phone: cipher.decrypt(person.mobile_number_encrypted) }, bapPaymentTerms(paymentType, settings.paymentTerms, quote.price, quote.domain));
           const sent = await sender.sendRequest({ action: 'init', context: bookingContext(settings, quote), message: draft }, transaction);
           const bookingId = randomUUID();
           await insertBooking(sequelize, transaction, {

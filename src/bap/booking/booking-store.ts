@@ -71,7 +71,7 @@ export interface BookingRow {
 const quoteColumns = `q.id, q.estimate_id, q.select_message_id, q.status, q.price::text AS price, q.currency, q.breakup, q.fulfillment_id,
   q.driver_name, q.vehicle_number, q.valid_until, q.error_code, q.error_message, q.order_json, q.created_at, q.updated_at`;
 const selectedQuoteSql = `
-  SELECT ${quoteColumns}, e.search_request_id, s.person_id, s.transaction_id, s.domain, s.city_code, e.bpp_id, e.bpp_uri, e.provider_id, e.item_id,
+  SELECT ${quoteColumns}, e.search_request_id, s.person_id, s.transaction_id, COALESCE(e.domain, s.domain) AS domain, s.city_code, e.bpp_id, e.bpp_uri, e.provider_id, e.item_id,
          e.vehicle_category, e.vehicle_variant, e.max_fare::text AS max_fare, e.currency AS estimate_currency
     FROM ${S}.quote q
     JOIN ${S}.estimate e ON e.id = q.estimate_id

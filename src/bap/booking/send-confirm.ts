@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
 import { NackError } from '../../protocol/errors/index.js';
 import { OutgoingSchemaError } from '../../protocol/outbound/index.js';
-import type { BapDeps } from '../bap-deps.js';
+import { isOndcDomain, type BapDeps } from '../bap-deps.js';
 import { scheduleAnswerTimeout } from './answer-timeout.js';
 import { bapPaymentTags, bookingContext, buildDraftOrder, paymentAmountsOf, withBapPaymentTags } from './booking-order.js';
 import { findPerson, findQuoteOf, updateBooking, type BookingRow } from './booking-store.js';
@@ -28,7 +28,7 @@ export async function sendConfirm(
   const rider = { name: person.name, phone: deps.cipher.decrypt(person.mobile_number_encrypted) };
   const fare = agreed?.fare ?? booking.fare ?? booking.quoted_fare;
   const ours = bapPaymentTags(deps.settings.paymentTerms, paymentAmountsOf(deps.settings.paymentTerms, fare, payment.collected_by === 'BAP' ? 'BAP' : 'BPP'));
-  const message = buildDraftOrder(quote, rider, withBapPaymentTags(payment, ours), { echoOffer: true });
+  const message = buildDraftOrder(quote, rider, isOndcDomain(quote.domain) ? withBapPaymentTags(payment, ours) : payment, { echoOffer: true });
   const sent = await deps.sender
     .sendRequest({ action: 'confirm', context: bookingContext(deps.settings, quote), message }, transaction)
     .catch((error: unknown) => {

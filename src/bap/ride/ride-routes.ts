@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
 import type { RequestInput } from '../../protocol/outbound/index.js';
-import { BAP_SCHEMA, RIDER_APP_TAG, RIDER_SECURITY, bookingChannel, type BapDeps } from '../bap-deps.js';
+import { BAP_SCHEMA, RIDER_APP_TAG, RIDER_SECURITY, bookingChannel, versionOfDomain, type BapDeps } from '../bap-deps.js';
 import { readBookingView } from '../booking/booking-view.js';
 import { runIdempotent, runIdempotentWaiting } from '../idempotency.js';
 import type { RiderAuth } from '../rider-auth.js';
@@ -70,7 +70,7 @@ export function rideRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
     action,
     context: {
       domain: booking.domain,
-      version: settings.version,
+      version: versionOfDomain(booking.domain),
       location: { city: { code: booking.city_code }, country: { code: settings.countryCode } },
       transaction_id: booking.transaction_id,
       bpp_id: booking.bpp_id,

@@ -85,13 +85,15 @@ export function offersOf(message: unknown): Offer[] {
 
 const insertSql = `
   INSERT INTO ${BAP_SCHEMA}.estimate (id, search_request_id, bpp_id, bpp_uri, provider_id, provider_name, item_id, fulfillment_id,
-    vehicle_category, vehicle_variant, min_fare, max_fare, currency, on_search_message_id, offer)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+    vehicle_category, vehicle_variant, min_fare, max_fare, currency, on_search_message_id, offer, domain)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
   ON CONFLICT (search_request_id, bpp_id, provider_id, item_id) DO NOTHING`;
 
 /**
  * on_search → estimates. Each BPP's answer (directly or through a gateway)
- * adds its offers to the search as it arrives; late answers never get here
+ * adds its offers to the search as it arrives, each kept with the domain it
+ * came in (a search goes out in every configured domain), under which it is
+ * then selected and booked; late answers never get here
  * (the pipeline NACKs them with 20009). An error answer (e.g. a city the BPP
  * does not serve) is recorded and adds nothing. Event streams on every
  * replica are woken once the estimates are committed.
@@ -127,6 +129,7 @@ export function createOnSearchHandler(deps: { sequelize: Sequelize; correlation:
           offer.currency,
           callback.context.message_id ?? '',
           JSON.stringify(offer.raw),
+          callback.context.domain ?? search.domain,
         ],
         transaction,
       });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
 import { parseIsoDuration } from '../../protocol/inbound/index.js';
-import { RIDER_APP_TAG, RIDER_SECURITY, searchChannel, type BapDeps } from '../bap-deps.js';
+import { RIDER_APP_TAG, RIDER_SECURITY, isOndcDomain, searchChannel, versionOfDomain, type BapDeps } from '../bap-deps.js';
 import { bapPaymentTags } from '../booking/booking-order.js';
 import { runIdempotent } from '../idempotency.js';
 import type { RiderAuth } from '../rider-auth.js';
@@ -57,7 +57,7 @@ export function searchRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
     {
       method: 'post',
       path: '/rider/searches',
-      summary: 'Starts a search from pickup to drop: a Beckn search goes to the gateway; estimates arrive as BPPs answer',
+      summary: 'Starts a search from pickup to drop: a Beckn search in each configured domain goes to the gateway; estimates arrive as BPPs answer, each with its domain',
       tag: RIDER_APP_TAG,
       security: RIDER_SECURITY,
       authorize: (req) => auth.requireRider(req),
@@ -67,30 +67,31 @@ export function searchRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
         const personId = auth.riderOf(req);
         const { pickup, drop } = body as { pickup: LatLon; drop: LatLon };
         const location = { city: { code: settings.cityCode }, country: { code: settings.countryCode } };
-        // Through the gateway the registry names (looked up before the transaction opens), or to each configured BPP.
-        const targets = settings.searchBppUris.length > 0 ? settings.searchBppUris : [await sender.searchTarget({ domain: settings.domain, location })];
+        // In every configured domain: through the gateway the registry names for it (looked up before the transaction opens), or to each configured BPP.
+        const searches: { domain: string; targets: readonly string[] }[] = [];
+        for (const domain of settings.domains) {
+          searches.push({ domain, targets: settings.searchBppUris.length > 0 ? settings.searchBppUris : [await sender.searchTarget({ domain, location })] });
+        }
         await runIdempotent(sequelize, req, res, personId, async (transaction) => {
           const id = randomUUID();
           const transactionId = randomUUID();
           const ttlMs = parseIsoDuration(settings.searchTtl) ?? 30_000;
-          const request = {
-            action: 'search' as const,
-            context: {
-              domain: settings.domain,
-              version: settings.version,
-              location,
-              transaction_id: transactionId,
-              ttl: settings.searchTtl,
-            },
-            message: {
-              intent: {
-                fulfillment: { stops: [{ type: 'START', location: { gps: gps(pickup) } }, { type: 'END', location: { gps: gps(drop) } }] },
-                payment: { collected_by: 'BAP', tags: bapPaymentTags(settings.paymentTerms) },
-              },
-            },
-          };
+          const stops = [{ type: 'START', location: { gps: gps(pickup) } }, { type: 'END', location: { gps: gps(drop) } }];
           const sent = [];
-          for (const targetUrl of targets) sent.push(await sender.sendRequest({ ...request, targetUrl }, transaction));
+          for (const { domain, targets } of searches) {
+            const request = {
+              action: 'search' as const,
+              context: { domain, version: versionOfDomain(domain), location, transaction_id: transactionId, ttl: settings.searchTtl },
+              message: {
+                intent: {
+                  fulfillment: { stops },
+                  // The rider side may collect (PRE-ORDER); the ONDC payment tags go with it where the profile defines them (not in core).
+                  payment: { collected_by: 'BAP', ...(isOndcDomain(domain) ? { tags: bapPaymentTags(settings.paymentTerms) } : {}) },
+                },
+              },
+            };
+            for (const targetUrl of targets) sent.push(await sender.sendRequest({ ...request, targetUrl }, transaction));
+          }
           const messageId = sent[0]?.messageId as string;
           const validUntil = new Date(now() + ttlMs);
           await insertSearch(sequelize, transaction, {

@@ -37,13 +37,15 @@ export interface EstimateRow {
   max_fare: string;
   currency: string;
   offer: unknown;
+  /** The domain of the on_search it came from; null on estimates kept before domains were recorded. */
+  domain: string | null;
   created_at: Date;
 }
 
 const searchColumns = `id, person_id, transaction_id, message_id, domain, city_code, from_lat, from_lon, to_lat, to_lon, valid_until, created_at`;
 const estimateColumnsOf = (a: string) => `${a}.id, ${a}.search_request_id, ${a}.bpp_id, ${a}.bpp_uri, ${a}.provider_id, ${a}.provider_name,
   ${a}.item_id, ${a}.fulfillment_id, ${a}.vehicle_category, ${a}.vehicle_variant, ${a}.min_fare::text AS min_fare,
-  ${a}.max_fare::text AS max_fare, ${a}.currency, ${a}.offer, ${a}.created_at`;
+  ${a}.max_fare::text AS max_fare, ${a}.currency, ${a}.offer, ${a}.domain, ${a}.created_at`;
 
 export async function insertSearch(
   sequelize: Sequelize,
@@ -93,7 +95,7 @@ export async function findEstimateOf(
   transaction?: Transaction,
 ): Promise<(EstimateRow & { transaction_id: string; city_code: string; domain: string; valid_until: Date }) | null> {
   const [row] = await sequelize.query<EstimateRow & { transaction_id: string; city_code: string; domain: string; valid_until: Date }>(
-    `SELECT ${estimateColumnsOf('e')}, s.transaction_id, s.city_code, s.domain, s.valid_until
+    `SELECT ${estimateColumnsOf('e')}, s.transaction_id, s.city_code, COALESCE(e.domain, s.domain) AS domain, s.valid_until
        FROM ${BAP_SCHEMA}.estimate e JOIN ${BAP_SCHEMA}.search_request s ON s.id = e.search_request_id
       WHERE e.id = $1 AND s.person_id = $2`,
     { type: QueryTypes.SELECT, bind: [estimateId, personId], ...(transaction ? { transaction } : {}) },
@@ -111,6 +113,7 @@ function estimatedValueOf(offer: unknown): string | null {
 export function estimateView(row: EstimateRow) {
   return {
     id: row.id,
+    domain: row.domain,
     bppId: row.bpp_id,
     providerId: row.provider_id,
     providerName: row.provider_name,
