@@ -46,6 +46,9 @@ function collectRoutes(ctx: AppContext): RouteSpec[] {
   ];
 }
 
+/** Beckn endpoints: signed by their sender, outside the REST middleware of bearer tokens and parsed bodies. */
+const isBecknPath = (path: string): boolean => path.startsWith('/beckn/');
+
 /** Builds the HTTP application from a context; listening is the caller's business. */
 export function buildApp(ctx: AppContext): BuiltApp {
   const app = express();
@@ -64,7 +67,7 @@ export function buildApp(ctx: AppContext): BuiltApp {
     },
   };
   routes.push(openApiRoute);
-  const document = buildOpenApiDocument(routes, version);
+  const document = buildOpenApiDocument(routes, version, { tokenRateLimited: (route) => !isBecknPath(route.path) });
 
   app.use(requestContext);
   app.use(httpMetrics(ctx.metrics, ctx.logger));
@@ -74,7 +77,7 @@ export function buildApp(ctx: AppContext): BuiltApp {
   });
   // Beckn endpoints read their raw bytes themselves: the signature covers the bytes as sent.
   const notBeckn = (middleware: RequestHandler): RequestHandler => (req, res, next) =>
-    req.path.startsWith('/beckn/') ? next() : middleware(req, res, next);
+    isBecknPath(req.path) ? next() : middleware(req, res, next);
   // Before the body is read: a token over its budget costs no parsing.
   app.use(notBeckn(tokenRateLimit(ctx.rateLimiter, ctx.config.http.apiRateLimitPerMinute)));
   app.use(notBeckn(requireJsonBody));

@@ -36,6 +36,10 @@ export function becknRoute(path: string, fixedAction: string | null, role: Inbou
     path,
     summary,
     tag: 'beckn',
+    signature: {
+      scheme: 'becknSignature',
+      description: 'Beckn HTTP signature: Signature keyId="{subscriber_id}|{unique_key_id}|ed25519" over the BLAKE2b-512 digest of the body (a gateway adds its own in X-Gateway-Authorization), verified with the key the registry holds for the sender',
+    },
     responses,
     handler: async (input, res) => {
       const action = fixedAction ?? input.params.action ?? '';

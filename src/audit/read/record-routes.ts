@@ -57,7 +57,11 @@ export function recordRoutes(deps: AuditRouteDeps): RouteSpec[] {
       summary: 'Every message of a transaction, in the order it started',
       tag,
       security,
-      responses: { 200: { description: 'The records, bodies masked for the auditor role', schema: transactionResponseSchema } },
+      responses: {
+        200: { description: 'The records, bodies masked for the auditor role', schema: transactionResponseSchema },
+        400: { description: 'VALIDATION_FAILED: transactionId is not a UUID' },
+        404: { description: 'No message of this transaction is logged' },
+      },
       handler: guard(async ({ params }, res, role) => {
         const transactionId = uuidParam(params, 'transactionId');
         const records = await store.transaction(transactionId);
@@ -101,6 +105,8 @@ export function recordRoutes(deps: AuditRouteDeps): RouteSpec[] {
             'response (over_budget). /verify always uses the stored bytes.',
           contentType: 'application/octet-stream',
         },
+        400: { description: 'VALIDATION_FAILED: recordId is not a UUID, or an unknown format' },
+        404: { description: 'No message record with this id' },
       },
       handler: guard(async ({ params, query }, res, role) => {
         const record = await found(uuidParam(params, 'recordId'));
@@ -118,6 +124,8 @@ export function recordRoutes(deps: AuditRouteDeps): RouteSpec[] {
           description: 'Verdicts from the stored bytes (never a masked view): body SHA-256 against the stored one, signature per header',
           schema: verifyReportSchema,
         },
+        400: { description: 'VALIDATION_FAILED: recordId is not a UUID' },
+        404: { description: 'No message record with this id' },
       },
       handler: guard(async ({ params }, res) => {
         const record = await found(uuidParam(params, 'recordId'));

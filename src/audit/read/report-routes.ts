@@ -46,7 +46,11 @@ export function reportRoutes(deps: AuditRouteDeps): RouteSpec[] {
       summary: 'Flow checks of a transaction: callbacks, ttl, message_id pairing, ids, fulfillment states, timestamps',
       tag,
       security,
-      responses: { 200: { description: 'Each finding names its rule and the records involved', schema: conformanceReportSchema } },
+      responses: {
+        200: { description: 'Each finding names its rule and the records involved', schema: conformanceReportSchema },
+        400: { description: 'VALIDATION_FAILED: transactionId is not a UUID' },
+        404: { description: 'No message of this transaction is logged' },
+      },
       handler: guard(async ({ params }, res) => {
         const transactionId = uuidParam(params, 'transactionId');
         const records = await store.transaction(transactionId);

@@ -28,6 +28,7 @@ export function paymentWebhookRoutes(deps: BapDeps): RouteSpec[] {
       path: '/payments/webhook/:gateway',
       summary: "The payment gateway's webhook: authenticated, confirmed with an order status read, applied once per event id",
       tag: 'Payments',
+      signature: { scheme: 'paymentGatewayWebhook', description: "The gateway's webhook credentials (HTTP Basic) or its signature headers, as the gateway adapter verifies them" },
       responses: {
         200: { description: '{status}: the order status after the event' },
         400: { description: 'Authentic but not an event beckn-ride understands' },

@@ -77,7 +77,12 @@ export function farePolicyRoutes({ models, sequelize, adminToken }: OperatorDeps
       security: 'adminToken',
       authorize: (req) => requireOperator(req, adminToken),
       request: { body: farePolicySchema },
-      responses: { 200: { description: 'The replaced policy' }, 201: { description: 'The created policy' } },
+      responses: {
+        200: { description: 'The replaced policy' },
+        201: { description: 'The created policy' },
+        400: { description: "VALIDATION_FAILED: the body, cityId not a UUID, an unknown variant, a currency other than the city's, or a night multiplier under 1" },
+        404: { description: 'No operating city with this id' },
+      },
       handler: async ({ body, params, req }, res) => {
         const { cityId = '', variant = '' } = params;
         if (!isUuid(cityId)) throw new AppError('VALIDATION_FAILED', 'cityId must be a uuid', [{ path: 'cityId', message: 'must be a uuid' }]);

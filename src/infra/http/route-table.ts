@@ -34,6 +34,13 @@ export interface RouteSpec {
   /** Bearer token scheme name, when the route needs one. */
   security?: string;
   /**
+   * The credential a route checks itself instead of a bearer token (a Beckn
+   * signature, a payment gateway's webhook credentials), documented as an API
+   * key scheme of the Authorization header. A route with neither this nor
+   * `security` is public, and documented so (`security: []`).
+   */
+  signature?: { scheme: string; description: string };
+  /**
    * Runs before the input is validated, so an unauthenticated caller learns
    * nothing from validation errors; may be async (e.g. a token looked up in the database).
    */

@@ -1,1 +1,1 @@
-export { buildOpenApiDocument, toOpenApiPath, type OpenApiDocument } from './openapi.js';
+export { buildOpenApiDocument, toJsonSchema2020, toOpenApiPath, type OpenApiDocument, type OpenApiOptions } from './openapi.js';
