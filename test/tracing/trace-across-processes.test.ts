@@ -226,14 +226,22 @@ describe('tracing across a BAP and a BPP process', function () {
       ['on_search', 'on_select', 'on_init', 'on_confirm', 'on_status'].every((action) =>
         inbound(spans, bapService, action).some((s) => crossesFrom(spans, s, bppService, action)),
       );
-    const spans = await waitFor('the spans of the ride from both processes, linked across them', () => {
-      const ride = receiver.spans.filter((s) => s.traceId === rideTrace);
-      return linked(ride) ? ride : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 200 });
-
-    // One connected trace: each span's parent is a span of the trace or the apps' own span.
-    const ids = new Set(spans.map((s) => s.spanId));
-    for (const span of spans) assert.ok(span.parentSpanId === appSpan || ids.has(span.parentSpanId), `${span.service} ${span.name} hangs off the ride's trace`);
+    // One connected trace: each span's parent is a span of the trace or the apps' own span (waiting for
+    // the last batches of both exporters, which may hold the parents of spans already received).
+    const orphansOf = (ride: ReceivedSpan[]) => {
+      const ids = new Set(ride.map((s) => s.spanId));
+      return ride.filter((s) => s.parentSpanId !== appSpan && !ids.has(s.parentSpanId));
+    };
+    let orphans: ReceivedSpan[] = [];
+    const spans = await waitFor(
+      'the spans of the ride from both processes, linked across them into one tree',
+      () => {
+        const ride = receiver.spans.filter((s) => s.traceId === rideTrace);
+        orphans = orphansOf(ride);
+        return linked(ride) && orphans.length === 0 ? ride : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    ).catch((error: Error) => assert.fail(`${error.message}; spans whose parent is not in the trace: ${orphans.map((s) => `${s.service} ${s.name}`).join(', ') || 'none'}`));
     const names = new Set(spans.map((s) => `${s.service === bppService ? 'bpp' : 'bap'} ${s.name.split(' ')[0]}`));
     for (const expected of ['beckn.step', 'beckn.accept', 'beckn.handle', 'beckn.deliver', 'beckn.message_log.append']) {
       assert.ok(names.has(`bpp ${expected}`) && names.has(`bap ${expected}`), `both processes traced ${expected}: ${[...names].join(', ')}`);
@@ -251,6 +259,10 @@ describe('tracing across a BAP and a BPP process', function () {
     assert.ok(
       spans.some((s) => s.service === bppService && (s.name === 'POST /beckn/bpp/:action' || s.attributes['http.route'] === '/beckn/bpp/:action')),
       'the BPP endpoint is an HTTP server span of the ride',
+    );
+    assert.ok(
+      spans.some((s) => s.service === bapService && s.name === 'POST' && String(s.attributes['url.full']).startsWith(`${bpp.baseUrl}/beckn/`)),
+      'the BAP posting to the BPP is an HTTP client span of the ride',
     );
 
     // The log lines about the ride's messages carry its trace id.

@@ -8,6 +8,9 @@ export interface Tracing {
 
 let running: Tracing | null = null;
 
+/** What the instrumentations below patch when it is imported as ESM (their CommonJS requires are hooked without this list). */
+const patchedModules = ['http', 'https', 'express', 'pg', 'ioredis', 'kafkajs'];
+
 /**
  * Starts the OpenTelemetry SDK when the `OTEL_*` variables ask for it: the
  * OTLP/HTTP exporter (JSON; endpoint, headers, batch delays and sampler from
@@ -17,7 +20,8 @@ let running: Tracing | null = null;
  */
 export async function startTracing(env: TracingEnv, serviceName = 'beckn-ride'): Promise<Tracing | null> {
   if (running || !tracingRequested(env)) return running;
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  // Only the modules the instrumentations patch go through the hook; every other import loads untouched.
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include: patchedModules } });
   const [sdk, base, exporter, resources, semconv, instrumentation, http, express, pg, ioredis, kafkajs] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
     import('@opentelemetry/sdk-trace-base'),
