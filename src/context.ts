@@ -14,6 +14,7 @@ import type { ReadinessCheck } from './infra/health/index.js';
 import { checkKafka, createKafka, ensureTopics, type TopicSpec } from './infra/kafka/index.js';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './infra/rate-limit/index.js';
 import { auditRoutes, createClickHouseAuditStore, createFileAuditStore, loadPiiRules } from './audit/read/index.js';
+import { checkpointSchedule } from './audit/transparency/index.js';
 import { messageTopicSpec } from './audit/write/index.js';
 import { analyticsRoutes, createClickHouseAnalyticsStore, createFileAnalyticsStore } from './analytics/index.js';
 import { createEventRelay, createKafkaEventPublisher, eventTopicSpec, openFileEventPublisher, type EventRelay } from './events/index.js';
@@ -263,7 +264,10 @@ export async function createContext(config: Config, logger: Logger, overrides: C
       piiRules: await loadPiiRules(config.audit.piiRulesFile ?? undefined),
       logger,
       clockSkewSeconds: config.beckn.clockSkewSeconds,
+      checkpointDir: config.audit.checkpoints.dir,
     });
+    const checkpoints = checkpointSchedule(config.audit.checkpoints, auditStore, config.secrets.signingPrivateKey, logger);
+    teardown.add('checkpoint-publisher', () => checkpoints.stop());
 
     const bppModels = defineBppModels(sequelize);
     const driverLocations = redis
@@ -356,6 +360,7 @@ export async function createContext(config: Config, logger: Logger, overrides: C
         scheduler.start();
         beckn.protocol.start();
         eventRelay.start();
+        checkpoints.start();
       },
       destroy: () => teardown.run(logger),
     };

@@ -123,6 +123,8 @@ export interface AuditConfig {
   retentionMonths: number;
   /** null: the rules shipped in src/audit. */
   piiRulesFile: string | null;
+  /** Signed checkpoints of the message log's trees (src/audit/transparency); dir null: none. */
+  checkpoints: { dir: string | null; intervalMs: number; settleMs: number };
 }
 
 /** Where the event relay publishes the business event outboxes. */

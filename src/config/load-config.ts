@@ -135,6 +135,11 @@ function auditConfig(env: TypedEnv, dataDir: string, cwd: string, secrets: Secre
     sinkBatchSize: num(env, 'AUDIT_SINK_BATCH_SIZE'),
     retentionMonths: num(env, 'AUDIT_RETENTION_MONTHS'),
     piiRulesFile,
+    checkpoints: {
+      dir: env.AUDIT_CHECKPOINT_DIR === undefined ? null : resolve(cwd, str(env, 'AUDIT_CHECKPOINT_DIR')),
+      intervalMs: num(env, 'AUDIT_CHECKPOINT_INTERVAL_SECONDS') * 1000,
+      settleMs: num(env, 'AUDIT_CHECKPOINT_SETTLE_SECONDS') * 1000,
+    },
   };
 }
 

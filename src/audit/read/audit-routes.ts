@@ -6,6 +6,7 @@ import type { AuditStore } from './audit-store.js';
 import { createAuditorAuth } from './auditor-auth.js';
 import { createMaskBudget, defaultMaskBudgetUnits } from './mask-budget.js';
 import type { PiiRules } from './pii-rules.js';
+import { proofRoutes } from './proof-routes.js';
 import { recordRoutes } from './record-routes.js';
 import { reportRoutes } from './report-routes.js';
 
@@ -24,6 +25,8 @@ export interface AuditRoutesOptions {
   /** Clock skew tolerated in /verify and conformance; 5 s unless given. */
   clockSkewSeconds?: number;
   clock?: () => Date;
+  /** Where the message log's checkpoints are published (GET /audit/checkpoints); null or unset: none here. */
+  checkpointDir?: string | null;
 }
 
 /**
@@ -47,7 +50,7 @@ export function auditRoutes(options: AuditRoutesOptions): RouteSpec[] {
       await handler(input, res, role);
     },
   };
-  return [...recordRoutes(deps), ...reportRoutes(deps)].map((route) => ({
+  return [...recordRoutes(deps), ...reportRoutes(deps), ...proofRoutes(deps, options.checkpointDir ?? null)].map((route) => ({
     ...route,
     authorize: (req, res) => {
       authorize(req, res);
