@@ -209,6 +209,10 @@ describe('tracing across a BAP and a BPP process', function () {
       assert.ok(records.length > 0);
       for (const record of records) assert.equal(record.trace_id, rideTrace, `${name} ${record.direction} ${record.action} record carries the ride's trace id`);
     }
+    // The compliance API shows it with each record.
+    const audited = (await call(bpp, 'GET', `/audit/transactions/${transactionId}`, bppSecrets.AUDITOR_TOKEN, undefined, false)).records as MessageRecord[];
+    assert.ok(audited.length > 0);
+    for (const record of audited) assert.equal(record.trace_id, rideTrace, `audited ${record.direction} ${record.action}`);
 
     // The spans: every BPP inbound message continues a delivery span of the BAP and every BAP inbound callback one of the BPP.
     const spanOf = (spans: ReceivedSpan[], id: string) => spans.find((s) => s.spanId === id);
