@@ -1,15 +1,19 @@
-import { AppError, type RouteSpec } from '../src/infra/http/index.js';
+import { AppError, errorBodySchema, type RouteSpec } from '../src/infra/http/index.js';
 import type { Logger } from '../src/infra/logging/logger.js';
 import type { SubscriberType } from '../src/protocol/registry-client/index.js';
 import { requireAdmin } from './admin-token.js';
 import { applySubscription } from './apply-subscription.js';
+import { verifyLookupSignature } from './lookup-signature.js';
 import {
   lookupRequestSchema,
+  challengeResponseSchema,
   lookupResponseSchema,
   statusRequestSchema,
   subscribeRequestSchema,
+  subscribeResponseSchema,
   subscriberRecordSchema,
 } from './schemas.js';
+import type { Challenger } from './subscribe-challenge.js';
 import { subscribeAuthority } from './subscribe-authority.js';
 import { parseSubscriberInput, type SubscriptionStatus } from './subscriber-input.js';
 import { nonPublicUrlProblem } from './subscriber-url-policy.js';
@@ -23,6 +27,9 @@ export interface RegistryRouteDeps {
   clockSkewSeconds: number;
   /** Accept subscriber URLs on loopback, link-local and private addresses (a dev network on one machine). */
   allowPrivateUrls: boolean;
+  /** Refuse lookups that are not signed by a subscribed key. */
+  requireSignedLookup: boolean;
+  challenger: Challenger;
   logger: Logger;
 }
 
@@ -37,6 +44,7 @@ interface LookupBody {
 }
 
 const tag = 'registry';
+const errorResponse = (description: string) => ({ description, schema: errorBodySchema });
 
 export function registryRoutes(deps: RegistryRouteDeps): RouteSpec[] {
   const { store, adminToken, clock, logger } = deps;
@@ -44,11 +52,22 @@ export function registryRoutes(deps: RegistryRouteDeps): RouteSpec[] {
     {
       method: 'post',
       path: '/registry/lookup',
-      summary: 'Subscriber records matching the filter, of every status, in both naming styles',
+      summary:
+        'Subscriber records matching the filter, of every status, in both naming styles; may be signed ' +
+        '(Authorization: Signature by a subscribed key), which the registry requires when configured to',
       tag,
       request: { body: lookupRequestSchema },
-      responses: { 200: { description: 'Matching records (possibly none)', schema: lookupResponseSchema } },
-      handler: async ({ body }, res) => {
+      responses: {
+        200: { description: 'Matching records (possibly none)', schema: lookupResponseSchema },
+        401: errorResponse('A signature that does not verify, or none where signed lookups are required'),
+      },
+      handler: async ({ body, rawBody, req }, res) => {
+        await verifyLookupSignature(req.get('authorization'), rawBody, {
+          store,
+          now: clock(),
+          clockSkewSeconds: deps.clockSkewSeconds,
+          required: deps.requireSignedLookup,
+        });
         const filter = body as LookupBody;
         if (filter.unique_key_id !== undefined && filter.ukId !== undefined && filter.unique_key_id !== filter.ukId) {
           throw new AppError('VALIDATION_FAILED', 'unique_key_id and ukId name different keys');
@@ -69,10 +88,14 @@ export function registryRoutes(deps: RegistryRouteDeps): RouteSpec[] {
       path: '/registry/subscribe',
       summary:
         'Adds or updates a key record: with the admin token (SUBSCRIBED), signed by a subscribed key of the same ' +
-        'subscriber (key rotation), or self-signed by a new subscriber (INITIATED until approved)',
+        'subscriber (key rotation), or self-signed by a new subscriber (INITIATED until it answers the on_subscribe ' +
+        'challenge sent to its subscriber_url after this answer, or an admin approves it)',
       tag,
       request: { body: subscribeRequestSchema },
-      responses: { 200: { description: 'The record as stored', schema: subscriberRecordSchema } },
+      responses: {
+        200: { description: 'ACK with the record as stored, and whether an on_subscribe challenge follows', schema: subscribeResponseSchema },
+        401: errorResponse('No admin token or valid signature'),
+      },
       handler: async ({ body, rawBody, req }, res) => {
         const { replaces_unique_key_id: replacesUniqueKeyId, ...fields } = body as Record<string, unknown>;
         const parsed = parseSubscriberInput(fields);
@@ -101,7 +124,10 @@ export function registryRoutes(deps: RegistryRouteDeps): RouteSpec[] {
           { subscriberId: record.subscriberId, uniqueKeyId: record.uniqueKeyId, status: record.status, by: authority.kind, replacesUniqueKeyId },
           'registry subscribe',
         );
-        res.json(toWireRecord(record));
+        // Only a new subscriber proves it holds its encryption key and URL; the admin and a subscribed key vouch for theirs.
+        const challenged = authority.kind === 'applicant' && record.status === 'INITIATED';
+        res.json({ ...toWireRecord(record), challenge: challenged ? 'SENT' : 'NONE', message: { ack: { status: 'ACK' } } });
+        if (challenged) deps.challenger.start(record);
       },
     },
     {
@@ -120,6 +146,34 @@ export function registryRoutes(deps: RegistryRouteDeps): RouteSpec[] {
         if (record === null) throw new AppError('NOT_FOUND', `key ${subscriberId}|${uniqueKeyId} is not registered`);
         logger.info({ subscriberId, uniqueKeyId, status }, 'registry status changed');
         res.json(toWireRecord(record));
+      },
+    },
+    {
+      method: 'get',
+      path: '/registry/subscribers/:subscriberId/:uniqueKeyId/challenge',
+      summary: "A key record's status and how its latest on_subscribe challenge ended",
+      tag,
+      security: 'adminToken',
+      authorize: (req) => requireAdmin(req, adminToken),
+      responses: {
+        200: { description: 'The status and the latest challenge (null when none was sent)', schema: challengeResponseSchema },
+        401: errorResponse('No admin token'),
+        404: errorResponse('No such key record'),
+      },
+      handler: async ({ params }, res) => {
+        const { subscriberId = '', uniqueKeyId = '' } = params;
+        const record = await store.find(subscriberId, uniqueKeyId);
+        if (record === null) throw new AppError('NOT_FOUND', `key ${subscriberId}|${uniqueKeyId} is not registered`);
+        const outcome = await deps.challenger.outcome(subscriberId, uniqueKeyId);
+        res.json({
+          subscriber_id: subscriberId,
+          unique_key_id: uniqueKeyId,
+          status: record.status,
+          challenge:
+            outcome === null
+              ? null
+              : { state: outcome.state, detail: outcome.detail, sent_at: outcome.sentAt, settled_at: outcome.settledAt },
+        });
       },
     },
   ];

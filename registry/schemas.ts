@@ -75,3 +75,39 @@ const recordShape = { type: 'object', required: Object.keys(recordProperties), p
 
 export const subscriberRecordSchema = { $id: 'beckn-ride/registry-subscriber', ...recordShape };
 export const lookupResponseSchema = { $id: 'beckn-ride/registry-lookup-response', type: 'array', items: recordShape };
+
+export const subscribeResponseSchema = {
+  $id: 'beckn-ride/registry-subscribe-response',
+  type: 'object',
+  required: [...Object.keys(recordProperties), 'challenge', 'message'],
+  properties: {
+    ...recordProperties,
+    challenge: { type: 'string', enum: ['SENT', 'NONE'], description: 'SENT: an on_subscribe challenge follows this answer' },
+    message: {
+      type: 'object',
+      required: ['ack'],
+      properties: { ack: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ACK'] } } } },
+    },
+  },
+};
+
+export const challengeResponseSchema = {
+  $id: 'beckn-ride/registry-challenge',
+  type: 'object',
+  required: ['subscriber_id', 'unique_key_id', 'status', 'challenge'],
+  properties: {
+    subscriber_id: { type: 'string' },
+    unique_key_id: { type: 'string' },
+    status: { type: 'string', enum: [...subscriptionStatuses] },
+    challenge: {
+      type: ['object', 'null'],
+      required: ['state', 'detail', 'sent_at', 'settled_at'],
+      properties: {
+        state: { type: 'string', enum: ['SENT', 'ANSWERED', 'WRONG_ANSWER', 'UNREACHABLE', 'NOT_SENT'] },
+        detail: nullableText,
+        sent_at: dateTime,
+        settled_at: { type: ['string', 'null'], format: 'date-time' },
+      },
+    },
+  },
+};

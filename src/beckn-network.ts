@@ -12,13 +12,17 @@ import type { RateLimiter } from './infra/rate-limit/index.js';
 import { Teardown } from './infra/teardown.js';
 import {
   createBecknValidator,
+  createKeyRing,
   createProtocol,
   deadLetterRoutes,
   httpLookupSource,
   openFileMessageLog,
   type BecknRole,
+  type CurrentKey,
   type MessageLog,
   type Protocol,
+  type Signer,
+  x25519PublicKeyDer,
 } from './protocol/index.js';
 
 const becknRoles: readonly BecknRole[] = ['bap', 'bpp', 'gateway'];
@@ -66,18 +70,22 @@ async function openMessageLog(
   return { log, readiness: { message_log_spool: () => log.checkSpool() } };
 }
 
-/** Our roles' registry records: one key for all, valid for a year from start, every domain and city. */
-function ownRecords(config: Config, roles: readonly BecknRole[], now: Date) {
+/**
+ * Our roles' registry records: one key for all (the current signing key),
+ * valid for a year from start, every domain and city, with our X25519 key
+ * when one is configured.
+ */
+function ownRecords(config: Config, roles: readonly BecknRole[], key: CurrentKey, now: Date) {
   return roles.map((role) => ({
     subscriberId: config.beckn.subscriberIds[role],
-    uniqueKeyId: config.beckn.uniqueKeyId,
+    uniqueKeyId: key.uniqueKeyId,
     type: registryTypes[role],
     domain: null,
     city: null,
     country: null,
     subscriberUrl: `${config.http.publicUrl}/beckn/${role}`,
-    signingPublicKey: config.secrets.signingPublicKey,
-    encrPublicKey: null,
+    signingPublicKey: key.publicKey,
+    encrPublicKey: config.beckn.keys.x25519PrivateKey === null ? null : x25519PublicKeyDer(config.beckn.keys.x25519PrivateKey),
     validFrom: new Date(now.getTime() - 60_000),
     validUntil: new Date(now.getTime() + 365 * 86_400_000),
     status: 'SUBSCRIBED' as const,
@@ -112,6 +120,13 @@ export async function buildBecknNetwork(
   const { log: messageLog, readiness } = await openMessageLog(config, deps.kafka, deps.metrics, logger, teardown);
 
   const roles = becknRoles.filter((role) => config.beckn.roles.includes(role));
+  const { keys } = config.beckn;
+  const keyRing = createKeyRing({
+    path: keys.keysFile,
+    fallback: { uniqueKeyId: config.beckn.uniqueKeyId, privateKey: config.secrets.signingPrivateKey, publicKey: config.secrets.signingPublicKey },
+    logger,
+  });
+  const signingKey = await keyRing.refresh();
   let registry: Registry | null = null;
   if (config.beckn.roles.includes('registry')) {
     registry = createRegistry({
@@ -120,12 +135,23 @@ export async function buildBecknNetwork(
       adminToken: config.secrets.adminToken,
       clockSkewSeconds: config.beckn.clockSkewSeconds,
       allowPrivateUrls: config.registryAllowsPrivateUrls,
+      encryptionPrivateKey: keys.x25519PrivateKey,
+      requireSignedLookup: keys.signedLookup,
     });
-    await registry.upsert(await keepingValidFrom(registry, ownRecords(config, roles, new Date())));
+    const running = registry;
+    teardown.add('registry-challenges', () => running.idle());
+    await registry.upsert(await keepingValidFrom(registry, ownRecords(config, roles, signingKey, new Date())));
     if (config.registrySeedFile) await registry.loadSeedFile(config.registrySeedFile);
   }
+  // Lookups are signed by the first role's signer as it is at each call, so a key rotation carries over.
+  let lookupSigner: (() => Signer | undefined) | null = null;
+  const sign = (body: Uint8Array): string => {
+    const signer = lookupSigner?.();
+    if (signer === undefined) throw new Error('no signing key for registry lookups');
+    return signer.sign(body);
+  };
   const lookupSource = config.beckn.registryUrl
-    ? httpLookupSource({ url: `${config.beckn.registryUrl}/lookup`, timeoutMs: 3_000, retries: 2, logger })
+    ? httpLookupSource({ url: `${config.beckn.registryUrl}/lookup`, timeoutMs: 3_000, retries: 2, logger, ...(keys.signedLookup ? { sign } : {}) })
     : localLookupSource(registry as Registry);
 
   const { beckn } = config;
@@ -137,8 +163,15 @@ export async function buildBecknNetwork(
         bpp: { subscriberId: beckn.subscriberIds.bpp, subscriberUrl: `${config.http.publicUrl}/beckn/bpp` },
         gateway: { subscriberId: beckn.subscriberIds.gateway, subscriberUrl: `${config.http.publicUrl}/beckn/gateway` },
       },
-      uniqueKeyId: beckn.uniqueKeyId,
-      signingPrivateKey: config.secrets.signingPrivateKey,
+      uniqueKeyId: signingKey.uniqueKeyId,
+      signingPrivateKey: signingKey.privateKey,
+      onSubscribe:
+        keys.x25519PrivateKey === null
+          ? null
+          : {
+              privateKey: keys.x25519PrivateKey,
+              registryPublicKey: keys.registryEncrPublicKey ?? x25519PublicKeyDer(keys.x25519PrivateKey),
+            },
       clockSkewSeconds: beckn.clockSkewSeconds,
       maxBodyBytes: config.http.bodyLimitBytes,
       duplicateWindowSeconds: beckn.duplicateWindowSeconds,
@@ -146,6 +179,9 @@ export async function buildBecknNetwork(
       refusalLimit: { limit: beckn.refusalsPerMinutePerAddress, windowMs: 60_000 },
       cities: beckn.cities,
       registryCacheTtlSeconds: beckn.registryCacheTtlSeconds,
+      registryCacheMaxEntries: keys.registryCacheMaxEntries,
+      // The in-process registry is a query away; a remote one's lists are worth keeping a while.
+      registryListCacheSeconds: config.beckn.registryUrl ? keys.registryListCacheSeconds : 0,
       defaultTtl: beckn.defaultTtl,
       signatureTtlSeconds: beckn.signatureTtlSeconds,
       transactionRetentionMs: 7 * 86_400_000,
@@ -162,6 +198,10 @@ export async function buildBecknNetwork(
     logger,
   });
   teardown.add('protocol', () => protocol.stop(config.http.shutdownTimeoutMs));
+  keyRing.bindSigners(protocol.signers, beckn.subscriberIds, beckn.signatureTtlSeconds);
+  lookupSigner = () => (roles[0] === undefined ? undefined : protocol.signers[roles[0]]);
+  keyRing.follow();
+  teardown.add('key-ring', () => keyRing.stop());
   const adminRoutes = deadLetterRoutes({
     sequelize: deps.sequelize,
     outbox: protocol.outbox,

@@ -158,6 +158,18 @@ export interface BecknConfig {
   duplicateWindowSeconds: number;
   signatureTtlSeconds: number;
   registryCacheTtlSeconds: number;
+  /** Registry handshake, lookups and signing keys. */
+  keys: {
+    /** Answers on_subscribe challenges (and encrypts the dev registry's); null: neither. */
+    x25519PrivateKey: string | null;
+    /** The registry's X25519 public key; null: our own. */
+    registryEncrPublicKey: string | null;
+    signedLookup: boolean;
+    registryCacheMaxEntries: number;
+    registryListCacheSeconds: number;
+    /** Signing keys file, re-read while running; null: SIGNING_PRIVATE_KEY as UNIQUE_KEY_ID. */
+    keysFile: string | null;
+  };
   delivery: { timeoutMs: number; maxAttempts: number; baseBackoffMs: number; maxBackoffMs: number; pollIntervalMs: number; concurrency: number };
   handlerLeaseMs: number;
   messageLogFile: string;

@@ -70,6 +70,15 @@ function parseSeed(base64: string): string {
   return Buffer.from(base64, 'base64').subarray(0, 32).toString('base64');
 }
 
+/** An X25519 key as base64 of its raw 32 bytes or of its DER form (`derLength` bytes); null when unset. */
+function x25519Key(env: TypedEnv, name: keyof TypedEnv, derLength: number, problems: string[]): string | null {
+  if (env[name] === undefined) return null;
+  const value = str(env, name);
+  const length = Buffer.from(value, 'base64').length;
+  if (length !== 32 && length !== derLength) problems.push(`${String(name)} must decode to 32 bytes (raw) or ${derLength} (DER)`);
+  return value;
+}
+
 function becknConfig(env: TypedEnv, dataDir: string, cwd: string, problems: string[]): BecknConfig {
   const roles = [...new Set(str(env, 'ROLES').split(','))] as RoleName[];
   const registryUrl = (env.REGISTRY_URL as string | undefined)?.replace(/\/+$/, '') ?? null;
@@ -92,6 +101,14 @@ function becknConfig(env: TypedEnv, dataDir: string, cwd: string, problems: stri
     duplicateWindowSeconds: num(env, 'BECKN_DUPLICATE_WINDOW_SECONDS'),
     signatureTtlSeconds: num(env, 'SIGNATURE_TTL_SECONDS'),
     registryCacheTtlSeconds: num(env, 'REGISTRY_CACHE_TTL_SECONDS'),
+    keys: {
+      x25519PrivateKey: x25519Key(env, 'X25519_PRIVATE_KEY', 48, problems),
+      registryEncrPublicKey: x25519Key(env, 'REGISTRY_ENCR_PUBLIC_KEY', 44, problems),
+      signedLookup: env.REGISTRY_SIGNED_LOOKUP === true,
+      registryCacheMaxEntries: num(env, 'REGISTRY_CACHE_MAX_ENTRIES'),
+      registryListCacheSeconds: num(env, 'REGISTRY_LIST_CACHE_SECONDS'),
+      keysFile: env.KEYS_FILE === undefined ? null : resolve(cwd, str(env, 'KEYS_FILE')),
+    },
     delivery: {
       timeoutMs: num(env, 'DELIVERY_TIMEOUT_MS'),
       maxAttempts: num(env, 'DELIVERY_MAX_ATTEMPTS'),

@@ -7,3 +7,5 @@ export { createBecknValidator, becknActions, type BecknAction, type BecknValidat
 export { httpLookupSource, type LookupSource, type SubscriberRecord } from './registry-client/index.js';
 export { nackCatalogue, type NackReason } from './errors/index.js';
 export type { BecknContext } from './inbound/beckn-context.js';
+export { createKeyRing, type CurrentKey, type KeyRing } from './key-ring.js';
+export { x25519PublicKeyDer, type Signer } from './signing/index.js';

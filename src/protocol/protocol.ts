@@ -16,6 +16,7 @@ import { consumerRole } from './roles/consumer-role.js';
 import { gatewayRole } from './roles/gateway-role.js';
 import { providerRole } from './roles/provider-role.js';
 import type { BecknValidator } from './schemas/index.js';
+import { onSubscribeRoute, type OnSubscribeSettings } from './on-subscribe-route.js';
 import { createSigner, type Signer } from './signing/index.js';
 
 export type BecknRole = 'bap' | 'bpp' | 'gateway';
@@ -24,7 +25,13 @@ export interface ProtocolSettings extends InboundSettings {
   roles: readonly BecknRole[];
   uniqueKeyId: string;
   signingPrivateKey: string;
+  /** Keys to answer the registry's on_subscribe challenges with; null: no on_subscribe route. */
+  onSubscribe?: OnSubscribeSettings | null;
   registryCacheTtlSeconds: number;
+  /** Registry answers held in process (keys, subscriber lists); 1,024 unless given. */
+  registryCacheMaxEntries?: number;
+  /** How long a subscriber list is cached in process; 0 (off) unless given. */
+  registryListCacheSeconds?: number;
   defaultTtl: string;
   signatureTtlSeconds: number;
   transactionRetentionMs: number;
@@ -66,7 +73,15 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
   const { settings, logger } = deps;
   const clock = deps.clock ?? (() => new Date());
   const enabled = new Set(settings.roles);
-  const registry = createRegistryClient({ source: deps.lookupSource, cache: deps.correlation, cacheTtlSeconds: settings.registryCacheTtlSeconds, logger, clock });
+  const registry = createRegistryClient({
+    source: deps.lookupSource,
+    cache: deps.correlation,
+    cacheTtlSeconds: settings.registryCacheTtlSeconds,
+    memoryCacheMaxEntries: settings.registryCacheMaxEntries ?? 1_024,
+    subscriberListTtlSeconds: settings.registryListCacheSeconds ?? 0,
+    logger,
+    clock,
+  });
 
   const signers: Partial<Record<BecknRole, Signer>> = {};
   for (const role of enabled) {
@@ -136,6 +151,12 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
   };
 
   const routes: RouteSpec[] = [];
+  // Before the roles' `/:action` routes, which would otherwise take on_subscribe for a Beckn action.
+  if (settings.onSubscribe) {
+    for (const role of settings.roles) {
+      routes.push(onSubscribeRoute(`/beckn/${role}/on_subscribe`, settings.identities[role].subscriberId, settings.onSubscribe, logger));
+    }
+  }
   if (enabled.has('bpp')) {
     const role = providerRole({ inbox, handlers, wake: wakeInbox });
     routes.push(becknRoute('/beckn/bpp/:action', null, role, inboundDeps, 'Beckn requests to this BPP (search … support)'));

@@ -40,6 +40,7 @@ export async function startRegistryServer(
       baseUrl: `http://127.0.0.1:${port}`,
       close: async () => {
         await drain(server, 5_000);
+        await registry.idle();
         await sequelize.close();
         await database.dispose();
       },

@@ -17,6 +17,12 @@ export interface HttpLookupSourceOptions {
   logger: Logger;
   /** Ceiling of the first retry delay; doubles per attempt up to 5 s, with full jitter. 100 ms unless given. */
   backoffMs?: number;
+  /**
+   * Signs each lookup: given the exact body bytes, returns the Authorization
+   * header (`Signature …`, as for a Beckn message), as ONDC's v2.0 lookup
+   * wants. Unsigned unless given.
+   */
+  sign?: (body: Uint8Array) => string;
 }
 
 const maxBackoffMs = 5_000;
@@ -42,8 +48,11 @@ export function httpLookupSource(options: HttpLookupSourceOptions): LookupSource
 
   const attempt = async (body: Record<string, string>): Promise<Attempt> => {
     try {
+      // Sent as these exact bytes, which a signature covers; signed again on each attempt, so never stale.
+      const text = JSON.stringify(body);
+      const headers = options.sign === undefined ? {} : { authorization: options.sign(Buffer.from(text)) };
       // axios's own timeout only bounds socket inactivity; the signal bounds the whole exchange.
-      const response = await client.post<unknown>(url, body, { timeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+      const response = await client.post<unknown>(url, text, { headers, timeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
       const { status, data } = response;
       if (status >= 200 && status < 300) {
         if (Array.isArray(data)) return { records: data };

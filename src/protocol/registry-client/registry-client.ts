@@ -21,7 +21,11 @@ export interface RegistryClient {
    * KeyUnavailableError otherwise. Cached.
    */
   signingKey(subscriberId: string, uniqueKeyId: string, at?: Date): Promise<SubscriberRecord>;
-  /** Subscribed, currently valid records of a type for a domain/city (the gateway's fan-out list). Not cached. */
+  /**
+   * Subscribed, currently valid records of a type for a domain/city (the
+   * gateway's fan-out list). Cached in process per filter for at most
+   * `subscriberListTtlSeconds`, never past the first valid_until listed.
+   */
   subscribers(filter: { type: 'BPP' | 'BAP' | 'BG'; domain: string; city?: string }): Promise<SubscriberRecord[]>;
   /**
    * Forgets cached keys: one key, or every key the registry now lists for the
@@ -44,8 +48,10 @@ export interface RegistryClientOptions {
    * turns it off. Bounds how late another replica's invalidate() is seen here.
    */
   memoryCacheTtlSeconds?: number;
-  /** Keys held in memory; 1,024 unless given. */
+  /** Keys held in memory; 1,024 unless given. The subscriber lists cached are bounded by the same number. */
   memoryCacheMaxEntries?: number;
+  /** How long a subscriber list is cached in process; `cacheTtlSeconds` unless given, 0 turns it off. */
+  subscriberListTtlSeconds?: number;
   logger: Logger;
   clock?: () => Date;
 }
@@ -66,6 +72,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     sharedTtlSeconds: options.cacheTtlSeconds,
     negativeTtlSeconds,
   });
+  const lists = createListCache(options.memoryCacheMaxEntries ?? 1_024, options.subscriberListTtlSeconds ?? options.cacheTtlSeconds);
   // Concurrent misses for one key share a single registry call.
   const inFlight = new Map<string, Promise<KeyCacheEntry>>();
 
@@ -137,15 +144,19 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 
     async subscribers({ type, domain, city }) {
       const filter: LookupFilter = { type, domain, ...(city === undefined ? {} : { city }) };
+      const listKey = JSON.stringify([type, domain, city ?? null]);
+      let records = lists.get(listKey, clock());
+      if (records === null) {
+        // Domain and city matching is the registry's business (it may list city "*" for every city).
+        records = (await fetchRecords(filter)).filter((record) => record.status === 'SUBSCRIBED');
+        lists.put(listKey, records, clock());
+      }
       const now = clock().getTime();
-      // Domain and city matching is the registry's business (it may list city "*" for every city).
-      return (await fetchRecords(filter)).filter(
-        (record) =>
-          record.status === 'SUBSCRIBED' && Date.parse(record.validFrom) <= now && now <= Date.parse(record.validUntil),
-      );
+      return records.filter((record) => Date.parse(record.validFrom) <= now && now <= Date.parse(record.validUntil));
     },
 
     async invalidate(subscriberId, uniqueKeyId) {
+      lists.clear();
       // Memory is cleared before and after, so a read racing the shared removal cannot keep the old answer here.
       if (uniqueKeyId !== undefined) {
         memory.remove(subscriberId, uniqueKeyId);
@@ -157,6 +168,40 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const records = await fetchRecords({ subscriberId });
       await Promise.all(records.map((record) => cache.remove(subscriberId, record.uniqueKeyId)));
       memory.removeSubscriber(subscriberId);
+    },
+  };
+}
+
+/**
+ * Subscriber lists per filter, least recently used dropped first. A list
+ * lives ttlSeconds at most, and never past the earliest valid_until in it,
+ * so a key that lapses never stays listed from the cache.
+ */
+function createListCache(maxEntries: number, ttlSeconds: number) {
+  const held = new Map<string, { records: SubscriberRecord[]; expiresAt: number }>();
+  return {
+    get(key: string, now: Date): SubscriberRecord[] | null {
+      const found = held.get(key);
+      if (found === undefined) return null;
+      held.delete(key);
+      if (found.expiresAt <= now.getTime()) return null;
+      held.set(key, found);
+      return found.records;
+    },
+    put(key: string, records: SubscriberRecord[], now: Date): void {
+      if (ttlSeconds <= 0) return;
+      const until = Math.min(now.getTime() + ttlSeconds * 1000, ...records.map((record) => Date.parse(record.validUntil)));
+      if (until <= now.getTime()) return;
+      held.delete(key);
+      while (held.size >= maxEntries) {
+        const oldest = held.keys().next();
+        if (oldest.done === true) break;
+        held.delete(oldest.value);
+      }
+      held.set(key, { records: records.map((record) => Object.freeze({ ...record })), expiresAt: until });
+    },
+    clear(): void {
+      held.clear();
     },
   };
 }

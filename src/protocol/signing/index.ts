@@ -11,3 +11,5 @@ export { type SignOptions, type Signer, type SignerDefaults, type SigningKey, cr
 export { type DecodedPrivateKey, type SigningKeyPair, decodePrivateKey, generateSigningKeyPair } from './signing-keys.js';
 export { signingString } from './signing-string.js';
 export { type VerifyOptions, verifyParsedAuthorization } from './verify-authorization.js';
+export { decryptChallenge, encryptChallenge, newChallenge, x25519PrivateKey, x25519PublicKey, x25519PublicKeyDer } from './challenge-cipher.js';
+export { activeKey, entryPublicKey, type KeyFileEntry, type KeysFile, KeysFileError, parseKeysFile, readKeysFile, writeKeysFile } from './keys-file.js';

@@ -2,6 +2,7 @@ import type { DestinationStream } from 'pino';
 import { registerBap } from '../../../src/bap/index.js';
 import { registerBpp } from '../../../src/bpp/index.js';
 import type { RawEnv } from '../../../src/config/index.js';
+import { generateEncryptionKeyPair } from '../../../src/protocol/signing/index.js';
 import { freePort, fullProfileEnv, startTestApp, type TestApp } from '../../support/test-app.js';
 import { waitFor } from '../../support/wait-until.js';
 
@@ -14,7 +15,13 @@ import { waitFor } from '../../support/wait-until.js';
  */
 export async function startRideApp(options: { env?: RawEnv; kafka?: boolean; logs?: string[] } = {}): Promise<TestApp> {
   const port = await freePort();
-  const env: RawEnv = fullProfileEnv({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.env });
+  // With an X25519 key, so the roles' on_subscribe routes are walked too.
+  const env: RawEnv = fullProfileEnv({
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    X25519_PRIVATE_KEY: generateEncryptionKeyPair().privateKeyDer,
+    ...options.env,
+  });
   if (options.kafka === false) {
     delete env.KAFKA_BROKERS;
     delete env.CLICKHOUSE_URL;
