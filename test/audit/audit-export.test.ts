@@ -173,6 +173,58 @@ for (const kind of ['file', 'clickhouse'] as StoreKind[]) {
       assert.equal(pulled, bulkCount);
     });
 
+    it("exports a transaction in the input shape of ONDC's log validation service: each message once, repeated actions keyed by state or rank", async () => {
+      const transactionId = randomUUID();
+      const state = (code: string) => ({ order: { id: 'O1', fulfillments: [{ id: 'F1', state: { descriptor: { code } } }] } });
+      let offset = 5 * hour;
+      const step = (action: string, message: unknown = {}, overrides: Parameters<typeof messageRecord>[0] = {}) =>
+        messageRecord({ started_at: at((offset += 1_000)), action, transaction_id: transactionId, body: { action, transactionId, message }, ...overrides });
+      const search = step('search');
+      const sentSearch = { ...search, id: randomUUID(), direction: 'outbound' as const, role: 'bap' as const, started_at: at(offset - 500) };
+      const refusedSelect = step('select', { refused: true }, { ack: 'NACK', error_code: '30000' });
+      const flow = [
+        search,
+        step('on_search'),
+        refusedSelect,
+        step('select'),
+        step('on_select'),
+        step('init'),
+        step('on_init'),
+        step('confirm'),
+        step('on_confirm', ridePayload),
+        step('on_status', state('RIDE_ARRIVED_PICKUP')),
+        step('on_status', state('RIDE_STARTED')),
+        step('on_status'),
+        step('on_update', state('RIDE_ENDED')),
+      ];
+      await backing.insert([...flow, sentSearch]);
+
+      const response = await api.get(`/audit/transactions/${transactionId}/ondc-log?flow=RIDE_1`, api.tokens.pii);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('x-audit-omitted-records'), '1', 'the refused select; the search sent and received is one message');
+      const log = (await response.json()) as { domain: string; version: string; flow: string; bap_id: string; bpp_id: string; payload: Record<string, unknown> };
+      assert.deepEqual(Object.keys(log).sort(), ['bap_id', 'bpp_id', 'domain', 'flow', 'payload', 'version']);
+      assert.deepEqual(
+        { domain: log.domain, version: log.version, flow: log.flow, bap_id: log.bap_id, bpp_id: log.bpp_id },
+        { domain: 'ONDC:TRV10', version: '2.0.1', flow: 'RIDE_1', bap_id: 'bap.test.example', bpp_id: 'bpp.test.example' },
+      );
+      assert.deepEqual(Object.keys(log.payload), [
+        'search', 'on_search', 'select', 'on_select', 'init', 'on_init', 'confirm', 'on_confirm',
+        'on_status_ride_arrived_pickup', 'on_status_ride_started', 'on_status_3', 'on_update',
+      ]);
+      const kept = flow.filter((record) => record !== refusedSelect);
+      assert.deepEqual(Object.values(log.payload), kept.map((record) => JSON.parse(record.raw_body) as unknown));
+
+      const masked = await api.get(`/audit/transactions/${transactionId}/ondc-log`);
+      assert.equal(masked.status, 200);
+      const maskedLog = (await masked.json()) as { flow: string; payload: Record<string, unknown> };
+      assert.equal(maskedLog.flow, '');
+      assert.ok(maskedLog.payload.on_confirm !== undefined);
+      assert.ok(!JSON.stringify(maskedLog.payload).includes('9876543210'), 'the auditor role sees masked bodies');
+      assert.equal((await api.get(`/audit/transactions/${randomUUID()}/ondc-log`)).status, 404);
+      assert.equal((await api.get(`/audit/transactions/${transactionId}/ondc-log?flow=${encodeURIComponent('a b')}`)).status, 400);
+    });
+
     it('stops reading the store when the client goes away mid-export, and keeps serving', async () => {
       pulled = 0;
       const endedBefore = exportsEnded;
