@@ -3,6 +3,7 @@ import { UniqueConstraintError } from 'sequelize';
 import { AppError, requireBearer, type RouteSpec } from '../infra/http/index.js';
 import { BAP_SCHEMA, RIDER_ADMIN_TAG, type BapDeps } from './bap-deps.js';
 import type { RiderAuth } from './rider-auth.js';
+import { riderCreatedSchema } from './rider-responses.js';
 
 export const riderBodySchema = {
   $id: 'beckn-ride/rider-create',
@@ -32,7 +33,7 @@ export function riderAdminRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
       security: 'adminToken',
       authorize: (req) => requireBearer(req, deps.adminToken, 'admin token'),
       request: { body: riderBodySchema },
-      responses: { 201: { description: '{id, name, mobile_number_masked, token}' }, 409: { description: 'The mobile number is already registered' } },
+      responses: { 201: { description: 'The rider and its bearer token', schema: riderCreatedSchema }, 409: { description: 'The mobile number is already registered' } },
       handler: async ({ body }, res) => {
         const input = body as { name: string; mobile_number: string };
         const id = randomUUID();

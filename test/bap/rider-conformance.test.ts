@@ -46,13 +46,19 @@ describe('BAP requests conform to the ONDC TRV10 2.0.1 attribute lists: a whole 
     await net?.close();
   });
 
-  it('search, select, init, confirm, status, track, support and rating of a whole ride lack no mandatory attribute', async () => {
+  it('search, select, init, confirm, status, track, update, support and rating of a whole ride lack no mandatory attribute', async () => {
     const { transactionId, bookingId } = await rider.confirming({ lat: 12.921, lon: 77.621 });
     const confirm = await rider.sentToFake('confirm', transactionId);
     assert.equal((await rider.answer(confirm, 'on_confirm', 'X10')).status, 200);
 
     assert.equal((await asked(`/rider/bookings/${bookingId}/status`, 'status', transactionId, 'X19')).status, 200);
     assert.equal((await trackRoute(bookingId, transactionId)).status, 200);
+    // The rider changes the drop: an update, answered with the recomputed charges (X24) while the driver is on the way.
+    const moved = await asked(`/rider/bookings/${bookingId}/drop`, 'update', transactionId, 'X24', { lat: 12.971186, lon: 77.586812 }, (b) => {
+      b.message.order.fulfillments[0].state.descriptor.code = 'RIDE_ENROUTE_PICKUP';
+    });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.deepEqual(moved.body, { bookingId, drop: { lat: 12.971186, lon: 77.586812 }, fare: { currency: 'INR', value: '146' } });
     const support = await asked(`/rider/bookings/${bookingId}/support`, 'support', transactionId, 'X22');
     assert.equal(support.status, 200, JSON.stringify(support.body));
     for (const marker of ['X20', 'X18']) {
@@ -66,7 +72,7 @@ describe('BAP requests conform to the ONDC TRV10 2.0.1 attribute lists: a whole 
     const init = sent.find((m) => m.action === 'init');
     assert.deepEqual((init?.body.message as any).order.payments[0].params, { bank_code: 'ICIC0001234', bank_account_number: '001234567890', virtual_payment_address: 'rides@okicici' });
     assert.deepEqual(
-      ['search', 'select', 'init', 'confirm', 'status', 'track', 'support', 'rating'].filter((action) => !sent.some((m) => m.action === action)),
+      ['search', 'select', 'init', 'confirm', 'status', 'track', 'update', 'support', 'rating'].filter((action) => !sent.some((m) => m.action === action)),
       [],
       'every request of the ride reached the BPP',
     );

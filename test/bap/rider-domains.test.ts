@@ -51,7 +51,7 @@ describe('BAP in every configured domain: ONDC:TRV10 and nic2004:60221', functio
     await flow?.close();
   });
 
-  it('searches in both domains, books the core profile estimate in its domain, and shows its soft-cancel fee before cancelling', async () => {
+  it('searches in both domains, books the core profile estimate in its domain, changes its drop, and shows its soft-cancel fee before cancelling', async () => {
     const pickup = { lat: 12.941, lon: 77.641 };
     const driver = await flow.addSedan({ lat: pickup.lat + 0.001, lon: pickup.lon + 0.001 });
     const started = await call('POST', '/rider/searches', { pickup, drop: { lat: 12.97, lon: 77.59 } });
@@ -86,12 +86,22 @@ describe('BAP in every configured domain: ONDC:TRV10 and nic2004:60221', functio
     assert.equal(confirmed.status, 'CONFIRMED', JSON.stringify(confirmed));
     assert.equal(confirmed.ride.state, 'RIDE_ASSIGNED');
 
+    // The rider moves the drop further: our BPP recomputes the fare for the new route and the rider is told it.
+    const moved = await call('POST', `/rider/bookings/${bookingId}/drop`, { lat: 13.01, lon: 77.55 });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    const onUpdate = await eventually('the on_update of our BPP in the message log', async () =>
+      (await flow.net.records()).find((r) => r.direction === 'outbound' && r.role === 'bpp' && r.action === 'on_update' && r.transaction_id === transactionId),
+    );
+    assert.deepEqual(moved.body.fare, JSON.parse(onUpdate.raw_body).message.order.quote.price);
+    assert.ok(Number(moved.body.fare.value) > Number(confirmed.fare.confirmed), `a longer route costs more: ${moved.body.fare.value} after ${confirmed.fare.confirmed}`);
+
     // The soft cancel: our BPP answers it in the core profile with the order still ACTIVE and the fee quoted.
     const soft = await call('POST', `/rider/bookings/${bookingId}/cancel`, { reasonCode: '1', confirm: false });
     assert.equal(soft.status, 200, JSON.stringify(soft.body));
     assert.equal(soft.body.status, 'FEE_QUOTED');
-    const onCancel = (await flow.net.records()).find((r) => r.direction === 'outbound' && r.role === 'bpp' && r.action === 'on_cancel' && r.transaction_id === transactionId);
-    assert.ok(onCancel, 'our BPP answered the soft cancel');
+    const onCancel = await eventually('the on_cancel of our BPP in the message log', async () =>
+      (await flow.net.records()).find((r) => r.direction === 'outbound' && r.role === 'bpp' && r.action === 'on_cancel' && r.transaction_id === transactionId),
+    );
     const answer = JSON.parse(onCancel.raw_body);
     assert.equal(answer.context.domain, 'nic2004:60221');
     assert.equal(answer.message.order.status, 'ACTIVE', 'the core profile has no SOFT_CANCEL status');
@@ -106,7 +116,7 @@ describe('BAP in every configured domain: ONDC:TRV10 and nic2004:60221', functio
 
     // Every request of the booking went out in the core profile, at its version.
     const sent = (await bapSent(transactionId)).filter((b) => b.context.action !== 'search');
-    assert.deepEqual([...new Set(sent.map((b) => b.context.action))].sort(), ['cancel', 'confirm', 'init', 'select']);
+    assert.deepEqual([...new Set(sent.map((b) => b.context.action))].sort(), ['cancel', 'confirm', 'init', 'select', 'update']);
     assert.deepEqual(sent.filter((b) => b.context.domain !== 'nic2004:60221' || b.context.version !== '1.1.0').map((b) => b.context.action), []);
     assert.deepEqual(sent.map((b) => ({ action: b.context.action, missing: checkConformance(b.context.action, b) })).filter((r) => r.missing.length > 0), []);
   });

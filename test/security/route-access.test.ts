@@ -81,6 +81,7 @@ const expected: Record<string, readonly Kind[]> = {
   'POST /rider/bookings/:id/cancel': ['rider'],
   'POST /rider/bookings/:id/rating': ['rider'],
   'POST /rider/bookings/:id/support': ['rider'],
+  'POST /rider/bookings/:id/drop': ['rider'],
   'POST /rider/bookings/:id/status': ['rider'],
   'POST /rider/bookings/:id/payment': ['rider'],
   'GET /rider/bookings/:id/payment': ['rider'],

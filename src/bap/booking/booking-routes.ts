@@ -10,6 +10,7 @@ import { bapPaymentTerms, bookingContext, buildDraftOrder, RIDER_PAYMENT_TYPES, 
 import { findBookingOfQuote, findPerson, findQuoteOf, insertBooking, insertQuote, quotesOfSearch, type SelectedQuote } from './booking-store.js';
 import { readBookingView } from './booking-view.js';
 import { isUuid } from '../../infra/validation/index.js';
+import { bookAcceptedSchema, bookingViewSchema, quotesSchema, selectAcceptedSchema } from '../rider-responses.js';
 
 /**
  * The rider app's view of a quote: waiting for the BPP (PENDING), received
@@ -59,7 +60,7 @@ export function bookingRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
       path: '/rider/estimates/:id/select',
       summary: "Selects an estimate: a Beckn select goes to its BPP; the quote arrives with on_select (see the search's quotes)",
       ...rider,
-      responses: { 202: { description: '{quoteId}: the quote, PENDING until on_select' }, 404: { description: 'No such estimate of this rider' } },
+      responses: { 202: { description: 'The quote, PENDING until on_select', schema: selectAcceptedSchema }, 404: { description: 'No such estimate of this rider' } },
       handler: async ({ params, req }, res) => {
         const personId = auth.riderOf(req);
         const estimateId = params.id as string;
@@ -86,7 +87,7 @@ export function bookingRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
       path: '/rider/searches/:id/quotes',
       summary: 'The quotes of a search: pending, received (price, driver, vehicle) or failed (the BPP error)',
       ...rider,
-      responses: { 200: { description: '{quotes}' }, 404: { description: 'No such search of this rider' } },
+      responses: { 200: { description: 'The quotes of the search', schema: quotesSchema }, 404: { description: 'No such search of this rider' } },
       handler: async ({ params, req }, res) => {
         const searchId = params.id as string;
         const search = isUuid(searchId) ? await findSearch(sequelize, searchId, auth.riderOf(req)) : null;
@@ -102,7 +103,7 @@ export function bookingRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
       ...rider,
       request: { body: bookBodySchema },
       responses: {
-        202: { description: '{bookingId}: the booking, INITIATING until on_init, AWAITING_PAYMENT until charged (PRE-ORDER), CONFIRMING until on_confirm' },
+        202: { schema: bookAcceptedSchema, description: 'The booking, INITIATING until on_init, AWAITING_PAYMENT until charged (PRE-ORDER), CONFIRMING until on_confirm' },
         404: { description: 'No such quote of this rider' },
         409: { description: 'The quote is not received, has expired or is booked already' },
       },
@@ -150,7 +151,7 @@ export function bookingRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
       path: '/rider/bookings/:id',
       summary: 'The booking: state, fare, terms, and once confirmed the ride (driver, vehicle, OTP, state history)',
       ...rider,
-      responses: { 200: { description: 'The booking' }, 404: { description: 'No such booking of this rider' } },
+      responses: { 200: { description: 'The booking', schema: bookingViewSchema }, 404: { description: 'No such booking of this rider' } },
       handler: async ({ params, req }, res) => {
         const bookingId = params.id as string;
         const view = isUuid(bookingId) ? await readBookingView(deps, bookingId, auth.riderOf(req)) : null;

@@ -15,6 +15,12 @@ function finalFareOf(order: OrderMessage): FinalFare {
   return { value: price.value, currency: price.currency, breakup: order.quote?.breakup ?? [] };
 }
 
+/** The fare an order quotes now, when it quotes one. */
+function quotedFareOf(order: OrderMessage): { value: string; currency: string } | null {
+  const price = order.quote?.price;
+  return price?.value && decimal.test(price.value) && price.currency ? { value: price.value, currency: price.currency } : null;
+}
+
 /**
  * on_status and on_update, answers to our status/update or pushed by the
  * BPP as the ride moves: the order's fulfillment state drives the ride's
@@ -75,6 +81,7 @@ export function createOrderUpdateHandler(deps: RideCallbackDeps): CallbackHandle
             ? 'new driver assigned'
             : `${state} again`;
     await recordApplied(deps.sequelize, transaction, callback, note);
-    keepReply(deps, transaction, booking.id, callback.context.message_id, { action: callback.action, data: { state } });
+    // The order's quote goes with the reply: an answer to our update (a changed drop) states the recomputed fare.
+    keepReply(deps, transaction, booking.id, callback.context.message_id, { action: callback.action, data: { state, fare: quotedFareOf(order) } });
   };
 }

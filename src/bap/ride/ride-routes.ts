@@ -35,6 +35,14 @@ export const cancelBodySchema = {
   properties: { reasonCode: { type: 'string', minLength: 1, maxLength: 16 }, confirm: { type: 'boolean' } },
 } as const;
 
+export const dropBodySchema = {
+  $id: 'beckn-ride/rider-drop',
+  type: 'object',
+  additionalProperties: false,
+  required: ['lat', 'lon'],
+  properties: { lat: { type: 'number', minimum: -90, maximum: 90 }, lon: { type: 'number', minimum: -180, maximum: 180 } },
+} as const;
+
 export const ratingBodySchema = {
   $id: 'beckn-ride/rider-rating',
   type: 'object',
@@ -53,7 +61,7 @@ function requireNoBody(body: unknown): void {
 /** The ride's states after which it can no longer be cancelled (our BPP refuses: 50001). */
 const notCancellable = new Set(['RIDE_STARTED', 'RIDE_ENDED', 'RIDE_CANCELLED']);
 
-/** The rider app's routes once a booking is confirmed: follow it, track the driver, cancel, rate, ask for support, refresh. */
+/** The rider app's routes once a booking is confirmed: follow it, track the driver, change the drop, cancel, rate, ask for support, refresh. */
 export function rideRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
   const { sequelize, sender, settings } = deps;
 
@@ -185,6 +193,39 @@ export function rideRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
             return { status: 200, body: { bookingId: current.id, status: 'FEE_QUOTED', reasonCode, fee } };
           }
           return { status: 200, body: await view(req, current.id) };
+        });
+      },
+    },
+    {
+      ...common,
+      method: 'post',
+      path: '/rider/bookings/:id/drop',
+      summary: "Changes the drop of a ride not yet ended (Beckn update of the fulfillment's END stop); answers the fare the provider recomputed",
+      request: { body: dropBodySchema },
+      responses: {
+        200: { description: '{bookingId, drop: {lat, lon}, fare: {value, currency} | null}' },
+        202: { description: 'Sent; the provider has not answered yet' },
+        404: { description: 'No such booking' },
+        409: { description: 'The ride ended or was cancelled, or the provider refused' },
+      },
+      handler: async ({ params, body, req }, res) => {
+        const drop = body as { lat: number; lon: number };
+        const booking = await ownBooking(req, params.id as string);
+        await runIdempotentWaiting(sequelize, req, res, auth.riderOf(req), async () => {
+          const current = (await findRiderBooking(sequelize, booking.id, auth.riderOf(req))) ?? booking;
+          const orderId = orderIdOf(current);
+          if (current.status !== 'CONFIRMED') throw new AppError('CONFLICT', `the booking is ${current.status}: its drop can no longer change`);
+          const { messageId, reply } = await ask(current, 'update', {
+            update_target: 'fulfillments',
+            order: {
+              id: orderId,
+              fulfillments: [{ ...(current.fulfillment_id ? { id: current.fulfillment_id } : {}), stops: [{ type: 'END', location: { gps: `${drop.lat.toFixed(6)}, ${drop.lon.toFixed(6)}` } }] }],
+            },
+          });
+          if (!reply) return { status: 202, body: { bookingId: current.id, status: 'PENDING', messageId } };
+          if (reply.error) return refused(reply);
+          const { fare } = (reply.data ?? {}) as { fare?: { value: string; currency: string } | null };
+          return { status: 200, body: { bookingId: current.id, drop: { lat: drop.lat, lon: drop.lon }, fare: fare ?? null } };
         });
       },
     },

@@ -5,6 +5,8 @@ import type { RideState } from './ride-state.js';
 /** A booking with its ride, as the ride's routes and callbacks see it. */
 export interface RideBooking {
   id: string;
+  /** The fulfillment booked: the ride an update changes. */
+  fulfillment_id: string | null;
   person_id: string;
   transaction_id: string;
   bpp_id: string;
@@ -24,7 +26,7 @@ export interface RideBooking {
   rider_cancel_reason: string | null;
 }
 
-const columns = `b.id, b.person_id, b.transaction_id, b.bpp_id, b.bpp_uri, b.bpp_order_id, b.status, b.currency,
+const columns = `b.id, b.fulfillment_id, b.person_id, b.transaction_id, b.bpp_id, b.bpp_uri, b.bpp_order_id, b.status, b.currency,
   r.id AS ride_id, r.state AS ride_state, r.driver_lat, r.driver_lon, r.driver_location_at, COALESCE(e.domain, s.domain) AS domain, s.city_code, b.rider_cancel_reason`;
 const joins = `${BAP_SCHEMA}.booking b
   JOIN ${BAP_SCHEMA}.quote q ON q.id = b.quote_id

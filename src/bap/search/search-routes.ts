@@ -10,6 +10,7 @@ import { estimatesOf, estimateView, findSearch, insertSearch, type LatLon, type 
 import { isUuid } from '../../infra/validation/index.js';
 import { cellOf } from '../../infra/geo/index.js';
 import { recordBapEvent } from '../business-events.js';
+import { searchCreatedSchema, searchViewSchema } from '../rider-responses.js';
 
 const point = {
   type: 'object',
@@ -62,7 +63,7 @@ export function searchRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
       security: RIDER_SECURITY,
       authorize: (req) => auth.requireRider(req),
       request: { body: searchBodySchema },
-      responses: { 201: { description: '{searchId, transactionId, validUntil}' } },
+      responses: { 201: { description: 'The search started: its Beckn transaction and until when estimates are taken', schema: searchCreatedSchema } },
       handler: async ({ body, req }, res) => {
         const personId = auth.riderOf(req);
         const { pickup, drop } = body as { pickup: LatLon; drop: LatLon };
@@ -125,7 +126,7 @@ export function searchRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
       tag: RIDER_APP_TAG,
       security: RIDER_SECURITY,
       authorize: (req) => auth.requireRider(req),
-      responses: { 200: { description: 'The search with its estimates' }, 404: { description: 'No such search of this rider' } },
+      responses: { 200: { description: 'The search with its estimates', schema: searchViewSchema }, 404: { description: 'No such search of this rider' } },
       handler: async ({ params, req }, res) => {
         const search = await ownSearch(auth.riderOf(req), params.id as string);
         res.json(searchView(search, await estimatesOf(sequelize, search.id), now()));

@@ -7,6 +7,7 @@ import { driverLocationSchema, driverStatusSchema } from './driver-app-schemas.j
 import { findRideInProgress } from '../booking/index.js';
 import { locationPoints, newestPoint, type PostedPoint } from './location-batch.js';
 import { driverPlace, recordBppEvent } from '../business-events.js';
+import { driverPositionSchema, driverStatusAnswerSchema } from './driver-responses.js';
 
 const lockDriverSql = `
   SELECT d.status, EXISTS (SELECT 1 FROM ${BPP_SCHEMA}.vehicle v WHERE v.driver_id = d.id) AS has_vehicle
@@ -61,7 +62,7 @@ export function driverStatusRoutes({ sequelize, driverLocations, now = Date.now 
       security: DRIVER_SECURITY,
       authorize: (req) => auth.requireDriver(req),
       request: { body: driverStatusSchema },
-      responses: { 200: { description: "The driver's status" }, 409: { description: 'On a ride, or no vehicle' } },
+      responses: { 200: { description: "The driver's status", schema: driverStatusAnswerSchema }, 409: { description: 'On a ride, or no vehicle' } },
       handler: async ({ body, req }, res) => {
         const { driverId } = auth.driverOf(req);
         const status = await changeStatus(sequelize, driverId, (body as { online: boolean }).online);
@@ -77,7 +78,7 @@ export function driverStatusRoutes({ sequelize, driverLocations, now = Date.now 
       security: DRIVER_SECURITY,
       authorize: (req) => auth.requireDriver(req),
       request: { body: driverLocationSchema },
-      responses: { 200: { description: 'The live position after this batch' }, 409: { description: 'The driver is offline' } },
+      responses: { 200: { description: 'The live position after this batch', schema: driverPositionSchema }, 409: { description: 'The driver is offline' } },
       handler: async ({ body, req }, res) => {
         const { driverId } = auth.driverOf(req);
         const { points } = body as { points: PostedPoint[] };

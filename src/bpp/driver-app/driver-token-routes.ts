@@ -4,6 +4,7 @@ import { OPERATOR_TAG } from '../operator/operator-deps.js';
 import type { DriverAuth } from './driver-auth.js';
 import { type DriverAppDeps } from './driver-app-deps.js';
 import { isUuid } from '../../infra/validation/index.js';
+import { driverTokenSchema } from './driver-responses.js';
 
 function driverIdParam(params: Record<string, string>): string {
   const driverId = params.driverId ?? '';
@@ -22,7 +23,7 @@ export function driverTokenRoutes({ adminToken }: DriverAppDeps, auth: DriverAut
       tag: OPERATOR_TAG,
       security: 'adminToken',
       authorize: requireOperator,
-      responses: { 201: { description: 'The token, shown once' }, 404: { description: 'No such driver' } },
+      responses: { 201: { description: 'The token, shown once', schema: driverTokenSchema }, 404: { description: 'No such driver' } },
       handler: async ({ params }, res) => {
         const driverId = driverIdParam(params);
         const issued = await auth.issue(driverId);

@@ -4,6 +4,7 @@ import { BPP_SCHEMA } from '../models/index.js';
 import type { DriverAuth } from './driver-auth.js';
 import { DRIVER_APP_TAG, DRIVER_SECURITY, type DriverAppDeps } from './driver-app-deps.js';
 import { trimDecimal } from '../../infra/postgres/index.js';
+import { driverRidesSchema } from './driver-responses.js';
 
 /** The OTP stays out: the rider tells it to the driver at the pickup. */
 const ridesSql = `
@@ -48,7 +49,7 @@ export function rideListRoutes({ sequelize }: DriverAppDeps, auth: DriverAuth): 
       tag: DRIVER_APP_TAG,
       security: DRIVER_SECURITY,
       authorize: (req) => auth.requireDriver(req),
-      responses: { 200: { description: '{rides: [...]}' } },
+      responses: { 200: { description: "The driver's rides: those under way first, then newest first", schema: driverRidesSchema } },
       handler: async ({ req }, res) => {
         const { driverId } = auth.driverOf(req);
         const rows = await sequelize.query<RideRow>(ridesSql, { type: QueryTypes.SELECT, bind: [driverId] });

@@ -10,6 +10,7 @@ import type { DriverAuth } from './driver-auth.js';
 import { DRIVER_APP_TAG, DRIVER_SECURITY, type DriverAppDeps } from './driver-app-deps.js';
 import { isUuid } from '../../infra/validation/index.js';
 import { recordOfferAnswers } from '../business-events.js';
+import { offerAcceptedSchema, rideOffersSchema } from './driver-responses.js';
 
 const openOffersSql = `
   SELECT o.id, o.allocation_id, o.distance_meters, o.expires_at, e.vehicle_variant, e.currency,
@@ -161,7 +162,7 @@ export function rideOfferRoutes(deps: DriverAppDeps, auth: DriverAuth): RouteSpe
       tag: DRIVER_APP_TAG,
       security: DRIVER_SECURITY,
       authorize: (req) => auth.requireDriver(req),
-      responses: { 200: { description: 'Open offers' } },
+      responses: { 200: { description: 'Open offers', schema: rideOffersSchema } },
       handler: async ({ req }, res) => {
         const { driverId } = auth.driverOf(req);
         const rows = await sequelize.query<OpenOfferRow>(openOffersSql, { type: QueryTypes.SELECT, bind: [driverId] });
@@ -188,7 +189,7 @@ export function rideOfferRoutes(deps: DriverAppDeps, auth: DriverAuth): RouteSpe
       security: DRIVER_SECURITY,
       authorize: (req) => auth.requireDriver(req),
       responses: {
-        200: { description: 'The ride is assigned to the caller' },
+        200: { description: 'The ride is assigned to the caller', schema: offerAcceptedSchema },
         404: { description: 'No such offer for this driver' },
         409: { description: 'Taken by another driver, expired, already answered, or the driver is not free' },
       },

@@ -6,6 +6,7 @@ import type { DriverAuth } from './driver-auth.js';
 import { DRIVER_APP_TAG, DRIVER_SECURITY, type DriverAppDeps } from './driver-app-deps.js';
 import { rideCancelSchema } from './driver-app-schemas.js';
 import { isUuid } from '../../infra/validation/index.js';
+import { rideMovedSchema } from './driver-responses.js';
 
 
 const rideStartSchema = {
@@ -63,7 +64,7 @@ export function rideRoutes(deps: DriverAppDeps, auth: DriverAuth): RouteSpec[] {
     security: DRIVER_SECURITY,
     authorize: (req) => auth.requireDriver(req),
     responses: {
-      200: { description: 'The ride after the move' },
+      200: { description: 'The ride after the move', schema: rideMovedSchema },
       404: { description: "No such ride of this driver" },
       409: { description: 'The ride is not in the state this move starts from' },
       ...extra.responses,

@@ -4,6 +4,7 @@ import type { VehicleCategory, VehicleVariant } from '../models/index.js';
 import { requireOperator } from './admin-auth.js';
 import { OPERATOR_TAG, translateDatabaseError, type OperatorDeps } from './operator-deps.js';
 import { createDriverSchema, createVehicleSchema } from './operator-schemas.js';
+import { driverCreatedSchema, vehicleCreatedSchema } from './operator-responses.js';
 
 interface CreateDriverBody {
   merchant_id: string;
@@ -42,7 +43,7 @@ export function driverRoutes({ models, adminToken, cipher }: OperatorDeps): Rout
       security: 'adminToken',
       authorize: (req) => requireOperator(req, adminToken),
       request: { body: createDriverSchema },
-      responses: { 201: { description: 'The driver, mobile number masked' } },
+      responses: { 201: { description: 'The driver, mobile number masked', schema: driverCreatedSchema } },
       handler: async ({ body, req }, res) => {
         const input = body as CreateDriverBody;
         const id = randomUUID();
@@ -74,7 +75,7 @@ export function driverRoutes({ models, adminToken, cipher }: OperatorDeps): Rout
       security: 'adminToken',
       authorize: (req) => requireOperator(req, adminToken),
       request: { body: createVehicleSchema },
-      responses: { 201: { description: 'The vehicle' } },
+      responses: { 201: { description: 'The vehicle', schema: vehicleCreatedSchema } },
       handler: async ({ body, req }, res) => {
         const input = body as CreateVehicleBody;
         if (!variantsByCategory[input.category].includes(input.variant)) {

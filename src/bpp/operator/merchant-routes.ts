@@ -4,6 +4,7 @@ import { BPP_SCHEMA } from '../models/index.js';
 import { requireOperator } from './admin-auth.js';
 import { OPERATOR_TAG, translateDatabaseError, type OperatorDeps } from './operator-deps.js';
 import { createMerchantSchema } from './operator-schemas.js';
+import { merchantCreatedSchema } from './operator-responses.js';
 
 interface CreateMerchantBody {
   name: string;
@@ -22,7 +23,7 @@ export function merchantRoutes({ models, sequelize, adminToken }: OperatorDeps):
       security: 'adminToken',
       authorize: (req) => requireOperator(req, adminToken),
       request: { body: createMerchantSchema },
-      responses: { 201: { description: 'The merchant and city ids' } },
+      responses: { 201: { description: 'The merchant and city ids', schema: merchantCreatedSchema } },
       handler: async ({ body, req }, res) => {
         const input = body as CreateMerchantBody;
         const merchantId = randomUUID();

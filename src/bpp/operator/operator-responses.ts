@@ -1,0 +1,29 @@
+/**
+ * JSON Schemas of what the operator API answers, for `/openapi.json` (and
+ * the clients generated from it). They name the fields an operator's tools
+ * rely on; an answer may carry more.
+ */
+const uuid = { type: 'string', format: 'uuid' } as const;
+
+export const merchantCreatedSchema = {
+  type: 'object',
+  required: ['id', 'name', 'subscriber_id', 'cities'],
+  properties: {
+    id: uuid,
+    name: { type: 'string' },
+    subscriber_id: { type: 'string' },
+    cities: { type: 'array', items: { type: 'object', required: ['id', 'city_code', 'currency'], properties: { id: uuid, city_code: { type: 'string' }, currency: { type: 'string' } } } },
+  },
+} as const;
+
+export const driverCreatedSchema = {
+  type: 'object',
+  required: ['id', 'merchant_id', 'name', 'mobile_number_masked', 'status'],
+  properties: { id: uuid, merchant_id: uuid, name: { type: 'string' }, mobile_number_masked: { type: 'string' }, status: { type: 'string' } },
+} as const;
+
+export const vehicleCreatedSchema = {
+  type: 'object',
+  required: ['id', 'driver_id', 'registration_no', 'category', 'variant', 'capacity'],
+  properties: { id: uuid, driver_id: uuid, registration_no: { type: 'string' }, category: { type: 'string' }, variant: { type: 'string' }, capacity: { type: 'integer' } },
+} as const;
