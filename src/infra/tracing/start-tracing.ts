@@ -57,6 +57,11 @@ export async function startTracing(env: TracingEnv, serviceName = 'beckn-ride'):
   return running;
 }
 
+/** True once `startTracing` has started the SDK in this process. */
+export function tracingStarted(): boolean {
+  return running !== null;
+}
+
 /** Flushes and stops the SDK if it runs, waiting at most `timeoutMs`; resolves either way. */
 export async function stopTracing(timeoutMs: number): Promise<void> {
   const tracing = running;
