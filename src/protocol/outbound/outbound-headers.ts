@@ -57,7 +57,8 @@ export function withSignature(extraHeaders: Record<string, string>, signature: s
 /**
  * Adds the W3C `traceparent` (and `tracestate`) of the active span, so the
  * receiver continues our trace; the signature does not cover them. Unchanged
- * when nothing is traced.
+ * when nothing is traced. The HTTP instrumentation, when loaded, rewrites
+ * them to name its client span, a child of this one.
  */
 export function withTraceContext(signed: SignedHeaders): SignedHeaders {
   const carrier = currentTraceCarrier();
