@@ -4,7 +4,7 @@ import { checkpointOrigin, signCheckpoint, type Checkpoint } from './checkpoint.
 import { appendCheckpoint, readCheckpoints } from './checkpoint-files.js';
 import { treeRoot } from './merkle.js';
 import { periodOf, type Period } from './period.js';
-import { coveredRange, periodLeaves } from './period-tree.js';
+import { coveredRange, periodLeaves, type TreeLeaf } from './period-tree.js';
 
 /** The records started in [from, to): the audit store's export. */
 export interface RecordSource {
@@ -34,13 +34,23 @@ export type PublishOutcome =
 
 const rootOf = (leaves: Parameters<typeof treeRoot>[0], size: number) => treeRoot(leaves, size).toString('base64');
 
+/** The tree still starts with the checkpoint's, and no other record started before the time it covered. */
+function extends_(last: Checkpoint, tree: readonly TreeLeaf[], leaves: readonly Buffer[]): boolean {
+  const coveredMs = Date.parse(last.covers_before);
+  const covered = tree.filter((leaf) => leaf.startedAtMs < coveredMs).length;
+  return covered === last.tree_size && last.tree_size <= leaves.length && rootOf(leaves, last.tree_size) === last.root_hash;
+}
+
 /**
  * One round: for the period the cutoff (clock - settle) falls in, and the
  * one it fell in an interval ago (so a month gets a checkpoint covering its
  * end), builds the tree of the records started before the cutoff and
  * appends its signed checkpoint. A tree that does not extend the period's
- * last checkpoint (a record gone, added or moved below it) is reported and
- * logged instead, and the checkpoint already kept stays the last one.
+ * last checkpoint (a record gone, added or moved below it, or one that
+ * reached the store later than the settle time) is reported and logged
+ * instead, and the checkpoint already kept stays the last one: publishing
+ * resumes for that period only once the log matches it again, or once the
+ * operator moves its checkpoint file aside and so starts a new series.
  */
 export async function publishCheckpoints(options: CheckpointPublisherOptions): Promise<PublishOutcome[]> {
   const now = (options.clock ?? (() => new Date()))();
@@ -49,9 +59,10 @@ export async function publishCheckpoints(options: CheckpointPublisherOptions): P
   const outcomes: PublishOutcome[] = [];
   for (const period of periods) {
     const range = coveredRange(period, cutoff);
-    const leaves = (await periodLeaves(options.source.export(range))).map((leaf) => leaf.hash);
+    const tree = await periodLeaves(options.source.export(range));
+    const leaves = tree.map((leaf) => leaf.hash);
     const last = (await readCheckpoints(options.dir, period)).at(-1);
-    if (last !== undefined && (last.tree_size > leaves.length || rootOf(leaves, last.tree_size) !== last.root_hash)) {
+    if (last !== undefined && !extends_(last, tree, leaves)) {
       options.logger.error(
         { period, checkpoint_tree_size: last.tree_size, checkpoint_timestamp: last.timestamp, tree_size: leaves.length },
         'the message log no longer extends its last checkpoint: records were removed, added or moved below it',
