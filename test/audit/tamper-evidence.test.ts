@@ -206,6 +206,31 @@ describe('tamper evidence of the message log in ClickHouse: signed checkpoints, 
     await assertIntact();
   });
 
+  it('answers malformed or impossible proof requests with a JSON 4xx', async () => {
+    const id = (records[0] as MessageRecord).id;
+    const cases: [string, number][] = [
+      [`/audit/proofs/inclusion?recordId=${id}&treeSize=0`, 400],
+      [`/audit/proofs/inclusion?recordId=${id}&treeSize=1e309`, 400],
+      [`/audit/proofs/inclusion?recordId=${id}&treeSize=2.5`, 400],
+      [`/audit/proofs/inclusion?recordId=not-a-uuid&treeSize=1`, 400],
+      [`/audit/proofs/inclusion?recordId=${randomUUID()}&treeSize=1`, 404],
+      [`/audit/proofs/inclusion?recordId=${(records[9] as MessageRecord).id}&treeSize=9`, 409],
+      [`/audit/proofs/inclusion?recordId=${id}&treeSize=11`, 409],
+      ['/audit/proofs/consistency?period=2031-13&first=1&second=2', 400],
+      ['/audit/proofs/consistency?period=0000-01&first=1&second=2', 400],
+      ['/audit/proofs/consistency?period=2031-09&first=3&second=2', 400],
+      ['/audit/proofs/consistency?period=2031-09&first=1&second=11', 409],
+      ['/audit/proofs/consistency?period=2031-09&first=1', 400],
+      ["/audit/checkpoints?period=2031-09'%20OR%201=1", 400],
+    ];
+    for (const [path, status] of cases) {
+      const response = await api.get(path);
+      assert.equal(response.status, status, path);
+      assert.match(response.headers.get('content-type') ?? '', /json/, path);
+    }
+    assert.equal((await api.get('/audit/proofs/inclusion?recordId=' + id + '&treeSize=1', null)).status, 401);
+  });
+
   it('an altered checkpoint or another key: the verifier refuses its signature', async () => {
     const file = join(dir, 'checkpoints', '2031-09.jsonl');
     const altered = join(dir, 'altered.jsonl');
