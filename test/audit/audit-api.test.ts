@@ -356,18 +356,25 @@ for (const kind of ['file', 'clickhouse'] as StoreKind[]) {
     it('documents every audit route in OpenAPI with the auditorToken scheme and its query parameters', () => {
       const document = buildOpenApiDocument(api.routes, 'test');
       assert.deepEqual(Object.keys(document.paths).sort(), [
+        '/audit/checkpoints',
         '/audit/export',
         '/audit/messages',
         '/audit/messages/{recordId}/raw',
         '/audit/messages/{recordId}/verify',
+        '/audit/proofs/consistency',
+        '/audit/proofs/inclusion',
         '/audit/stats',
         '/audit/transactions/{transactionId}',
         '/audit/transactions/{transactionId}/conformance',
+        '/audit/transactions/{transactionId}/ondc-log',
       ]);
       assert.deepEqual(document.components.securitySchemes, { auditorToken: { type: 'http', scheme: 'bearer' } });
       const messages = document.paths['/audit/messages']?.get as { parameters: { name: string }[]; security: unknown };
       assert.deepEqual(messages.parameters.map((p) => p.name), ['action', 'subscriberId', 'direction', 'status', 'from', 'to', 'limit', 'cursor']);
       assert.deepEqual(messages.security, [{ auditorToken: [] }]);
+      const inclusion = document.paths['/audit/proofs/inclusion']?.get as { parameters: { name: string }[]; security: unknown };
+      assert.deepEqual(inclusion.parameters.map((p) => p.name), ['recordId', 'treeSize']);
+      assert.deepEqual(inclusion.security, [{ auditorToken: [] }]);
     });
   });
 }
