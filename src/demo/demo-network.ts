@@ -44,7 +44,8 @@ const farePolicies = {
 
 /** Kempegowda bus station (Majestic): pickups inside pay a charge and meet the driver at the gate. */
 const specialLocation = {
-  name: 'Kempegowda Bus Station',
+  location_name: 'Kempegowda Bus Station',
+  location_type: 'Open',
   category: 'BusStation',
   geometry: {
     type: 'Polygon',

@@ -79,7 +79,7 @@ describe('provider migration on embedded PGlite', function () {
        VALUES ('00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000001', 'std:080', 'INR')`,
     );
     await db.query(
-      `INSERT INTO ${S}.special_location (id, merchant_operating_city_id, name, category, geom)
+      `INSERT INTO ${S}.special_location (id, merchant_operating_city_id, location_name, category, geom)
        VALUES ('00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000002', 'U', 'SureAirport',
                polygon '((0,0),(4,0),(4,4),(3,4),(3,1),(1,1),(1,4),(0,4))')`,
     );

@@ -494,3 +494,39 @@ describe('BPP allocation window', function () {
     assert.equal((await t.allocationOf(selection.itemId))?.status, 'FAILED');
   });
 });
+
+describe('BPP allocation: a Closed special location', function () {
+  this.timeout(180_000);
+  const t = network({ batchSize: 1, offerExpiryMs: 1_000, allocationWindowMs: 4_000 });
+
+  before(() => t.start());
+  after(async () => {
+    await t.state.net?.close();
+  });
+
+  it('offers a pickup inside it only to the drivers queued at its gates, never to a nearer driver outside the queue', async () => {
+    await t.operator('POST', '/provider/special-locations', {
+      merchant_operating_city_id: t.state.cityId,
+      location_name: 'Closed Airport',
+      location_type: 'Closed',
+      category: 'SureAirport',
+      geometry: { type: 'Polygon', coordinates: [square(77.6, 13.29, 0.02)] },
+      gates: [{ name: 'Taxi queue', point: { lat: 13.306, lon: 77.616 }, polygon: { type: 'Polygon', coordinates: [square(77.615, 13.305, 0.002)] }, can_queue_up_on_gate: true }],
+    });
+    const pickup = { lat: 13.3, lon: 77.61 };
+    const nearest = await t.addDriver('SEDAN', { lat: 13.3005, lon: 77.6105 });
+    const queued = await t.addDriver('SEDAN', { lat: 13.306, lon: 77.616 });
+    const selection = await t.searchItem(pickup, 'SEDAN');
+    const messageId = await t.select(selection);
+
+    const offer = await t.offerOf(queued, selection.itemId);
+    assert.equal((await t.call('POST', `/driver/ride-offers/${offer.id}/decline`, undefined, queued.token)).status, 200);
+    // With the only queued driver declined, the allocation fails rather than reach past the queue.
+    const onSelect = await t.callbackOf(messageId, 'on_select');
+    assert.equal((onSelect.body.error as { code: string }).code, '90203');
+    const allocation = await t.allocationOf(selection.itemId);
+    assert.equal(allocation?.status, 'FAILED');
+    assert.deepEqual(await t.offerBatches(allocation!.id), { [queued.id]: 1 }, 'the nearer driver outside the queue was never offered the ride');
+    assert.deepEqual(await t.openOffers(nearest), []);
+  });
+});

@@ -38,7 +38,7 @@ describe('provider special locations', function () {
   const containing = async (lat: number, lon: number) => {
     const answer = await server.call('GET', `/provider/special-locations?lat=${lat}&lon=${lon}`);
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    return (answer.body.special_locations as { name: string }[]).map((l) => l.name);
+    return (answer.body.special_locations as { location_name: string }[]).map((l) => l.location_name);
   };
 
   before(async () => {
@@ -51,8 +51,9 @@ describe('provider special locations', function () {
     cityId = merchant.body.cities[0].id;
     const airport = await server.call('POST', '/provider/special-locations', {
       merchant_operating_city_id: cityId,
-      name: 'Airport',
+      location_name: 'Airport',
       category: 'SureAirport',
+      location_type: 'Closed',
       geometry: { type: 'Polygon', coordinates: [uShape] },
       gates: [
         { name: 'Arrival gate 1', point: { lat: 12.905, lon: 77.005 }, can_queue_up_on_gate: true, default_driver_extra: '100' },
@@ -62,6 +63,7 @@ describe('provider special locations', function () {
     });
     assert.equal(airport.status, 201, JSON.stringify(airport.body));
     airportId = airport.body.id;
+    // The former field names, still taken for one release.
     const metro = await server.call('POST', '/provider/special-locations', {
       merchant_operating_city_id: cityId,
       name: 'Metro',
@@ -99,8 +101,19 @@ describe('provider special locations', function () {
         ['Pickup zone', { lat: 12.905, lon: 77.035 }, false, null, 5],
       ],
     );
+    assert.equal(airport.location_name, 'Airport');
+    assert.equal(airport.location_type, 'Closed');
     const metro = await server.call('GET', '/provider/special-locations?lat=12.944&lon=77.044');
-    assert.deepEqual(metro.body.special_locations[0].linked_location_ids, [airportId]);
+    const [metroLocation] = metro.body.special_locations;
+    assert.equal(metroLocation.location_name, 'Metro', 'created with the former `name`');
+    assert.equal(metroLocation.location_type, 'Open', 'the default type');
+    assert.deepEqual(metroLocation.linked_locations_ids, [airportId], 'created with the former `linked_location_ids`');
+    assert.deepEqual([metroLocation.name, metroLocation.linked_location_ids], ['Metro', [airportId]], 'answered under the former names too');
+    const [stored] = await server.sequelize.query(
+      `SELECT location_name, linked_locations_ids, location_type FROM atlas_driver_offer_bpp.special_location WHERE id = $1`,
+      { type: QueryTypes.SELECT, bind: [metroLocation.id] },
+    );
+    assert.deepEqual(stored, { location_name: 'Metro', linked_locations_ids: [airportId], location_type: 'Open' });
     const [priority] = await server.sequelize.query(
       'SELECT category, pickup_priority, drop_priority FROM atlas_driver_offer_bpp.special_location_priority',
       { type: QueryTypes.SELECT },
@@ -143,10 +156,32 @@ describe('provider special locations', function () {
     const badQuery = await server.call('GET', '/provider/special-locations?lat=91&lon=77');
     assert.equal(badQuery.status, 400);
     const [count] = await server.sequelize.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM atlas_driver_offer_bpp.special_location WHERE name = 'Bad'`,
+      `SELECT count(*)::text AS n FROM atlas_driver_offer_bpp.special_location WHERE location_name = 'Bad'`,
       { type: QueryTypes.SELECT },
     );
     assert.equal(count?.n, '0');
+  });
+
+  it('takes the seed field names or, for one release, the former ones, never both, and only the seed types Open and Closed', async () => {
+    const base = { merchant_operating_city_id: cityId, category: 'SureBad', geometry: { type: 'Polygon', coordinates: [square(77.2, 12.9, 0.01)] } };
+    const refusals: [string, Record<string, unknown>][] = [
+      ['no name at all', {}],
+      ['both names', { location_name: 'Bad', name: 'Bad' }],
+      ['both link lists', { location_name: 'Bad', linked_locations_ids: [airportId], linked_location_ids: [airportId] }],
+      ['a type the seed does not name', { location_name: 'Bad', location_type: 'Gated' }],
+      ['a type in the wrong case', { location_name: 'Bad', location_type: 'closed' }],
+    ];
+    for (const [what, fields] of refusals) {
+      const answer = await server.call('POST', '/provider/special-locations', { ...base, ...fields });
+      assert.equal(answer.status, 400, `${what}: ${JSON.stringify(answer.body)}`);
+      assert.equal(answer.body.error.code, 'VALIDATION_FAILED', what);
+    }
+    const created = await server.call('POST', '/provider/special-locations', { ...base, location_name: 'Depot', location_type: 'Open', linked_locations_ids: [airportId] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.deepEqual(
+      [created.body.location_name, created.body.name, created.body.location_type, created.body.linked_locations_ids],
+      ['Depot', 'Depot', 'Open', [airportId]],
+    );
   });
 
   it('has a GiST index on the polygon that the containment lookup uses', async () => {

@@ -129,18 +129,19 @@ const UNRANKED_QUEUE = 1_000_000;
  * pickup and of the locations it links. A driver whose position lies in such
  * a gate's polygon waits in that queue; the queue's priority is the pickup
  * priority of its location's category (lower goes first), and a queue whose
- * category has no priority comes after those that have one.
+ * category has no priority comes after those that have one. A pickup inside
+ * a Closed location is served from those queues only.
  */
 const queueLocationsSql = `
   pickup_location AS (
-    SELECT id, linked_location_ids
+    SELECT id, linked_locations_ids, location_type
       FROM ${BPP_SCHEMA}.special_location
      WHERE geom @> polygon(box(point($1, $2), point($1, $2)))
        AND geom @> point($1, $2)
        AND merchant_operating_city_id = $3
   ), queue_location AS (
     SELECT DISTINCT s.id, s.category
-      FROM ${BPP_SCHEMA}.special_location s JOIN pickup_location p ON s.id = p.id OR s.id::text = ANY(p.linked_location_ids)
+      FROM ${BPP_SCHEMA}.special_location s JOIN pickup_location p ON s.id = p.id OR s.id::text = ANY(p.linked_locations_ids)
      WHERE s.merchant_operating_city_id = $3
   )`;
 
@@ -161,8 +162,9 @@ const NEARBY_LOOKUP_LIMIT = 200;
  * The next batch of an allocation: at most `size` eligible drivers within
  * `radiusMeters` of the pickup, each holding fewer than `maxOffersPerDriver`
  * open offers. Drivers waiting in a special-location queue of the pickup
- * come first, queue by queue in priority order, then everyone else; within
- * each group the nearest first. The candidates stay row-locked until the
+ * come first, queue by queue in priority order, then everyone else (no one
+ * else when the pickup lies in a Closed special location); within each
+ * group the nearest first. The candidates stay row-locked until the
  * transaction ends (see lockCandidatesSql).
  */
 export async function findBatch(
@@ -184,28 +186,35 @@ export async function findBatch(
   const eligibleIds = new Set(rows.map((row) => row.id));
   const eligible = nearby.filter((d) => eligibleIds.has(d.driverId));
   if (eligible.length === 0) return [];
-  const priorities = (await pickupHasQueues(sequelize, transaction, estimate))
+  const queues = await pickupQueues(sequelize, transaction, estimate);
+  const priorities = queues.found
     ? await queuePriorities(sequelize, transaction, driverLocations, estimate, eligible.map((d) => d.driverId))
     : new Map<string, number>();
   const rank = (c: Candidate) => (c.queuePriority === null ? Number.POSITIVE_INFINITY : c.queuePriority);
   return eligible
     .map((d, position) => ({ candidate: { ...d, queuePriority: priorities.get(d.driverId) ?? null }, position }))
+    .filter(({ candidate }) => !queues.closed || candidate.queuePriority !== null)
     .sort((a, b) => rank(a.candidate) - rank(b.candidate) || a.position - b.position)
     .slice(0, input.size)
     .map(({ candidate }) => candidate);
 }
 
-/** Whether the pickup is served from any queue; most are not, and then no driver position is read. */
-async function pickupHasQueues(sequelize: Sequelize, transaction: Transaction, estimate: SelectedEstimate): Promise<boolean> {
-  const [row] = await sequelize.query<{ found: boolean }>(
+/**
+ * Whether the pickup is served from any queue (most are not, and then no
+ * driver position is read), and whether it lies in a Closed location, which
+ * only queued drivers serve.
+ */
+async function pickupQueues(sequelize: Sequelize, transaction: Transaction, estimate: SelectedEstimate): Promise<{ found: boolean; closed: boolean }> {
+  const [row] = await sequelize.query<{ found: boolean; closed: boolean }>(
     `WITH ${queueLocationsSql}
      SELECT EXISTS (
        SELECT 1 FROM ${BPP_SCHEMA}.gate_info g JOIN queue_location q ON q.id = g.special_location_id
         WHERE g.can_queue_up_on_gate AND g.geom IS NOT NULL
-     ) AS found`,
+     ) AS found,
+     EXISTS (SELECT 1 FROM pickup_location WHERE location_type = 'Closed') AS closed`,
     { type: QueryTypes.SELECT, bind: [estimate.from.lon, estimate.from.lat, estimate.cityId], transaction },
   );
-  return row?.found === true;
+  return { found: row?.found === true, closed: row?.closed === true };
 }
 
 async function queuePriorities(

@@ -40,6 +40,6 @@ export type { MerchantOperatingCityAttributes, MerchantOperatingCityModel } from
 export type { DriverAttributes, DriverModel } from './driver.js';
 export type { VehicleAttributes, VehicleModel } from './vehicle.js';
 export type { FarePolicyAttributes, FarePolicyModel } from './fare-policy.js';
-export type { SpecialLocationAttributes, SpecialLocationModel } from './special-location.js';
+export { SPECIAL_LOCATION_TYPES, type SpecialLocationAttributes, type SpecialLocationModel, type SpecialLocationType } from './special-location.js';
 export type { GateInfoAttributes, GateInfoModel } from './gate-info.js';
 export type { SpecialLocationPriorityAttributes, SpecialLocationPriorityModel } from './special-location-priority.js';

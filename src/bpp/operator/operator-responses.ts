@@ -27,3 +27,19 @@ export const vehicleCreatedSchema = {
   required: ['id', 'driver_id', 'registration_no', 'category', 'variant', 'capacity'],
   properties: { id: uuid, driver_id: uuid, registration_no: { type: 'string' }, category: { type: 'string' }, variant: { type: 'string' }, capacity: { type: 'integer' } },
 } as const;
+
+export const specialLocationCreatedSchema = {
+  type: 'object',
+  required: ['id', 'merchant_operating_city_id', 'location_name', 'category', 'location_type', 'linked_locations_ids', 'gates', 'priority'],
+  properties: {
+    id: uuid,
+    merchant_operating_city_id: uuid,
+    location_name: { type: 'string' },
+    name: { type: 'string', deprecated: true, description: 'location_name under its former name, until the next release' },
+    category: { type: 'string' },
+    location_type: { enum: ['Open', 'Closed'] },
+    linked_locations_ids: { type: 'array', items: uuid },
+    gates: { type: 'array', items: { type: 'object', required: ['id', 'name'], properties: { id: uuid, name: { type: 'string' } } } },
+    priority: { oneOf: [{ type: 'null' }, { type: 'object', properties: { pickup_priority: { type: 'integer' }, drop_priority: { type: 'integer' } } }] },
+  },
+} as const;

@@ -1,4 +1,4 @@
-import { VEHICLE_CATEGORIES, VEHICLE_VARIANTS } from '../models/index.js';
+import { SPECIAL_LOCATION_TYPES, VEHICLE_CATEGORIES, VEHICLE_VARIANTS } from '../models/index.js';
 
 /** Money and rates travel as decimal strings (at most 10 fractional digits, as stored), never JSON numbers. */
 export const decimalString = { type: 'string', pattern: '^(0|[1-9][0-9]{0,19})(\\.[0-9]{1,10})?$' } as const;
@@ -141,14 +141,26 @@ const gateSchema = {
 export const createSpecialLocationSchema = {
   $id: 'beckn-ride/bpp/operator-create-special-location',
   type: 'object',
-  required: ['merchant_operating_city_id', 'name', 'category', 'geometry'],
+  required: ['merchant_operating_city_id', 'category', 'geometry'],
   additionalProperties: false,
+  // The seed's names, or their former ones for one release: one of each pair, never both.
+  oneOf: [
+    { type: 'object', properties: { location_name: {} }, required: ['location_name'] },
+    { type: 'object', properties: { name: {} }, required: ['name'] },
+  ],
+  not: { type: 'object', properties: { linked_locations_ids: {}, linked_location_ids: {} }, required: ['linked_locations_ids', 'linked_location_ids'] },
   properties: {
     merchant_operating_city_id: uuid,
-    name: text(200),
+    location_name: text(200),
+    name: { ...text(200), deprecated: true, description: 'Former name of location_name, accepted until the next release' },
     category: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' },
+    location_type: {
+      enum: [...SPECIAL_LOCATION_TYPES],
+      description: 'Open (the default): queued drivers are offered a pickup inside first, then any driver nearby. Closed: only drivers queued at the gates of this location or of its linked ones',
+    },
     geometry: geoJsonPolygonSchema,
-    linked_location_ids: { type: 'array', maxItems: 100, items: uuid },
+    linked_locations_ids: { type: 'array', maxItems: 100, items: uuid },
+    linked_location_ids: { type: 'array', maxItems: 100, items: uuid, deprecated: true, description: 'Former name of linked_locations_ids, accepted until the next release' },
     gates: { type: 'array', maxItems: 100, items: gateSchema },
     priority: {
       type: 'object',

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { AppError, type RouteSpec } from '../../infra/http/index.js';
-import { BPP_SCHEMA } from '../models/index.js';
+import { BPP_SCHEMA, type SpecialLocationType } from '../models/index.js';
 import { requireOperator } from './admin-auth.js';
 import { trimDecimal } from '../../infra/postgres/index.js';
 import { fromPostgresPoint, fromPostgresPolygon, toPostgresPolygon, type GeoJsonPolygon } from './geojson-polygon.js';
 import { OPERATOR_TAG, translateDatabaseError, type OperatorDeps } from './operator-deps.js';
+import { specialLocationCreatedSchema } from './operator-responses.js';
 import { createSpecialLocationSchema, specialLocationQuerySchema } from './operator-schemas.js';
 
 interface GateBody {
@@ -18,9 +19,14 @@ interface GateBody {
 
 interface CreateSpecialLocationBody {
   merchant_operating_city_id: string;
-  name: string;
+  location_name?: string;
+  /** Former name of location_name (the schema takes exactly one of the two). */
+  name?: string;
   category: string;
+  location_type?: SpecialLocationType;
   geometry: GeoJsonPolygon;
+  linked_locations_ids?: string[];
+  /** Former name of linked_locations_ids (the schema refuses both). */
   linked_location_ids?: string[];
   gates?: GateBody[];
   priority?: { pickup_priority: number; drop_priority: number };
@@ -29,10 +35,11 @@ interface CreateSpecialLocationBody {
 interface LocationRow {
   id: string;
   merchant_operating_city_id: string;
-  name: string;
+  location_name: string;
   category: string;
+  location_type: SpecialLocationType;
   geom: string;
-  linked_location_ids: string[];
+  linked_locations_ids: string[];
 }
 
 interface GateRow {
@@ -51,12 +58,12 @@ interface GateRow {
  * as a one-point polygon. The second keeps the result exactly the point test.
  */
 export const containingSql = `
-  SELECT id, merchant_operating_city_id, name, category, geom::text AS geom, linked_location_ids
+  SELECT id, merchant_operating_city_id, location_name, category, location_type, geom::text AS geom, linked_locations_ids
     FROM ${BPP_SCHEMA}.special_location
    WHERE geom @> polygon(box(point($1, $2), point($1, $2)))
      AND geom @> point($1, $2)
      AND ($3::uuid IS NULL OR merchant_operating_city_id = $3::uuid)
-   ORDER BY name, id`;
+   ORDER BY location_name, id`;
 
 const gatesSql = `
   SELECT id, special_location_id, name, point::text AS point, geom::text AS geom, can_queue_up_on_gate,
@@ -94,9 +101,16 @@ export function specialLocationRoutes({ models, sequelize, adminToken }: Operato
       security: 'adminToken',
       authorize: (req) => requireOperator(req, adminToken),
       request: { body: createSpecialLocationSchema },
-      responses: { 201: { description: 'The special location with gate ids' } },
+      responses: {
+        201: { description: 'The special location with gate ids (and, until the next release, its name also as `name`)', schema: specialLocationCreatedSchema },
+        404: { description: 'No operating city with this id' },
+        409: { description: 'The special location conflicts with an existing one' },
+      },
       handler: async ({ body, req }, res) => {
         const input = body as CreateSpecialLocationBody;
+        const locationName = (input.location_name ?? input.name) as string;
+        const locationType = input.location_type ?? 'Open';
+        const linkedLocationsIds = input.linked_locations_ids ?? input.linked_location_ids ?? [];
         const geom = toPostgresPolygon(input.geometry, '/geometry');
         const gates = (input.gates ?? []).map((gate, index) => ({
           id: randomUUID(),
@@ -115,10 +129,11 @@ export function specialLocationRoutes({ models, sequelize, adminToken }: Operato
               {
                 id,
                 merchantOperatingCityId: input.merchant_operating_city_id,
-                name: input.name,
+                locationName,
                 category: input.category,
+                locationType,
                 geom,
-                linkedLocationIds: input.linked_location_ids ?? [],
+                linkedLocationsIds,
               },
               { transaction },
             );
@@ -146,8 +161,11 @@ export function specialLocationRoutes({ models, sequelize, adminToken }: Operato
         res.status(201).json({
           id,
           merchant_operating_city_id: input.merchant_operating_city_id,
-          name: input.name,
+          location_name: locationName,
+          name: locationName,
           category: input.category,
+          location_type: locationType,
+          linked_locations_ids: linkedLocationsIds,
           gates: gates.map((gate) => ({ id: gate.id, name: gate.name })),
           priority: input.priority ?? null,
         });
@@ -161,7 +179,7 @@ export function specialLocationRoutes({ models, sequelize, adminToken }: Operato
       security: 'adminToken',
       authorize: (req) => requireOperator(req, adminToken),
       request: { query: specialLocationQuerySchema },
-      responses: { 200: { description: 'Containing special locations with their gates' } },
+      responses: { 200: { description: 'Containing special locations with their gates (and, until the next release, name and linked_location_ids as before)' } },
       handler: async ({ query, req }, res) => {
         const { lat, lon, merchant_operating_city_id: cityId } = query as { lat: number; lon: number; merchant_operating_city_id?: string };
         const locations = await sequelize.query<LocationRow>(containingSql, { type: QueryTypes.SELECT, bind: [lon, lat, cityId ?? null] });
@@ -173,10 +191,13 @@ export function specialLocationRoutes({ models, sequelize, adminToken }: Operato
           special_locations: locations.map((location) => ({
             id: location.id,
             merchant_operating_city_id: location.merchant_operating_city_id,
-            name: location.name,
+            location_name: location.location_name,
+            name: location.location_name,
             category: location.category,
+            location_type: location.location_type,
             geometry: fromPostgresPolygon(location.geom),
-            linked_location_ids: location.linked_location_ids,
+            linked_locations_ids: location.linked_locations_ids,
+            linked_location_ids: location.linked_locations_ids,
             gates: gates.filter((gate) => gate.special_location_id === location.id).map(gateToWire),
           })),
         });

@@ -40,13 +40,13 @@ const citySql = `
  * the point if any, else the nearest.
  */
 const pickupGateSql = `
-  SELECT s.name AS location_name, s.category, g.name AS gate_name, g.default_driver_extra::text AS driver_extra
+  SELECT s.location_name, s.category, g.name AS gate_name, g.default_driver_extra::text AS driver_extra
     FROM ${BPP_SCHEMA}.special_location s
     JOIN ${BPP_SCHEMA}.gate_info g ON g.special_location_id = s.id
    WHERE s.geom @> polygon(box(point($1, $2), point($1, $2)))
      AND s.geom @> point($1, $2)
      AND s.merchant_operating_city_id = $3
-   ORDER BY (g.geom IS NOT NULL AND g.geom @> point($1, $2)) DESC, g.point <-> point($1, $2), s.name, g.name
+   ORDER BY (g.geom IS NOT NULL AND g.geom @> point($1, $2)) DESC, g.point <-> point($1, $2), s.location_name, g.name
    LIMIT 1`;
 
 const offersSql = `
