@@ -11,8 +11,8 @@ const isoMs = (time: string) => new Date(Date.parse(time)).toISOString();
  * a fixed order, the body by its SHA-256 only. Every view of the record
  * yields the same bytes, the masked one included (masking changes `raw_body`
  * alone), and so does every store: times to the millisecond, latency rounded
- * to a whole millisecond and an absent body size as null, as ClickHouse keeps
- * them. The body itself is tied to `body_sha256` by /verify and by the verifier.
+ * to a whole millisecond, an absent body size or trace id as null, as
+ * ClickHouse keeps them. The body itself is tied to `body_sha256` by /verify and by the verifier.
  */
 export function recordLeafBytes(record: MessageRecord): Buffer {
   const headers = Object.entries(record.headers).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -51,6 +51,7 @@ export function recordLeafBytes(record: MessageRecord): Buffer {
       record.http_status,
       record.duplicate,
       record.attempt,
+      record.trace_id ?? null,
     ]),
     'utf8',
   );
