@@ -24,6 +24,7 @@ const estimateSchema = {
   required: ['id', 'providerId', 'providerName', 'vehicle', 'fare'],
   properties: {
     id: uuid,
+    domain: { ...nullableString, description: 'The domain of the on_search it came from (ONDC:TRV10 or nic2004:60221), in which it is booked' },
     bppId: { type: 'string' },
     providerId: { type: 'string' },
     providerName: nullableString,
@@ -82,6 +83,7 @@ export const bookingViewSchema = {
     status: { type: 'string', description: 'INITIATING, AWAITING_PAYMENT, CONFIRMING, CONFIRMED, COMPLETED, CANCELLED or FAILED' },
     fare: { type: 'object', properties: { quoted: nullableString, confirmed: nullableString, final: nullableString } },
     currency: { type: 'string' },
+    provider: { type: 'object', required: ['id', 'name'], properties: { id: { type: 'string' }, name: nullableString } },
     ride: {
       oneOf: [
         { type: 'null' },
@@ -89,16 +91,50 @@ export const bookingViewSchema = {
           type: 'object',
           required: ['state', 'otp', 'history'],
           properties: {
-            state: { type: 'string', description: 'The TRV10 fulfillment state, e.g. RIDE_ASSIGNED … RIDE_ENDED' },
+            state: { type: 'string', description: 'The TRV10 fulfillment state: RIDE_CONFIRMED while no driver is assigned, then RIDE_ASSIGNED … RIDE_ENDED' },
             bppRideId: nullableString,
             driver: { type: 'object', properties: { name: nullableString, phone: nullableString } },
             vehicle: { type: 'object', properties: { number: nullableString, variant: nullableString } },
             otp: nullableString,
-            history: { type: 'array', items: { type: 'object', required: ['state', 'at'], properties: { state: { type: 'string' }, at: { type: 'string', format: 'date-time' } } } },
+            history: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['state', 'at'],
+                properties: {
+                  state: { type: 'string' },
+                  at: { type: 'string', format: 'date-time', description: 'When the rider side received the state' },
+                  providerAt: { type: ['string', 'null'], format: 'date-time', description: "The time the provider gave (its updated_at), as given" },
+                },
+              },
+            },
             finalFare: nullableString,
           },
         },
       ],
     },
   },
+} as const;
+
+export const statusRefreshedSchema = {
+  allOf: [bookingViewSchema, { type: 'object', required: ['refreshed'], properties: { refreshed: { type: 'boolean', description: 'Whether the provider answered the status request in time' } } }],
+} as const;
+
+const feeQuotedSchema = {
+  type: 'object',
+  required: ['bookingId', 'status', 'reasonCode', 'fee'],
+  properties: {
+    bookingId: uuid,
+    status: { const: 'FEE_QUOTED' },
+    reasonCode: { type: 'string' },
+    fee: { oneOf: [{ type: 'null' }, money] },
+  },
+} as const;
+
+export const cancelAnswerSchema = { oneOf: [feeQuotedSchema, bookingViewSchema] } as const;
+
+export const requestPendingSchema = {
+  type: 'object',
+  required: ['bookingId', 'status', 'messageId'],
+  properties: { bookingId: uuid, status: { const: 'PENDING' }, step: { type: 'string' }, messageId: uuid },
 } as const;
