@@ -136,5 +136,5 @@ export const cancelAnswerSchema = { oneOf: [feeQuotedSchema, bookingViewSchema] 
 export const requestPendingSchema = {
   type: 'object',
   required: ['bookingId', 'status', 'messageId'],
-  properties: { bookingId: uuid, status: { const: 'PENDING' }, step: { type: 'string' }, messageId: uuid },
+  properties: { bookingId: uuid, status: { const: 'PENDING' }, step: { type: 'string' }, messageId: { type: 'string' } },
 } as const;

@@ -52,7 +52,7 @@ describe('a TypeScript client generated from /openapi.json (openapi-typescript +
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('generates types that compile with a program making the demo ride, which then completes against the service', async () => {
+  it('generates types that compile with a program making the demo rider calls, which then complete against the service: a whole ride and a cancelled one', async () => {
     const document = await (await fetch(`${app.baseUrl}/openapi.json`)).json();
     const types = astToString(await openapiTS(document as Parameters<typeof openapiTS>[0]));
     writeFileSync(join(dir, 'schema.d.ts'), types);
@@ -72,7 +72,13 @@ describe('a TypeScript client generated from /openapi.json (openapi-typescript +
     }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
       throw new Error(`the generated client's ride failed: ${error.message}\n${error.stdout ?? ''}${error.stderr ?? ''}`);
     });
-    const outcome = JSON.parse(ran.stdout.trim().split('\n').at(-1) ?? '{}') as { bookingId: string; status: string; finalFare: string | null; states: string[] };
+    const outcome = JSON.parse(ran.stdout.trim().split('\n').at(-1) ?? '{}') as {
+      bookingId: string;
+      status: string;
+      finalFare: string | null;
+      states: string[];
+      cancelled: { bookingId: string; status: string };
+    };
     console.log(`      generated client ride: ${ran.stdout.trim()}`);
     assert.equal(outcome.status, 'COMPLETED');
     assert.ok(outcome.finalFare !== null && Number(outcome.finalFare) > 0, `final fare ${outcome.finalFare}`);
@@ -81,5 +87,8 @@ describe('a TypeScript client generated from /openapi.json (openapi-typescript +
     // The service agrees, read without the generated client.
     const rows = await app.ctx.sequelize.query<{ status: string }>('SELECT status FROM atlas_app.booking WHERE id = $1', { bind: [outcome.bookingId], type: QueryTypes.SELECT });
     assert.equal(rows[0]?.status, 'COMPLETED');
+    assert.equal(outcome.cancelled.status, 'CANCELLED');
+    const cancelledRows = await app.ctx.sequelize.query<{ status: string }>('SELECT status FROM atlas_app.booking WHERE id = $1', { bind: [outcome.cancelled.bookingId], type: QueryTypes.SELECT });
+    assert.equal(cancelledRows[0]?.status, 'CANCELLED');
   });
 });

@@ -10,6 +10,7 @@ import { sendAndAwait, type Reply } from './replies.js';
 import { findRiderBooking, keepRiderCancelReason, type RideBooking } from './ride-store.js';
 import { endUnpaidBooking } from '../payment/unpaid-booking.js';
 import { isUuid } from '../../infra/validation/index.js';
+import { cancelAnswerSchema, requestPendingSchema, statusRefreshedSchema } from '../rider-responses.js';
 
 /** How long a rider request waits for the BPP's callback. */
 const REPLY_WAIT_MS = 10_000;
@@ -154,8 +155,8 @@ export function rideRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
         'Cancels in two steps: confirm=false asks the fee (SOFT_CANCEL), confirm=true cancels (CONFIRM_CANCEL) and answers the cancelled booking; a booking still awaiting its payment is cancelled at no fee with its payment order',
       request: { body: cancelBodySchema },
       responses: {
-        200: { description: 'confirm=false: {bookingId, status: FEE_QUOTED, fee}; confirm=true: the cancelled booking' },
-        202: { description: 'Sent; the provider has not answered yet' },
+        200: { description: 'confirm=false: {bookingId, status: FEE_QUOTED, fee}; confirm=true: the cancelled booking', schema: cancelAnswerSchema },
+        202: { description: 'Sent; the provider has not answered yet', schema: requestPendingSchema },
         400: { description: 'Not a rider cancellation reason of the booking domain' },
         404: { description: 'No such booking' },
         409: { description: 'The ride started, ended or was cancelled, or the provider refused' },
@@ -280,7 +281,7 @@ export function rideRoutes(deps: BapDeps, auth: RiderAuth): RouteSpec[] {
       method: 'post',
       path: '/rider/bookings/:id/status',
       summary: 'Asks the provider for the order status (Beckn status); the answer updates the booking, which is returned',
-      responses: { 200: { description: 'The booking, with refreshed=true once the provider answered' }, 404: { description: 'No such booking' }, 409: { description: 'Refused' } },
+      responses: { 200: { description: 'The booking, with refreshed=true once the provider answered', schema: statusRefreshedSchema }, 404: { description: 'No such booking' }, 409: { description: 'Refused' } },
       handler: async ({ params, body, req }, res) => {
         requireNoBody(body);
         const booking = await ownBooking(req, params.id as string);
