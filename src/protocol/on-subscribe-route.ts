@@ -1,5 +1,6 @@
 import { AppError, errorBodySchema, type RouteSpec } from '../infra/http/index.js';
 import type { Logger } from '../infra/logging/logger.js';
+import { readBody } from './inbound/read-body.js';
 import { decryptChallenge } from './signing/index.js';
 
 export interface OnSubscribeSettings {
@@ -9,15 +10,26 @@ export interface OnSubscribeSettings {
   registryPublicKey: string;
 }
 
-const requestSchema = {
-  $id: 'beckn-ride/on-subscribe-request',
-  type: 'object',
-  required: ['subscriber_id', 'challenge'],
-  properties: {
-    subscriber_id: { type: 'string', minLength: 1, maxLength: 255 },
-    challenge: { type: 'string', minLength: 1, maxLength: 1024 },
-  },
-};
+const maxBodyBytes = 4_096;
+
+/** `{subscriber_id, challenge}` from the raw body (Beckn paths read their own bytes), or a 400. */
+async function readChallenge(req: Parameters<RouteSpec['handler']>[0]['req']): Promise<{ subscriberId: string; challenge: string }> {
+  const body = await readBody(req, maxBodyBytes);
+  const refuse = (why: string) => new AppError('VALIDATION_FAILED', `on_subscribe body ${why}`);
+  if (body.truncated) throw refuse(`is over ${maxBodyBytes} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.raw.toString('utf8'));
+  } catch {
+    throw refuse('is not JSON');
+  }
+  const fields = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  const { subscriber_id: subscriberId, challenge } = fields;
+  if (typeof subscriberId !== 'string' || subscriberId === '' || typeof challenge !== 'string' || challenge === '') {
+    throw refuse('must be {subscriber_id, challenge} with two non-empty strings');
+  }
+  return { subscriberId, challenge };
+}
 const answerSchema = {
   $id: 'beckn-ride/on-subscribe-answer',
   type: 'object',
@@ -37,16 +49,15 @@ export function onSubscribeRoute(path: string, subscriberId: string, settings: O
   return {
     method: 'post',
     path,
-    summary: `Answers the registry's subscribe challenge for ${subscriberId}`,
+    summary: `Answers the registry's subscribe challenge for ${subscriberId}: {subscriber_id, challenge} in, {answer} out`,
     tag: 'beckn',
-    request: { body: requestSchema },
     responses: {
       200: { description: 'The decrypted challenge', schema: answerSchema },
-      400: { description: 'The challenge does not decrypt with our key and the registry\'s', schema: errorBodySchema },
+      400: { description: 'Not a {subscriber_id, challenge} JSON body, or a challenge that does not decrypt with our key and the registry\'s', schema: errorBodySchema },
       404: { description: 'The challenge names another subscriber', schema: errorBodySchema },
     },
-    handler: ({ body }, res) => {
-      const { subscriber_id: named, challenge } = body as { subscriber_id: string; challenge: string };
+    handler: async ({ req }, res) => {
+      const { subscriberId: named, challenge } = await readChallenge(req);
       if (named !== subscriberId) throw new AppError('NOT_FOUND', `this endpoint answers for ${subscriberId}, not ${named}`);
       let answer: string;
       try {
