@@ -179,8 +179,8 @@ describe('provider special locations', function () {
     const created = await server.call('POST', '/provider/special-locations', { ...base, location_name: 'Depot', location_type: 'Open', linked_locations_ids: [airportId] });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.deepEqual(
-      [created.body.location_name, created.body.name, created.body.location_type, created.body.linked_locations_ids],
-      ['Depot', 'Depot', 'Open', [airportId]],
+      [created.body.location_name, created.body.name, created.body.location_type, created.body.linked_locations_ids, created.body.linked_location_ids],
+      ['Depot', 'Depot', 'Open', [airportId], [airportId]],
     );
   });
 

@@ -39,6 +39,7 @@ export const specialLocationCreatedSchema = {
     category: { type: 'string' },
     location_type: { enum: ['Open', 'Closed'] },
     linked_locations_ids: { type: 'array', items: uuid },
+    linked_location_ids: { type: 'array', items: uuid, deprecated: true, description: 'linked_locations_ids under its former name, until the next release' },
     gates: { type: 'array', items: { type: 'object', required: ['id', 'name'], properties: { id: uuid, name: { type: 'string' } } } },
     priority: { oneOf: [{ type: 'null' }, { type: 'object', properties: { pickup_priority: { type: 'integer' }, drop_priority: { type: 'integer' } } }] },
   },

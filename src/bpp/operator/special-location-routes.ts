@@ -102,7 +102,7 @@ export function specialLocationRoutes({ models, sequelize, adminToken }: Operato
       authorize: (req) => requireOperator(req, adminToken),
       request: { body: createSpecialLocationSchema },
       responses: {
-        201: { description: 'The special location with gate ids (and, until the next release, its name also as `name`)', schema: specialLocationCreatedSchema },
+        201: { description: 'The special location with gate ids (and, until the next release, name and linked_location_ids as before)', schema: specialLocationCreatedSchema },
         404: { description: 'No operating city with this id' },
         409: { description: 'The special location conflicts with an existing one' },
       },
@@ -166,6 +166,7 @@ export function specialLocationRoutes({ models, sequelize, adminToken }: Operato
           category: input.category,
           location_type: locationType,
           linked_locations_ids: linkedLocationsIds,
+          linked_location_ids: linkedLocationsIds,
           gates: gates.map((gate) => ({ id: gate.id, name: gate.name })),
           priority: input.priority ?? null,
         });
