@@ -204,6 +204,17 @@ export function auditStoreContract(name: string, open: () => Promise<StoreUnderT
       assert.equal((await store.messages({ from: window.from, to: window.to, limit: 1 })).records.length, 1);
     });
 
+    it('exports without bodies the same records, every other field as export gives it', async () => {
+      const window = freshWindow();
+      const records = Array.from({ length: 6 }, (_, index) => messageRecord({ started_at: window.at(index * 10), action: index % 2 === 0 ? 'select' : 'search' }));
+      await subject.insert(records);
+      const byId = (list: MessageRecord[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+      const full = byId(await collect(store.export({ from: window.from, to: window.to, action: 'select' })));
+      const lean = byId(await collect(store.exportWithoutBodies({ from: window.from, to: window.to, action: 'select' })));
+      assert.equal(lean.length, 3);
+      assert.deepEqual(lean, full.map((record) => ({ ...record, raw_body: '' })));
+    });
+
     it('computes stats over [from, to): counts by action and status, NACK codes, transactions and latency percentiles per counterpart', async () => {
       const window = freshWindow();
       const t1 = randomUUID();

@@ -66,5 +66,10 @@ export interface AuditStore {
   byId(recordId: string): Promise<MessageRecord | null>;
   /** Records one by one, read from storage as the consumer pulls them. */
   export(filter: RecordFilter): AsyncIterable<MessageRecord>;
+  /**
+   * As `export`, but `raw_body` may be left empty: for reads that need the
+   * records without their bodies (the Merkle leaves, which hash body_sha256).
+   */
+  exportWithoutBodies(filter: RecordFilter): AsyncIterable<MessageRecord>;
   stats(from: Date, to: Date): Promise<AuditStats>;
 }

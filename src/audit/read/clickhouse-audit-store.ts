@@ -8,6 +8,10 @@ import { decodeCursor, encodeCursor, positionOf } from './cursor.js';
 import { sql, sqlIdentifier, sqlJoin, type SqlFragment } from './sql.js';
 
 const columns = sqlJoin(messageRowColumns.map(sqlIdentifier), sql`, `);
+const columnsWithoutBody = sqlJoin(
+  messageRowColumns.map((column) => (column === 'raw_body' ? sql`'' AS raw_body` : sqlIdentifier(column))),
+  sql`, `,
+);
 
 /**
  * The audit store over `beckn_message_log` (migrations/clickhouse/0001).
@@ -47,6 +51,11 @@ export function createClickHouseAuditStore(client: ClickHouseClient): AuditStore
     export(filter: RecordFilter) {
       const query = selectRecords(whereClause(filterConditions(filter)), sql`ORDER BY started_at_ms, id`);
       return streamRecords(client, query);
+    },
+
+    exportWithoutBodies(filter: RecordFilter) {
+      const where = whereClause(filterConditions(filter));
+      return streamRecords(client, sql`SELECT ${columnsWithoutBody} FROM beckn_message_log FINAL ${where} ORDER BY started_at_ms, id`);
     },
 
     stats(from, to) {

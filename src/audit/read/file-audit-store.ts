@@ -76,6 +76,10 @@ export function createFileAuditStore(path: string, options: { logger?: Logger } 
       for await (const record of all()) if (matches(record, filter)) yield record;
     },
 
+    async *exportWithoutBodies(filter) {
+      for await (const record of all()) if (matches(record, filter)) yield { ...record, raw_body: '' };
+    },
+
     async stats(from, to) {
       const stats = createStatsAccumulator(from, to);
       for await (const record of all()) if (matches(record, { from, to })) stats.add(record);

@@ -42,7 +42,7 @@ export function proofRoutes(deps: AuditRouteDeps, checkpointDir: string | null):
   const { store, guard } = deps;
   const leavesOf = async (period: string): Promise<TreeLeaf[]> => {
     const { start, end } = periodBounds(period);
-    return periodLeaves(store.export({ from: start, to: end }));
+    return periodLeaves(store.exportWithoutBodies({ from: start, to: end }));
   };
 
   return [

@@ -6,9 +6,9 @@ import { treeRoot } from './merkle.js';
 import { periodOf, type Period } from './period.js';
 import { coveredRange, periodLeaves, type TreeLeaf } from './period-tree.js';
 
-/** The records started in [from, to): the audit store's export. */
+/** The records started in [from, to), bodies not needed: the audit store's export without bodies. */
 export interface RecordSource {
-  export(filter: { from?: Date; to?: Date }): AsyncIterable<MessageRecord>;
+  exportWithoutBodies(filter: { from?: Date; to?: Date }): AsyncIterable<MessageRecord>;
 }
 
 export interface CheckpointPublisherOptions {
@@ -59,7 +59,7 @@ export async function publishCheckpoints(options: CheckpointPublisherOptions): P
   const outcomes: PublishOutcome[] = [];
   for (const period of periods) {
     const range = coveredRange(period, cutoff);
-    const tree = await periodLeaves(options.source.export(range));
+    const tree = await periodLeaves(options.source.exportWithoutBodies(range));
     const leaves = tree.map((leaf) => leaf.hash);
     const last = (await readCheckpoints(options.dir, period)).at(-1);
     if (last !== undefined && !extends_(last, tree, leaves)) {
