@@ -12,10 +12,12 @@ import { createLogger } from '../../src/infra/logging/logger.js';
 import { createRegistryClient, httpLookupSource, KeyUnavailableError, type RegistryClient } from '../../src/protocol/registry-client/index.js';
 import {
   createSigner,
+  encryptChallenge,
   generateEncryptionKeyPair,
   generateSigningKeyPair,
   parseAuthorizationHeader,
   verifyParsedAuthorization,
+  x25519PublicKeyDer,
   type Signer,
 } from '../../src/protocol/signing/index.js';
 import { loadExamples, restamp } from '../support/beckn-examples.js';
@@ -209,6 +211,13 @@ describe('a beckn-ride process joins the registry by the handshake and rotates i
     assert.equal(shown.challenge.state, 'ANSWERED', 'the process decrypted the challenge');
     const [record] = await lookupStatus('key-1');
     assert.equal(record?.status, 'SUBSCRIBED');
+
+    // It answers only challenges for its own subscriber id that decrypt with its key and the registry's.
+    const onSubscribe = `${env.PUBLIC_URL}/beckn/bpp/on_subscribe`;
+    const stranger = encryptChallenge('x', generateEncryptionKeyPair().privateKeyDer, x25519PublicKeyDer(env.X25519_PRIVATE_KEY as string));
+    assert.equal((await postJson(onSubscribe, JSON.stringify({ subscriber_id: bppId, challenge: stranger }))).status, 400, 'encrypted by another key than the registry\'s');
+    assert.equal((await postJson(onSubscribe, JSON.stringify({ subscriber_id: 'someone.else', challenge: stranger }))).status, 404);
+    assert.equal((await postJson(onSubscribe, JSON.stringify({ subscriber_id: bppId }))).status, 400);
 
     const unsigned = await postJson(`${registry.baseUrl}/registry/lookup`, JSON.stringify({ subscriber_id: bppId }));
     assert.equal(unsigned.status, 401, 'unsigned lookups are refused');
