@@ -178,7 +178,12 @@ describe('BAP booking: select an estimate, receive the quote, book it (init, con
     assert.ok(bppRide, 'the BPP confirmed the same order');
     assert.equal(booking.ride.otp, bppRide.otp);
     assert.equal(booking.ride.state, 'RIDE_ASSIGNED');
-    assert.deepEqual(booking.ride.driver, { name: 'Ravi Kumar', phone: null });
+    // The driver's number as the BPP's on_confirm gave it (none, or masked), never another.
+    const onConfirm = await eventually('our BPP on_confirm in the message log', async () =>
+      (await flow.net.records()).find((r) => r.direction === 'outbound' && r.role === 'bpp' && r.action === 'on_confirm' && JSON.parse(r.raw_body).message?.order?.id === booking.bppOrderId),
+    );
+    const sentPhone = JSON.parse(onConfirm.raw_body).message.order.fulfillments[0].agent?.contact?.phone ?? null;
+    assert.deepEqual(booking.ride.driver, { name: 'Ravi Kumar', phone: sentPhone });
     assert.deepEqual(booking.ride.vehicle, { number: driver.registration, variant: 'SEDAN' });
     assert.equal(booking.ride.history.length, 1);
     assert.equal(booking.ride.history[0].state, 'RIDE_ASSIGNED');
