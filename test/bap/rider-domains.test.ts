@@ -51,8 +51,8 @@ describe('BAP in every configured domain: ONDC:TRV10 and nic2004:60221', functio
     await flow?.close();
   });
 
-  it('searches in both domains, books the core profile estimate in its domain, changes its drop, and shows its soft-cancel fee before cancelling', async () => {
-    const pickup = { lat: 12.941, lon: 77.641 };
+  /** A search in both domains, and the core profile's sedan estimate of our BPP booked: its driver accepted, the booking confirmed. */
+  const bookCore = async (pickup: { lat: number; lon: number }) => {
     const driver = await flow.addSedan({ lat: pickup.lat + 0.001, lon: pickup.lon + 0.001 });
     const started = await call('POST', '/rider/searches', { pickup, drop: { lat: 12.97, lon: 77.59 } });
     assert.equal(started.status, 201, JSON.stringify(started.body));
@@ -86,6 +86,12 @@ describe('BAP in every configured domain: ONDC:TRV10 and nic2004:60221', functio
     assert.equal(confirmed.status, 'CONFIRMED', JSON.stringify(confirmed));
     assert.equal(confirmed.ride.state, 'RIDE_ASSIGNED');
 
+    return { searchId, transactionId, bookingId, driver, confirmed, estimates, searches };
+  };
+
+  it('searches in both domains, books the core profile estimate in its domain, changes its drop, and shows its soft-cancel fee before cancelling', async () => {
+    const { transactionId, bookingId, confirmed } = await bookCore({ lat: 12.941, lon: 77.641 });
+
     // The rider moves the drop further: our BPP recomputes the fare for the new route and the rider is told it.
     const moved = await call('POST', `/rider/bookings/${bookingId}/drop`, { lat: 13.01, lon: 77.55 });
     assert.equal(moved.status, 200, JSON.stringify(moved.body));
@@ -117,6 +123,37 @@ describe('BAP in every configured domain: ONDC:TRV10 and nic2004:60221', functio
     // Every request of the booking went out in the core profile, at its version.
     const sent = (await bapSent(transactionId)).filter((b) => b.context.action !== 'search');
     assert.deepEqual([...new Set(sent.map((b) => b.context.action))].sort(), ['cancel', 'confirm', 'init', 'select', 'update']);
+    assert.deepEqual(sent.filter((b) => b.context.domain !== 'nic2004:60221' || b.context.version !== '1.1.0').map((b) => b.context.action), []);
+    assert.deepEqual(sent.map((b) => ({ action: b.context.action, missing: checkConformance(b.context.action, b) })).filter((r) => r.missing.length > 0), []);
+  });
+
+  it('a whole ride in the core profile: status, track, support, the driver arriving, starting and ending, and the rating all go out in nic2004:60221, conformant', async () => {
+    const { transactionId, bookingId, driver, confirmed } = await bookCore({ lat: 12.945, lon: 77.645 });
+    assert.equal((await call('POST', `/rider/bookings/${bookingId}/status`)).status, 200);
+    assert.equal((await call('GET', `/rider/bookings/${bookingId}/track`)).status, 200);
+    const support = await call('POST', `/rider/bookings/${bookingId}/support`);
+    assert.equal(support.status, 200, JSON.stringify(support.body));
+
+    const [ride] = await flow.rows<{ id: string; otp: string }>('SELECT id, otp FROM atlas_driver_offer_bpp.ride WHERE booking_id = $1', [confirmed.bppOrderId]);
+    assert.ok(ride, 'our BPP has the ride');
+    assert.equal(confirmed.ride.otp, ride.otp);
+    assert.ok(confirmed.ride.bppRideId, "the provider's ride id is kept");
+    const move = (what: string, body?: unknown) => flow.call('POST', `/driver/rides/${ride.id}/${what}`, body, driver.token);
+    assert.equal((await move('arrived')).status, 200);
+    assert.equal((await move('start', { otp: ride.otp })).status, 200);
+    assert.equal((await move('end')).status, 200);
+    const completed = await eventually('the completed ride', async () => {
+      const view = (await call('GET', `/rider/bookings/${bookingId}`)).body;
+      return view.status === 'COMPLETED' ? view : undefined;
+    });
+    assert.deepEqual(completed.ride.history.map((h: any) => h.state), ['RIDE_ASSIGNED', 'RIDE_ARRIVED_PICKUP', 'RIDE_STARTED', 'RIDE_ENDED']);
+    assert.equal((await call('POST', `/rider/bookings/${bookingId}/rating`, { value: 5 })).status, 201);
+
+    const sent = await eventually('the rating in the message log', async () => {
+      const all = (await bapSent(transactionId)).filter((b) => b.context.action !== 'search');
+      return all.some((b) => b.context.action === 'rating') ? all : undefined;
+    });
+    assert.deepEqual([...new Set(sent.map((b) => b.context.action))].sort(), ['confirm', 'init', 'rating', 'select', 'status', 'support', 'track']);
     assert.deepEqual(sent.filter((b) => b.context.domain !== 'nic2004:60221' || b.context.version !== '1.1.0').map((b) => b.context.action), []);
     assert.deepEqual(sent.map((b) => ({ action: b.context.action, missing: checkConformance(b.context.action, b) })).filter((r) => r.missing.length > 0), []);
   });
