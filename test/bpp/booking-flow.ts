@@ -112,7 +112,15 @@ export async function startBookingFlow(
       mobile_number: `+9197${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`,
     });
     const registration = `KA05${randomUUID().slice(0, 6).toUpperCase()}`;
-    await operator('POST', '/provider/vehicles', { driver_id: driver.id, registration_no: registration, category: 'CAB', variant: 'SEDAN', capacity: 4 });
+    await operator('POST', '/provider/vehicles', {
+      driver_id: driver.id,
+      registration_no: registration,
+      category: 'CAB',
+      variant: 'SEDAN',
+      capacity: 4,
+      make: 'Maruti Suzuki',
+      model: 'Dzire',
+    });
     const { token } = await operator('POST', `/provider/drivers/${driver.id}/tokens`);
     assert.equal((await call('POST', '/driver/status', { online: true }, token)).status, 200);
     assert.equal((await call('POST', '/driver/location', { points: [{ ...at, ts: Date.now() }] }, token)).status, 200);
@@ -166,13 +174,13 @@ export async function startBookingFlow(
    * the select is left looking for a driver (its allocation exists, the
    * offers are out) and `selected` is the on_search view of the item.
    */
-  const selectSedan = async (pickup: LatLon, accepting?: { token: string }): Promise<Selection> => {
+  const selectSedan = async (pickup: LatLon, accepting?: { token: string }, intentPayment: Record<string, unknown> = { collected_by: 'BAP' }): Promise<Selection> => {
     const context = net.toOurBpp();
     const transactionId = context.transaction_id as string;
     const onSearch = await send('search', context, {
       intent: {
         fulfillment: { stops: [{ type: stopType('START'), location: { gps: gps(pickup) } }, { type: stopType('END'), location: { gps: gps(drop) } }] },
-        payment: { collected_by: 'BAP' },
+        payment: intentPayment,
       },
     });
     const provider = (onSearch.body.message as any).catalog.providers[0];
@@ -225,12 +233,12 @@ export async function startBookingFlow(
   });
 
   /** A sedan driver near `pickup` accepts, and the BAP inits and confirms: the confirmed order, its ride and driver. */
-  const confirmedRide = async (pickup: LatLon) => {
+  const confirmedRide = async (pickup: LatLon, payment: { intent?: Record<string, unknown>; init?: Record<string, unknown> } = {}) => {
     const driver = await addSedan({ lat: pickup.lat + 0.001, lon: pickup.lon + 0.001 });
-    const selection = await selectSedan(pickup, driver);
+    const selection = await selectSedan(pickup, driver, payment.intent);
     assert.equal(selection.selected.fulfillments[0].agent.person.name, 'Ravi Kumar');
-    assert.deepEqual(selection.selected.fulfillments[0].vehicle, { category: 'CAB', variant: 'SEDAN', registration: driver.registration });
-    const onInit = await send('init', net.toOurBpp({ transaction_id: selection.transactionId }), draftOrder(selection, bapPayment));
+    assert.deepEqual(selection.selected.fulfillments[0].vehicle, { category: 'CAB', variant: 'SEDAN', registration: driver.registration, make: 'Maruti Suzuki', model: 'Dzire' });
+    const onInit = await send('init', net.toOurBpp({ transaction_id: selection.transactionId }), draftOrder(selection, payment.init ?? bapPayment));
     const draft = (onInit.body.message as any).order;
     const onConfirm = await send('confirm', net.toOurBpp({ transaction_id: selection.transactionId }), draftOrder(selection, { ...draft.payments[0] }));
     const order = (onConfirm.body.message as any).order;

@@ -63,8 +63,9 @@ describe('BPP init -> on_init and confirm -> on_confirm', function () {
     const fulfillment = order.fulfillments[0];
     assert.equal(fulfillment.state.descriptor.code, 'RIDE_ASSIGNED');
     assert.equal(fulfillment.agent.person.name, 'Ravi Kumar');
-    assert.equal(fulfillment.agent.contact, undefined, 'the driver phone is not shared');
-    assert.deepEqual(fulfillment.vehicle, { category: 'CAB', variant: 'SEDAN', registration: driver.registration });
+    assert.match(fulfillment.agent.contact.phone, /^\+91\*{6}\d{4}$/, 'the driver phone is shared masked only');
+    assert.deepEqual(fulfillment.vehicle, { category: 'CAB', variant: 'SEDAN', registration: driver.registration, make: 'Maruti Suzuki', model: 'Dzire' });
+    assert.deepEqual(fulfillment.customer, { person: { name: 'Joe Adams' }, contact: { phone: '9876556789' } }, 'the rider as init named them');
     const start = fulfillment.stops.find((s: { type: string }) => s.type === 'START');
     assert.equal(start.authorization.type, 'OTP');
     assert.match(start.authorization.token, /^\d{4}$/);

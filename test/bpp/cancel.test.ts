@@ -285,7 +285,7 @@ describe('BPP cancel: the rider two-step cancel and the driver cancel', function
     assert.equal(assignedOrder.id, order.id, 'the same order id');
     assert.equal(assignedOrder.status, 'ACTIVE');
     const fulfillment = assignedOrder.fulfillments[0];
-    assert.deepEqual(fulfillment.vehicle, { category: 'CAB', variant: 'SEDAN', registration: next.registration });
+    assert.deepEqual(fulfillment.vehicle, { category: 'CAB', variant: 'SEDAN', registration: next.registration, make: 'Maruti Suzuki', model: 'Dzire' });
     assert.equal(fulfillment.agent.person.name, 'Ravi Kumar');
     const start = fulfillment.stops.find((stop: { type: string }) => stop.type === 'START');
     assert.deepEqual(start.authorization, { type: 'OTP', token: newRide!.otp, status: 'UNCLAIMED' });

@@ -45,6 +45,7 @@ interface Driver {
   token: string;
   name: string;
   registration: string;
+  mobile: string;
 }
 
 /**
@@ -73,11 +74,8 @@ function network(options: BppOptions) {
   /** A driver with a vehicle and a token, online at `at`. */
   const addDriver = async (variant: Variant, at: LatLon): Promise<Driver> => {
     const name = `Driver ${randomUUID().slice(0, 8)}`;
-    const driver = await operator('POST', '/provider/drivers', {
-      merchant_id: state.merchantId,
-      name,
-      mobile_number: `+9197${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`,
-    });
+    const mobile = `+9197${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    const driver = await operator('POST', '/provider/drivers', { merchant_id: state.merchantId, name, mobile_number: mobile });
     const registration = `KA05${randomUUID().slice(0, 6).toUpperCase()}`;
     await operator('POST', '/provider/vehicles', {
       driver_id: driver.id,
@@ -91,7 +89,7 @@ function network(options: BppOptions) {
     assert.equal(online.status, 200, JSON.stringify(online.body));
     const located = await call('POST', '/driver/location', { points: [{ ...at, ts: Date.now() }] }, token);
     assert.equal(located.status, 200, JSON.stringify(located.body));
-    return { id: driver.id as string, token: token as string, name, registration };
+    return { id: driver.id as string, token: token as string, name, registration, mobile };
   };
 
   /** Checks a callback of our BPP for its signature and schema. */
@@ -219,7 +217,8 @@ function network(options: BppOptions) {
 
 /** The on_select order must name `driver` and their vehicle. */
 function assertNamesDriver(order: any, driver: Driver, variant: Variant) {
-  assert.deepEqual(order.fulfillments[0].agent, { person: { name: driver.name } }, 'the driver, without their phone number');
+  const masked = `${driver.mobile.slice(0, 3)}${'*'.repeat(driver.mobile.length - 7)}${driver.mobile.slice(-4)}`;
+  assert.deepEqual(order.fulfillments[0].agent, { person: { name: driver.name }, contact: { phone: masked } }, 'the driver, their phone number masked');
   assert.deepEqual(order.fulfillments[0].vehicle, {
     category: variant === 'AUTO_RICKSHAW' ? 'AUTO_RICKSHAW' : 'CAB',
     variant,

@@ -1,8 +1,9 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { findEstimate } from '../allocation/allocation-data.js';
+import { findEstimate, findOfferedDriver } from '../allocation/allocation-data.js';
+import { assignedDriverParts } from '../allocation/select-quote.js';
 import type { AllocationStatus } from '../allocation/index.js';
-import { buildCancelledOrder, buildConfirmOrder, buildRideOrder, buildUnassignedOrder } from '../booking/booking-order.js';
-import { currentRideIdSql, findAssignedDriver, lockBookingOf, type BookingStatus } from '../booking/booking-store.js';
+import { buildCancelledOrder, buildConfirmOrder, buildInitOrder, buildRideOrder, buildUnassignedOrder } from '../booking/booking-order.js';
+import { currentRideIdSql, findAssignedDriver, lockAllocationOf, lockBookingOf, type BookingStatus } from '../booking/booking-store.js';
 import type { RideStatus } from '../booking/ride-lifecycle.js';
 import { parseMoney, type FareBreakup, type FareLineCode } from '../domain/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
@@ -25,6 +26,8 @@ export interface ConfirmedOrder {
     otp: string;
     driverId: string;
     startedAt: Date | null;
+    /** When the driver set off to the pickup (RIDE_ENROUTE_PICKUP while NEW). */
+    enrouteAt: Date | null;
     updatedAt: Date;
   };
 }
@@ -42,13 +45,14 @@ interface OrderRow {
   otp: string;
   driver_id: string;
   started_at: Date | null;
+  enroute_at: Date | null;
   ride_updated_at: Date;
 }
 
 
 const orderSql = (where: string, lock: boolean) => `
   SELECT b.id AS booking_id, b.status AS booking_status, b.allocation_id, a.status AS allocation_status, a.estimate_id, b.bap_id, s.merchant_id,
-         r.id AS ride_id, r.status AS ride_status, r.otp, r.driver_id, r.started_at, r.updated_at AS ride_updated_at
+         r.id AS ride_id, r.status AS ride_status, r.otp, r.driver_id, r.started_at, r.enroute_at, r.updated_at AS ride_updated_at
     FROM ${BPP_SCHEMA}.booking b
     JOIN ${BPP_SCHEMA}.ride r ON r.id = ${currentRideIdSql('b')}
     JOIN ${BPP_SCHEMA}.allocation a ON a.id = b.allocation_id
@@ -89,6 +93,7 @@ export async function findConfirmedOrder(
       otp: row.otp,
       driverId: row.driver_id,
       startedAt: row.started_at,
+      enrouteAt: row.enroute_at,
       updatedAt: row.ride_updated_at,
     },
   };
@@ -139,7 +144,7 @@ export async function buildCurrentOrder(
   if (isCancelled(order)) return buildCancelledOrder(confirmed, at);
   switch (order.ride.status) {
     case 'NEW':
-      return confirmed;
+      return order.ride.enrouteAt ? buildRideOrder(confirmed, 'RIDE_ENROUTE_PICKUP', null, at) : confirmed;
     case 'ARRIVED':
       return buildRideOrder(confirmed, 'RIDE_ARRIVED_PICKUP', null, at);
     case 'INPROGRESS':
@@ -149,4 +154,59 @@ export async function buildCurrentOrder(
     default:
       throw new Error(`ride ${order.ride.id} has an unknown status ${String(order.ride.status)}`);
   }
+}
+
+/**
+ * The draft order of a transaction not confirmed yet (ONDC:TRV10 lets a
+ * status name it by the transaction id: "pre-order this will be transaction
+ * ID"): the latest selected estimate of this BAP in the transaction, with
+ * its allocation and the booking an init created. A transaction whose
+ * booking is confirmed yields that booking's id instead (`confirmedId`).
+ */
+export async function findDraftOrder(
+  sequelize: Sequelize,
+  transaction: Transaction,
+  input: { transactionId: string; bapId: string },
+): Promise<{ confirmedId: string } | { estimateId: string; allocationStatus: AllocationStatus; driverId: string | null; bookingStatus: BookingStatus | null } | null> {
+  const [row] = await sequelize.query<{ estimate_id: string; allocation_status: AllocationStatus; driver_id: string | null; booking_id: string | null; booking_status: BookingStatus | null }>(
+    `SELECT e.id AS estimate_id, a.status AS allocation_status, a.driver_id, b.id AS booking_id, b.status AS booking_status
+       FROM ${BPP_SCHEMA}.search_request s
+       JOIN ${BPP_SCHEMA}.estimate e ON e.search_request_id = s.id
+       JOIN ${BPP_SCHEMA}.allocation a ON a.estimate_id = e.id
+       LEFT JOIN ${BPP_SCHEMA}.booking b ON b.allocation_id = a.id
+      WHERE s.transaction_id = $1 AND s.bap_id = $2
+      ORDER BY (b.status IS NOT NULL AND b.status <> 'NEW') DESC, a.created_at DESC, a.id DESC LIMIT 1`,
+    { type: QueryTypes.SELECT, bind: [input.transactionId, input.bapId], transaction },
+  );
+  if (!row) return null;
+  if (row.booking_id && row.booking_status && row.booking_status !== 'NEW') return { confirmedId: row.booking_id };
+  return { estimateId: row.estimate_id, allocationStatus: row.allocation_status, driverId: row.driver_id, bookingStatus: row.booking_status };
+}
+
+/**
+ * The draft as it stands once init made one: the on_init order (quote,
+ * payment and cancellation terms, the rider) whose fulfillment names the
+ * driver who accepted (init needs one) in RIDE_ASSIGNED, without an order id
+ * or order status, which confirm gives it. Before init there is only a quote
+ * (on_select) and no payment agreed: null.
+ */
+export async function buildDraftOrder(
+  deps: { sequelize: Sequelize; quoteTtlSeconds: number },
+  transaction: Transaction,
+  draft: { estimateId: string; allocationStatus: AllocationStatus; driverId: string | null; bookingStatus: BookingStatus | null },
+  bapId: string,
+): Promise<Record<string, unknown> | null> {
+  const estimate = await findEstimate(deps.sequelize, transaction, draft.estimateId, bapId);
+  if (!estimate) return null;
+  const allocation = await lockAllocationOf(deps.sequelize, transaction, estimate.id);
+  const booking = allocation ? await lockBookingOf(deps.sequelize, transaction, allocation.id) : null;
+  const driver = draft.allocationStatus === 'ASSIGNED' && draft.driverId ? await findOfferedDriver(deps.sequelize, transaction, draft.driverId) : null;
+  if (!booking || !driver) return null;
+  const { order } = buildInitOrder(estimate, booking, deps.quoteTtlSeconds) as { order: { fulfillments: Record<string, unknown>[] } };
+  return {
+    order: {
+      ...order,
+      fulfillments: order.fulfillments.map((fulfillment) => ({ ...fulfillment, ...assignedDriverParts(driver), state: { descriptor: { code: 'RIDE_ASSIGNED' } } })),
+    },
+  };
 }

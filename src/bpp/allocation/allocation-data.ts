@@ -21,13 +21,15 @@ export interface SelectedEstimate {
   to: { lat: number; lon: number };
   pickupGateName: string | null;
   lines: { code: string; title: string; amount: string }[];
+  /** The FARE_POLICY and INFO item tags on_search sent for the estimate (none for one stored before they were kept). */
+  itemTags: Record<string, unknown>[];
 }
 
 const estimateSql = `
   SELECT e.id, e.search_request_id, s.merchant_id, s.merchant_operating_city_id, e.vehicle_variant, e.vehicle_category, e.currency,
          trim_scale(e.value)::text AS value, trim_scale(e.minimum_value)::text AS minimum_value,
          trim_scale(e.maximum_value)::text AS maximum_value,
-         s.from_lat, s.from_lon, s.to_lat, s.to_lon, s.pickup_gate_name
+         s.from_lat, s.from_lon, s.to_lat, s.to_lon, s.pickup_gate_name, e.item_tags
     FROM ${BPP_SCHEMA}.estimate e JOIN ${BPP_SCHEMA}.search_request s ON s.id = e.search_request_id
    WHERE e.id = $1 AND s.bap_id = $2`;
 
@@ -51,6 +53,7 @@ interface EstimateRow {
   to_lat: number;
   to_lon: number;
   pickup_gate_name: string | null;
+  item_tags: Record<string, unknown>[] | null;
 }
 
 
@@ -78,6 +81,7 @@ export async function findEstimate(sequelize: Sequelize, transaction: Transactio
     to: { lat: row.to_lat, lon: row.to_lon },
     pickupGateName: row.pickup_gate_name,
     lines: lines.map((line) => ({ ...line, amount: money(line.amount) })),
+    itemTags: row.item_tags ?? [],
   };
 }
 
@@ -249,13 +253,47 @@ export interface OfferedDriver {
   category: VehicleCategory;
   variant: VehicleVariant;
   registrationNo: string;
+  make: string | null;
+  model: string | null;
+  /**
+   * The number a rider reaches the driver by in a message: the driver's
+   * mobile masked, or the merchant's support number as a proxy for a driver
+   * registered before masked numbers were kept. Never the full number.
+   */
+  contactPhone: string | null;
+}
+
+interface OfferedDriverRow {
+  name: string;
+  category: VehicleCategory;
+  variant: VehicleVariant;
+  registration_no: string;
+  make: string | null;
+  model: string | null;
+  contact_phone: string | null;
+}
+
+/** Columns of driver d, vehicle v and merchant m that make an OfferedDriver. */
+export const offeredDriverColumns = 'd.name, v.category, v.variant, v.registration_no, v.make, v.model, COALESCE(d.mobile_number_masked, m.support_phone) AS contact_phone';
+export const offeredDriverJoins = `${BPP_SCHEMA}.driver d JOIN ${BPP_SCHEMA}.vehicle v ON v.driver_id = d.id JOIN ${BPP_SCHEMA}.merchant m ON m.id = d.merchant_id`;
+
+export function toOfferedDriver(row: OfferedDriverRow): OfferedDriver {
+  return {
+    name: row.name,
+    category: row.category,
+    variant: row.variant,
+    registrationNo: row.registration_no,
+    make: row.make,
+    model: row.model,
+    contactPhone: row.contact_phone,
+  };
 }
 
 export async function findOfferedDriver(sequelize: Sequelize, transaction: Transaction, driverId: string): Promise<OfferedDriver | null> {
-  const [row] = await sequelize.query<{ name: string; category: VehicleCategory; variant: VehicleVariant; registration_no: string }>(
-    `SELECT d.name, v.category, v.variant, v.registration_no
-       FROM ${BPP_SCHEMA}.driver d JOIN ${BPP_SCHEMA}.vehicle v ON v.driver_id = d.id WHERE d.id = $1`,
-    { type: QueryTypes.SELECT, bind: [driverId], transaction },
-  );
-  return row ? { name: row.name, category: row.category, variant: row.variant, registrationNo: row.registration_no } : null;
+  const [row] = await sequelize.query<OfferedDriverRow>(`SELECT ${offeredDriverColumns} FROM ${offeredDriverJoins} WHERE d.id = $1`, {
+    type: QueryTypes.SELECT,
+    bind: [driverId],
+    transaction,
+  });
+  return row ? toOfferedDriver(row) : null;
 }

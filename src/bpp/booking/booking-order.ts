@@ -1,5 +1,5 @@
 import { cancellationFee, formatMoney, parseMoney, zero, type FareBreakup, type FarePolicy, type FulfillmentState, type Money } from '../domain/index.js';
-import { buildSelectQuote, foldQuoteBreakup } from '../allocation/select-quote.js';
+import { assignedDriverParts, buildSelectQuote, foldQuoteBreakup } from '../allocation/select-quote.js';
 import type { SelectedEstimate } from '../allocation/allocation-data.js';
 import type { AssignedDriver, StoredBooking } from './booking-store.js';
 import type { PaymentTermsConfig, SettlementAccount, SettlementTerms } from '../../config/index.js';
@@ -109,7 +109,8 @@ type Order = Record<string, unknown> & { fulfillments: Record<string, unknown>[]
 
 /**
  * The order as on_select quoted it (items, route, vehicle, the folded quote
- * breakup) plus the agreed payment and cancellation terms.
+ * breakup) plus the agreed payment and cancellation terms and the rider
+ * (`customer`) as the BAP named them.
  */
 function quotedOrder(estimate: SelectedEstimate, booking: StoredBooking, quoteTtlSeconds: number): Order {
   const { order } = buildSelectQuote(estimate, quoteTtlSeconds) as { order: Order };
@@ -117,6 +118,7 @@ function quotedOrder(estimate: SelectedEstimate, booking: StoredBooking, quoteTt
   return {
     ...order,
     items: order.items.map((item) => ({ ...item, payment_ids: [paymentId] })),
+    fulfillments: booking.customer ? order.fulfillments.map((fulfillment) => ({ ...fulfillment, customer: booking.customer })) : order.fulfillments,
     payments: [booking.paymentTerms],
     cancellation_terms: booking.cancellationTerms,
   };
@@ -131,7 +133,8 @@ export function buildInitOrder(estimate: SelectedEstimate, booking: StoredBookin
  * on_confirm: the order (the booking id), ACTIVE, its fulfillment
  * RIDE_ASSIGNED with the driver and vehicle, and the ride OTP in the START
  * stop. Everything comes from stored rows, so a repeated confirm gets the
- * same content. The driver's phone number is not shared.
+ * same content. The driver's own phone number is not shared (a masked one
+ * or the merchant's proxy number is).
  */
 export function buildConfirmOrder(
   estimate: SelectedEstimate,
@@ -149,8 +152,7 @@ export function buildConfirmOrder(
       fulfillments: order.fulfillments.map((fulfillment) => ({
         ...fulfillment,
         state: { descriptor: { code: 'RIDE_ASSIGNED' } },
-        agent: { person: { name: driver.name } },
-        vehicle: { category: driver.category, variant: driver.variant, registration: driver.registrationNo },
+        ...assignedDriverParts(driver),
         stops: (fulfillment.stops as { type: string }[]).map((stop) =>
           stop.type === 'START' ? { ...stop, authorization: { type: 'OTP', token: otp, status: 'UNCLAIMED' } } : stop,
         ),
@@ -197,7 +199,7 @@ export function buildUnassignedOrder(confirmed: Record<string, unknown>): Record
 }
 
 /** The fulfillment states the driver app moves a ride through after RIDE_ASSIGNED. */
-export type RideMoveState = 'RIDE_ARRIVED_PICKUP' | 'RIDE_STARTED' | 'RIDE_ENDED';
+export type RideMoveState = 'RIDE_ENROUTE_PICKUP' | 'RIDE_ARRIVED_PICKUP' | 'RIDE_STARTED' | 'RIDE_ENDED';
 
 /**
  * The order of an unsolicited on_status after a driver's move: the confirmed
@@ -212,7 +214,7 @@ export function buildRideOrder(
   at: Date,
 ): Record<string, unknown> {
   const order = (confirmed as { order: Order & { quote: Record<string, unknown> } }).order;
-  const claimed = state !== 'RIDE_ARRIVED_PICKUP';
+  const claimed = state === 'RIDE_STARTED' || state === 'RIDE_ENDED';
   const quote = finalFare
     ? {
         ...order.quote,

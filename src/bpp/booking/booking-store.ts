@@ -3,7 +3,7 @@ import { farePolicyColumns, toFarePolicy, type FarePolicyRow } from '../fare-pol
 import type { FarePolicy } from '../domain/index.js';
 import { BPP_SCHEMA, type VehicleCategory, type VehicleVariant } from '../models/index.js';
 import type { AllocationStatus } from '../allocation/index.js';
-import type { SelectedEstimate } from '../allocation/allocation-data.js';
+import { offeredDriverColumns, offeredDriverJoins, toOfferedDriver, type OfferedDriver, type SelectedEstimate } from '../allocation/allocation-data.js';
 
 export type BookingStatus = 'NEW' | 'CONFIRMED' | 'CANCELLED';
 
@@ -17,16 +17,14 @@ export interface StoredBooking {
   paymentCollectedBy: 'BAP' | 'BPP';
   paymentTerms: Record<string, unknown>;
   cancellationTerms: unknown[];
+  /** The rider as init (or confirm) named them; null when neither did. */
+  customer: Record<string, unknown> | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export interface AssignedDriver {
+export interface AssignedDriver extends OfferedDriver {
   driverId: string;
-  name: string;
-  registrationNo: string;
-  category: VehicleCategory;
-  variant: VehicleVariant;
 }
 
 /** The allocation of an estimate (row locked) with its driver once assigned. */
@@ -51,6 +49,7 @@ interface BookingRow {
   payment_collected_by: 'BAP' | 'BPP';
   payment_terms: Record<string, unknown>;
   cancellation_terms: unknown[];
+  customer: Record<string, unknown> | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -64,12 +63,13 @@ const toBooking = (row: BookingRow): StoredBooking => ({
   paymentCollectedBy: row.payment_collected_by,
   paymentTerms: row.payment_terms,
   cancellationTerms: row.cancellation_terms,
+  customer: row.customer,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
 
 const bookingColumns =
-  'id, allocation_id, status, trim_scale(quote_value)::text AS quote_value, currency, payment_collected_by, payment_terms, cancellation_terms, created_at, updated_at';
+  'id, allocation_id, status, trim_scale(quote_value)::text AS quote_value, currency, payment_collected_by, payment_terms, cancellation_terms, customer, created_at, updated_at';
 
 /** The booking of an allocation (row locked), if an init created one. */
 export async function lockBookingOf(sequelize: Sequelize, transaction: Transaction, allocationId: string): Promise<StoredBooking | null> {
@@ -90,6 +90,7 @@ export interface BookingDraft {
   paymentCollectedBy: 'BAP' | 'BPP';
   paymentTerms: Record<string, unknown>;
   cancellationTerms: unknown[];
+  customer: Record<string, unknown> | null;
 }
 
 /** Creates the NEW booking of an allocation, or rewrites the terms of the NEW one a previous init created. */
@@ -97,12 +98,12 @@ export async function saveNewBooking(sequelize: Sequelize, transaction: Transact
   const [row] = await sequelize.query<BookingRow>(
     `INSERT INTO ${BPP_SCHEMA}.booking (
        id, allocation_id, transaction_id, bap_id, bap_uri, status, currency, quote_value,
-       payment_collected_by, payment_terms, cancellation_terms
-     ) VALUES ($1, $2, $3, $4, $5, 'NEW', $6, $7, $8, $9::jsonb, $10::jsonb)
+       payment_collected_by, payment_terms, cancellation_terms, customer
+     ) VALUES ($1, $2, $3, $4, $5, 'NEW', $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb)
      ON CONFLICT (allocation_id) DO UPDATE SET
        transaction_id = EXCLUDED.transaction_id, bap_uri = EXCLUDED.bap_uri,
        payment_collected_by = EXCLUDED.payment_collected_by, payment_terms = EXCLUDED.payment_terms,
-       cancellation_terms = EXCLUDED.cancellation_terms, updated_at = now()
+       cancellation_terms = EXCLUDED.cancellation_terms, customer = EXCLUDED.customer, updated_at = now()
      RETURNING ${bookingColumns}`,
     {
       type: QueryTypes.SELECT,
@@ -117,6 +118,7 @@ export async function saveNewBooking(sequelize: Sequelize, transaction: Transact
         draft.paymentCollectedBy,
         JSON.stringify(draft.paymentTerms),
         JSON.stringify(draft.cancellationTerms),
+        draft.customer ? JSON.stringify(draft.customer) : null,
       ],
       transaction,
     },
@@ -140,13 +142,18 @@ export async function saveNewBooking(sequelize: Sequelize, transaction: Transact
 export async function confirmBooking(
   sequelize: Sequelize,
   transaction: Transaction,
-  input: { bookingId: string; rideId: string; driverId: string; otp: string; paymentTerms?: Record<string, unknown> },
+  input: { bookingId: string; rideId: string; driverId: string; otp: string; paymentTerms?: Record<string, unknown>; customer?: Record<string, unknown> | null },
 ): Promise<StoredBooking> {
   const [row] = await sequelize.query<BookingRow>(
-    `UPDATE ${BPP_SCHEMA}.booking SET status = 'CONFIRMED', payment_terms = COALESCE($2::jsonb, payment_terms), updated_at = now()
+    `UPDATE ${BPP_SCHEMA}.booking SET status = 'CONFIRMED', payment_terms = COALESCE($2::jsonb, payment_terms),
+            customer = COALESCE($3::jsonb, customer), updated_at = now()
       WHERE id = $1 AND status = 'NEW'
      RETURNING ${bookingColumns}`,
-    { type: QueryTypes.SELECT, bind: [input.bookingId, input.paymentTerms ? JSON.stringify(input.paymentTerms) : null], transaction },
+    {
+      type: QueryTypes.SELECT,
+      bind: [input.bookingId, input.paymentTerms ? JSON.stringify(input.paymentTerms) : null, input.customer ? JSON.stringify(input.customer) : null],
+      transaction,
+    },
   );
   if (!row) throw new Error(`booking ${input.bookingId} is not NEW`);
   await sequelize.query(`INSERT INTO ${BPP_SCHEMA}.ride (id, booking_id, driver_id, otp, status) VALUES ($1, $2, $3, $4, 'NEW')`, {
@@ -191,12 +198,11 @@ export async function findRideOf(sequelize: Sequelize, transaction: Transaction,
 }
 
 export async function findAssignedDriver(sequelize: Sequelize, transaction: Transaction, driverId: string): Promise<AssignedDriver | null> {
-  const [row] = await sequelize.query<{ id: string; name: string; registration_no: string; category: VehicleCategory; variant: VehicleVariant }>(
-    `SELECT d.id, d.name, v.registration_no, v.category, v.variant
-       FROM ${BPP_SCHEMA}.driver d JOIN ${BPP_SCHEMA}.vehicle v ON v.driver_id = d.id WHERE d.id = $1`,
+  const [row] = await sequelize.query<Parameters<typeof toOfferedDriver>[0] & { id: string }>(
+    `SELECT d.id, ${offeredDriverColumns} FROM ${offeredDriverJoins} WHERE d.id = $1`,
     { type: QueryTypes.SELECT, bind: [driverId], transaction },
   );
-  return row ? { driverId: row.id, name: row.name, registrationNo: row.registration_no, category: row.category, variant: row.variant } : null;
+  return row ? { driverId: row.id, ...toOfferedDriver(row) } : null;
 }
 
 /** The fare policy an estimate was priced with (the night window read in `timeZone`). */

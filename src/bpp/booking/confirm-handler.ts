@@ -26,7 +26,7 @@ export const newOtp = (): string => String(randomInt(0, 10_000)).padStart(4, '0'
  */
 export function createConfirmHandler(deps: BookingHandlerDeps): RequestHandler {
   return async (request, transaction) => {
-    const { itemId, payment } = readOrderRequest(request.message);
+    const { itemId, payment, customer } = readOrderRequest(request.message);
     if (itemId === null) return { error: { code: BOOKING_ERRORS.invalidRequest, message: 'no item in the order', paths: 'message.order.items' } };
     const estimate = await findEstimate(deps.sequelize, transaction, itemId, request.context.bap_id ?? '');
     const allocation = estimate ? await lockAllocationOf(deps.sequelize, transaction, estimate.id) : null;
@@ -57,6 +57,7 @@ export function createConfirmHandler(deps: BookingHandlerDeps): RequestHandler {
         rideId: ride.id,
         driverId: ride.driverId,
         otp: ride.otp,
+        customer,
         ...(paymentTerms ? { paymentTerms } : {}),
       });
       // Recorded only where the booking moves from NEW: a repeated confirm answers above and records nothing.

@@ -29,7 +29,7 @@ export function createInitHandler(deps: BookingHandlerDeps): RequestHandler {
   return async (request, transaction) => {
     // The inbox keeps the bytes as received: the payment enums are read in their hyphenated spelling here too.
     hyphenatePaymentSpelling(request.context.domain, request.message);
-    const { itemId, payment } = readOrderRequest(request.message);
+    const { itemId, payment, customer } = readOrderRequest(request.message);
     if (itemId === null) return { error: { code: BOOKING_ERRORS.invalidRequest, message: 'no item in the order', paths: 'message.order.items' } };
     const collectedBy = payment?.collected_by;
     if (collectedBy !== 'BAP' && collectedBy !== 'BPP') {
@@ -58,6 +58,7 @@ export function createInitHandler(deps: BookingHandlerDeps): RequestHandler {
       paymentCollectedBy: collectedBy,
       paymentTerms,
       cancellationTerms: cancellationTerms(policy),
+      customer,
     });
     deps.logger.debug({ transactionId: request.context.transaction_id, bookingId: booking.id }, 'booking initialised');
     return { message: buildInitOrder(estimate, booking, deps.quoteTtlSeconds) };

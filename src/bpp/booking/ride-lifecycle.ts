@@ -12,7 +12,7 @@ import { findAssignedDriver, findEstimatePolicy, lockBookingOf } from './booking
 import { collectsAtRideEnd, recordRideEndPayment } from './ride-payment.js';
 import { allocationPlace, eventMoney, recordBppEvent } from '../business-events.js';
 
-export type RideMove = 'arrived' | 'start' | 'end';
+export type RideMove = 'enroute' | 'arrived' | 'start' | 'end';
 export type RideStatus = 'NEW' | 'ARRIVED' | 'INPROGRESS' | 'COMPLETED' | 'CANCELLED';
 
 export interface RideLifecycleDeps {
@@ -36,7 +36,9 @@ export interface MovedRide {
   traveledDistanceMeters: number | null;
 }
 
+/** Setting off to the pickup leaves the ride NEW (it only stamps enroute_at), so every NEW-ride rule (cancel, reallocation) holds en route too. */
 const moves: Record<RideMove, { from: RideStatus; to: RideStatus; state: RideMoveState; stamp: string }> = {
+  enroute: { from: 'NEW', to: 'NEW', state: 'RIDE_ENROUTE_PICKUP', stamp: 'enroute_at' },
   arrived: { from: 'NEW', to: 'ARRIVED', state: 'RIDE_ARRIVED_PICKUP', stamp: 'arrived_at' },
   start: { from: 'ARRIVED', to: 'INPROGRESS', state: 'RIDE_STARTED', stamp: 'started_at' },
   end: { from: 'INPROGRESS', to: 'COMPLETED', state: 'RIDE_ENDED', stamp: 'ended_at' },
@@ -47,6 +49,7 @@ interface LockedRide {
   status: RideStatus;
   otp: string;
   driver_id: string;
+  enroute_at: Date | null;
   arrived_at: Date | null;
   started_at: Date | null;
   allocation_id: string;
@@ -73,7 +76,7 @@ export const rideWithOrderSql = `
 
 /** Another driver's ride is reported as missing, so ride ids reveal nothing. */
 const lockRideSql = `
-  SELECT r.id, r.status, r.otp, r.driver_id, r.arrived_at, r.started_at, b.allocation_id, a.estimate_id,
+  SELECT r.id, r.status, r.otp, r.driver_id, r.enroute_at, r.arrived_at, r.started_at, b.allocation_id, a.estimate_id,
          b.transaction_id, b.bap_id, b.bap_uri, s.domain, c.city_code, s.merchant_id${rideWithOrderSql}
    WHERE r.id = $1 AND r.driver_id = $2
      FOR UPDATE OF r`;
@@ -130,7 +133,8 @@ async function storeEnd(deps: RideLifecycleDeps, transaction: Transaction, ride:
 }
 
 /**
- * Moves the driver's ride one step (arrived, start with the OTP, end) and
+ * Moves the driver's ride one step (on the way to the pickup, arrived, start
+ * with the OTP, end) and
  * queues the unsolicited on_status to the BAP in the same database
  * transaction: the move and its message commit together or not at all.
  */
@@ -143,6 +147,7 @@ export async function moveRide(
     const [ride] = await deps.sequelize.query<LockedRide>(lockRideSql, { type: QueryTypes.SELECT, bind: [input.rideId, input.driverId], transaction });
     if (!ride) throw new AppError('NOT_FOUND', `ride ${input.rideId} not found`);
     if (ride.status !== step.from) throw new AppError('CONFLICT', `the ride is ${ride.status}; ${input.move} needs a ${step.from} ride`);
+    if (input.move === 'enroute' && ride.enroute_at !== null) throw new AppError('CONFLICT', 'the driver is on the way to the pickup already');
     if (input.move === 'start' && input.otp !== ride.otp) throw new AppError('FORBIDDEN', 'the OTP does not match the ride');
 
     const at = new Date(deps.now());

@@ -78,6 +78,7 @@ export function rideRoutes(deps: DriverAppDeps, auth: DriverAuth): RouteSpec[] {
     },
   });
   return [
+    route('enroute', 'The driver sets off to the pickup: the ride stays NEW, pushed as RIDE_ENROUTE_PICKUP (once)'),
     route('arrived', 'The driver is at the pickup: NEW -> ARRIVED, pushed as RIDE_ARRIVED_PICKUP'),
     route('start', "Starts the ride with the rider's OTP: ARRIVED -> INPROGRESS, pushed as RIDE_STARTED", {
       request: { body: rideStartSchema },

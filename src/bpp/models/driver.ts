@@ -9,6 +9,8 @@ export interface DriverAttributes {
   mobileNumberEncrypted: string;
   /** Keyed hash of the number, unique per merchant, for lookups. */
   mobileNumberHash: string;
+  /** The number masked (`+91******3210`): the driver's contact in Beckn messages. */
+  mobileNumberMasked: string | null;
   status: DriverStatus;
   /** Decimal string (0–5) or null before the first rating. */
   rating: string | null;
@@ -17,7 +19,7 @@ export interface DriverAttributes {
 }
 
 export type DriverModel = ModelStatic<
-  Model<DriverAttributes, Optional<DriverAttributes, 'status' | 'rating' | 'createdAt' | 'updatedAt'>>
+  Model<DriverAttributes, Optional<DriverAttributes, 'status' | 'rating' | 'mobileNumberMasked' | 'createdAt' | 'updatedAt'>>
 >;
 
 export function defineDriver(sequelize: Sequelize): DriverModel {
@@ -29,6 +31,7 @@ export function defineDriver(sequelize: Sequelize): DriverModel {
       name: { type: DataTypes.TEXT, allowNull: false },
       mobileNumberEncrypted: { type: DataTypes.TEXT, allowNull: false },
       mobileNumberHash: { type: DataTypes.TEXT, allowNull: false },
+      mobileNumberMasked: { type: DataTypes.TEXT, allowNull: true },
       status: { type: DataTypes.TEXT, allowNull: false, validate: { isIn: [DRIVER_STATUSES] }, defaultValue: 'OFFLINE' },
       rating: { type: DataTypes.DECIMAL(3, 2), allowNull: true },
       createdAt: { type: DataTypes.DATE, allowNull: false },

@@ -9,11 +9,14 @@ export interface VehicleAttributes {
   category: VehicleCategory;
   variant: VehicleVariant;
   capacity: number;
+  /** Maker and model as the operator registered them (ONDC vehicle.make / vehicle.model). */
+  make: string | null;
+  model: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type VehicleModel = ModelStatic<Model<VehicleAttributes, Optional<VehicleAttributes, 'createdAt' | 'updatedAt'>>>;
+export type VehicleModel = ModelStatic<Model<VehicleAttributes, Optional<VehicleAttributes, 'make' | 'model' | 'createdAt' | 'updatedAt'>>>;
 
 export function defineVehicle(sequelize: Sequelize): VehicleModel {
   return sequelize.define(
@@ -25,6 +28,8 @@ export function defineVehicle(sequelize: Sequelize): VehicleModel {
       category: { type: DataTypes.TEXT, allowNull: false, validate: { isIn: [VEHICLE_CATEGORIES] } },
       variant: { type: DataTypes.TEXT, allowNull: false, validate: { isIn: [VEHICLE_VARIANTS] } },
       capacity: { type: DataTypes.INTEGER, allowNull: false },
+      make: { type: DataTypes.TEXT, allowNull: true },
+      model: { type: DataTypes.TEXT, allowNull: true },
       createdAt: { type: DataTypes.DATE, allowNull: false },
       updatedAt: { type: DataTypes.DATE, allowNull: false },
     },

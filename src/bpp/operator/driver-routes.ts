@@ -18,6 +18,8 @@ interface CreateVehicleBody {
   category: VehicleCategory;
   variant: VehicleVariant;
   capacity: number;
+  make?: string;
+  model?: string;
 }
 
 const variantsByCategory: Readonly<Record<VehicleCategory, readonly VehicleVariant[]>> = {
@@ -54,6 +56,7 @@ export function driverRoutes({ models, adminToken, cipher }: OperatorDeps): Rout
             name: input.name,
             mobileNumberEncrypted: cipher.encrypt(input.mobile_number),
             mobileNumberHash: cipher.hash(input.mobile_number),
+            mobileNumberMasked: maskMobileNumber(input.mobile_number),
           });
         } catch (error) {
           throw translateDatabaseError(error, 'this mobile number is already registered with the merchant', `merchant ${input.merchant_id} not found`);
@@ -94,6 +97,8 @@ export function driverRoutes({ models, adminToken, cipher }: OperatorDeps): Rout
             category: input.category,
             variant: input.variant,
             capacity: input.capacity,
+            make: input.make ?? null,
+            model: input.model ?? null,
           });
         } catch (error) {
           throw translateDatabaseError(
@@ -109,6 +114,8 @@ export function driverRoutes({ models, adminToken, cipher }: OperatorDeps): Rout
           category: input.category,
           variant: input.variant,
           capacity: input.capacity,
+          ...(input.make !== undefined ? { make: input.make } : {}),
+          ...(input.model !== undefined ? { model: input.model } : {}),
         });
       },
     },

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { RouteSpec } from '../../infra/http/index.js';
+import { AppError, type RouteSpec } from '../../infra/http/index.js';
+import { isUuid } from '../../infra/validation/index.js';
+import { QueryTypes } from 'sequelize';
 import { BPP_SCHEMA } from '../models/index.js';
 import { requireOperator } from './admin-auth.js';
 import { OPERATOR_TAG, translateDatabaseError, type OperatorDeps } from './operator-deps.js';
@@ -13,8 +15,32 @@ interface CreateMerchantBody {
   cities: { city_code: string; currency: string }[];
 }
 
+/** The support contact alone: what on_support answers with; a field left out is cleared. */
+const supportContactSchema = { ...createMerchantSchema.properties.support, $id: 'beckn-ride/bpp/operator-support-contact' } as const;
+
 export function merchantRoutes({ models, sequelize, adminToken }: OperatorDeps): RouteSpec[] {
   return [
+    {
+      method: 'put',
+      path: '/provider/merchants/:id/support',
+      summary: "Sets the merchant's support contact (phone, email, URL) that on_support answers riders with; a field left out is cleared",
+      tag: OPERATOR_TAG,
+      security: 'adminToken',
+      authorize: (req) => requireOperator(req, adminToken),
+      request: { body: supportContactSchema },
+      responses: { 200: { description: 'The merchant id and its support contact' }, 404: { description: 'No such merchant' } },
+      handler: async ({ params, body }, res) => {
+        const merchantId = params.id ?? '';
+        if (!isUuid(merchantId)) throw new AppError('VALIDATION_FAILED', 'id must be a uuid', [{ path: 'id', message: 'must be a uuid' }]);
+        const support = body as { phone?: string; email?: string; url?: string };
+        const updated = await sequelize.query<{ id: string }>(
+          `UPDATE ${BPP_SCHEMA}.merchant SET support_phone = $2, support_email = $3, support_url = $4, updated_at = now() WHERE id = $1 RETURNING id`,
+          { type: QueryTypes.SELECT, bind: [merchantId, support.phone ?? null, support.email ?? null, support.url ?? null] },
+        );
+        if (updated.length === 0) throw new AppError('NOT_FOUND', `merchant ${merchantId} not found`);
+        res.json({ id: merchantId, support });
+      },
+    },
     {
       method: 'post',
       path: '/provider/merchants',

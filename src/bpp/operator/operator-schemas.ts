@@ -89,6 +89,8 @@ export const createVehicleSchema = {
     category: { enum: [...VEHICLE_CATEGORIES] },
     variant: { enum: [...VEHICLE_VARIANTS] },
     capacity: { type: 'integer', minimum: 1, maximum: 60 },
+    make: { type: 'string', minLength: 1, maxLength: 60 },
+    model: { type: 'string', minLength: 1, maxLength: 60 },
   },
 } as const;
 

@@ -1,4 +1,4 @@
-import { formatMoney, type FareEstimate } from '../domain/index.js';
+import { formatMoney, multiplyRatio, parseDecimal, parseMoney, subtract, zero, type FareEstimate, type FarePolicy, type Money } from '../domain/index.js';
 import type { VehicleCategory, VehicleVariant } from '../models/index.js';
 import type { SearchStops } from './search-intent.js';
 import type { PickupGate } from './search-data.js';
@@ -9,6 +9,10 @@ export interface CatalogEstimate {
   variant: VehicleVariant;
   category: VehicleCategory;
   nearestDriverMeters: number;
+  /** Minutes the nearest driver needs to reach the pickup, by the route planner from their last position. */
+  etaToNearestDriverMinutes: number;
+  /** The policy the estimate was priced with (pickup charge as applied). */
+  policy: FarePolicy;
   estimate: FareEstimate;
 }
 
@@ -45,6 +49,42 @@ interface TagGroup {
 const codeOf = (group: unknown): unknown => (group as TagGroup | null)?.descriptor?.code;
 
 /**
+ * ONDC FARE_POLICY item tag: the policy the item is priced with. Without a
+ * night shift the multiplier is 1 over the empty window 00:00:00-00:00:00.
+ */
+export function farePolicyTag(policy: FarePolicy): Record<string, unknown> {
+  const night = policy.nightShift;
+  const clock = (time: string) => (time.length === 5 ? `${time}:00` : time);
+  return tag('FARE_POLICY', [
+    ['MIN_FARE', policy.baseFare],
+    ['MIN_FARE_DISTANCE_KM', String(policy.baseDistanceMeters / 1000)],
+    ['PER_KM_CHARGE', policy.perKmFare],
+    ['PICKUP_CHARGE', policy.pickupCharge],
+    ['WAITING_CHARGE_PER_MIN', policy.waitingPerMinuteFare],
+    ['NIGHT_CHARGE_MULTIPLIER', night ? night.multiplier : '1'],
+    ['NIGHT_SHIFT_START_TIME', night ? clock(night.start) : '00:00:00'],
+    ['NIGHT_SHIFT_END_TIME', night ? clock(night.end) : '00:00:00'],
+  ]);
+}
+
+/**
+ * The item tags on_search sends for an estimate and every later message
+ * repeats (stored with the estimate): FARE_POLICY, and INFO with the nearest
+ * driver's distance and ETA and the route's distance and duration.
+ */
+export function estimateItemTags(e: CatalogEstimate, route: { distanceMeters: number; durationSeconds: number }): Record<string, unknown>[] {
+  return [
+    farePolicyTag(e.policy),
+    tag('INFO', [
+      ['DISTANCE_TO_NEAREST_DRIVER_METER', String(Math.round(e.nearestDriverMeters))],
+      ['ETA_TO_NEAREST_DRIVER_MIN', String(e.etaToNearestDriverMinutes)],
+      ['ROUTE_DISTANCE_METER', String(route.distanceMeters)],
+      ['ROUTE_DURATION_SECONDS', String(route.durationSeconds)],
+    ]),
+  ];
+}
+
+/**
  * The payment an on_search offers, in the shape of the ONDC:TRV10 2.0.1
  * example: who collects as the search asked (the BPP when it did not say),
  * the BUYER_FINDER_FEES the BAP asked for, and the provider's own
@@ -68,6 +108,68 @@ export function searchPaymentTerms(intentPayment: unknown, providerSettlement: R
   return { collected_by: collectedBy, ...(tags.length > 0 ? { tags } : {}) };
 }
 
+const listValue = (group: TagGroup | undefined, code: string): string | undefined => {
+  const entry = (group?.list ?? []).find((candidate) => candidate?.descriptor?.code === code) as { value?: unknown } | undefined;
+  return typeof entry?.value === 'string' ? entry.value : undefined;
+};
+
+function moneyOr(text: string | undefined, currency: string): Money | null {
+  if (text === undefined) return null;
+  try {
+    return parseMoney(text, currency);
+  } catch {
+    return null;
+  }
+}
+
+function percentOf(value: Money, percentage: string): Money {
+  const { units, scale } = parseDecimal(percentage);
+  return multiplyRatio(value, units, 10n ** BigInt(scale) * 100n);
+}
+
+/**
+ * The payment of one on_search item: the offered terms with the amounts of
+ * that item's estimate. BUYER_FINDER_FEES keeps the type and percentage the
+ * BAP asked for (a search naming none gets a zero percent fee) with the fee's
+ * amount on this estimate (the asked amount when the type is `amount`, else
+ * the percentage of the value); SETTLEMENT_TERMS gets SETTLEMENT_AMOUNT: what
+ * the collector passes on, the value less the fee when the BAP collects, the
+ * fee when the BPP does.
+ */
+export function itemPayment(offered: Record<string, unknown>, paymentId: string, value: Money): Record<string, unknown> {
+  const tags: unknown[] = Array.isArray(offered.tags) ? offered.tags : [];
+  const fees = tags.find((group) => codeOf(group) === 'BUYER_FINDER_FEES') as TagGroup | undefined;
+  const settlement = tags.find((group) => codeOf(group) === 'SETTLEMENT_TERMS') as TagGroup | undefined;
+  const type = listValue(fees, 'BUYER_FINDER_FEES_TYPE') ?? 'percent';
+  const percentage = listValue(fees, 'BUYER_FINDER_FEES_PERCENTAGE') ?? '0';
+  let fee: Money;
+  try {
+    fee = type === 'amount' ? (moneyOr(listValue(fees, 'BUYER_FINDER_FEES_AMOUNT'), value.currency) ?? zero(value.currency)) : percentOf(value, percentage);
+  } catch {
+    fee = zero(value.currency);
+  }
+  const settled = offered.collected_by === 'BPP' ? fee : subtract(value, fee);
+  const withEntry = (group: TagGroup | undefined, code: string, entryValue: string) => ({
+    ...group,
+    list: [...(group?.list ?? []).filter((entry) => entry?.descriptor?.code !== code), { descriptor: { code }, value: entryValue }],
+  });
+  const feeGroup = withEntry(
+    withEntry(withEntry({ descriptor: { code: 'BUYER_FINDER_FEES' }, ...fees, display: false } as TagGroup, 'BUYER_FINDER_FEES_TYPE', type), 'BUYER_FINDER_FEES_PERCENTAGE', percentage),
+    'BUYER_FINDER_FEES_AMOUNT',
+    formatMoney(fee),
+  );
+  return {
+    ...offered,
+    id: paymentId,
+    tags: [feeGroup, ...(settlement ? [withEntry(settlement, 'SETTLEMENT_AMOUNT', formatMoney(settled))] : [])],
+  };
+}
+
+/** The provider location an item is served from: the pickup, named by its position. */
+export function pickupLocationId(gps: string): string {
+  return `L-${gps.replace(/[^0-9.-]+/g, '_')}`;
+}
+
 /**
  * The on_search message in the shape of the ONDC:TRV10 2.0.1 example: one
  * provider, one fulfillment (route + vehicle) and one RIDE item per variant,
@@ -88,6 +190,8 @@ export function buildCatalog(input: CatalogInput): Record<string, unknown> {
   };
   const end = { type: 'END', location: { gps: input.stops.endGps } };
   const fulfillmentId = (e: CatalogEstimate) => `F-${e.id}`;
+  const paymentId = (e: CatalogEstimate) => `PA-${e.id}`;
+  const locationId = pickupLocationId(input.stops.startGps);
   const fulfillments = input.estimates.map((e) => ({
     id: fulfillmentId(e),
     type: 'DELIVERY',
@@ -100,6 +204,8 @@ export function buildCatalog(input: CatalogInput): Record<string, unknown> {
       id: e.id,
       descriptor: { code: 'RIDE', name: itemNames[e.variant] },
       fulfillment_ids: [fulfillmentId(e)],
+      payment_ids: [paymentId(e)],
+      location_ids: [locationId],
       price: {
         currency,
         value: formatMoney(e.estimate.value),
@@ -111,11 +217,7 @@ export function buildCatalog(input: CatalogInput): Record<string, unknown> {
           'FARE_BREAKUP',
           e.estimate.breakup.lines.map((line): [string, string] => [line.title, formatMoney(line.price)]),
         ),
-        tag('INFO', [
-          ['DISTANCE_TO_NEAREST_DRIVER_METER', String(Math.round(e.nearestDriverMeters))],
-          ['ROUTE_DISTANCE_METER', String(input.distanceMeters)],
-          ['ROUTE_DURATION_SECONDS', String(input.durationSeconds)],
-        ]),
+        ...estimateItemTags(e, { distanceMeters: input.distanceMeters, durationSeconds: input.durationSeconds }),
         ...(gate
           ? [
               tag('SPECIAL_LOCATION', [
@@ -131,7 +233,16 @@ export function buildCatalog(input: CatalogInput): Record<string, unknown> {
   return {
     catalog: {
       descriptor,
-      providers: [{ id: input.providerId, descriptor, fulfillments, items, payments: [input.payment] }],
+      providers: [
+        {
+          id: input.providerId,
+          descriptor,
+          locations: [{ id: locationId, gps: input.stops.startGps }],
+          fulfillments,
+          items,
+          payments: input.estimates.map((e) => itemPayment(input.payment, paymentId(e), e.estimate.value)),
+        },
+      ],
     },
   };
 }

@@ -23,6 +23,7 @@ export interface VariantOffer {
   category: VehicleCategory;
   /** The nearest online driver of the variant. */
   nearestDriverMeters: number;
+  nearestDriverId: string;
   policy: FarePolicy;
 }
 
@@ -107,7 +108,13 @@ export async function findVariantOffers(
     const meters = distance.get(row.driver_id) ?? Number.POSITIVE_INFINITY;
     const known = byVariant.get(row.variant);
     if (known && known.nearestDriverMeters <= meters) continue;
-    byVariant.set(row.variant, { variant: row.variant, category: row.category, nearestDriverMeters: meters, policy: toFarePolicy(row, nightShiftTimeZone) });
+    byVariant.set(row.variant, {
+      variant: row.variant,
+      category: row.category,
+      nearestDriverMeters: meters,
+      nearestDriverId: row.driver_id,
+      policy: toFarePolicy(row, nightShiftTimeZone),
+    });
   }
   return [...byVariant.values()].sort((a, b) => a.variant.localeCompare(b.variant));
 }

@@ -117,22 +117,31 @@ export function createSearchHandler(deps: SearchHandlerDeps): RequestHandler {
     const offers = await findVariantOffers(deps.sequelize, transaction, city, nearby, deps.nightShiftTimeZone);
 
     const at = now();
-    const estimates: CatalogEstimate[] = offers.map((offer) => {
+    const estimates: CatalogEstimate[] = [];
+    for (const offer of offers) {
       const policy = pickupGate ? offer.policy : { ...offer.policy, pickupCharge: '0' };
       const extra = pickupGate?.driverExtra ? parseMoney(pickupGate.driverExtra, policy.currency) : null;
-      return {
+      const driverAt = await deps.driverLocations.last(offer.nearestDriverId);
+      const approach = driverAt ? await deps.routePlanner.route(driverAt, stops.start) : null;
+      estimates.push({
         id: randomUUID(),
         variant: offer.variant,
         category: offer.category,
         nearestDriverMeters: offer.nearestDriverMeters,
+        // The driver's position expired since nearby(): their straight-line distance at the trip's average speed.
+        etaToNearestDriverMinutes: Math.max(
+          1,
+          Math.ceil((approach ? approach.durationSeconds : (offer.nearestDriverMeters * route.durationSeconds) / Math.max(1, route.distanceMeters)) / 60),
+        ),
+        policy,
         estimate: estimateFare(policy, {
           distanceMeters: route.distanceMeters,
           durationSeconds: route.durationSeconds,
           at,
           ...(extra && extra.minor > 0n ? { pickupChargeExtra: extra } : {}),
         }),
-      };
-    });
+      });
+    }
     const { context } = request;
     const searchId = randomUUID();
     await saveSearch(deps.sequelize, transaction, {

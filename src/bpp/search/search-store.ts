@@ -1,7 +1,7 @@
 import type { Sequelize, Transaction } from 'sequelize';
 import { formatMoney, type LatLon, type Route } from '../domain/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
-import type { CatalogEstimate } from './search-catalog.js';
+import { estimateItemTags, type CatalogEstimate } from './search-catalog.js';
 import type { PickupGate, ServingCity } from './search-data.js';
 
 export interface SearchRecord {
@@ -59,8 +59,8 @@ export async function saveSearch(sequelize: Sequelize, transaction: Transaction,
   for (const e of record.estimates) {
     await sequelize.query(
       `INSERT INTO ${BPP_SCHEMA}.estimate (
-         id, search_request_id, vehicle_category, vehicle_variant, currency, value, minimum_value, maximum_value, nearest_driver_meters
-       ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+         id, search_request_id, vehicle_category, vehicle_variant, currency, value, minimum_value, maximum_value, nearest_driver_meters, item_tags
+       ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       {
         bind: [
           e.id,
@@ -72,6 +72,7 @@ export async function saveSearch(sequelize: Sequelize, transaction: Transaction,
           formatMoney(e.estimate.minimum),
           formatMoney(e.estimate.maximum),
           Math.round(e.nearestDriverMeters),
+          JSON.stringify(estimateItemTags(e, record.route)),
         ],
         transaction,
       },

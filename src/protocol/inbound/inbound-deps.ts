@@ -19,6 +19,8 @@ export interface InboundSettings {
   refusalLimit: { limit: number; windowMs: number };
   /** City codes served; empty means every city. */
   cities: readonly string[];
+  /** The ttl a message of a profile where ttl is optional (Beckn core 1.1.0) is held to without one; CORE_DEFAULT_TTL unless given. */
+  defaultTtl?: string;
 }
 
 export interface InboundDeps {

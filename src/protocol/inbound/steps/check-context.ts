@@ -22,17 +22,29 @@ export const checkEnvelope: Step = (message, deps) => {
   }
 };
 
-/** The message is valid from its timestamp for its ttl (PROFILE.md), allowing the configured clock skew. */
+/** The ttl of a Beckn core 1.1.0 message that names none, unless the settings give another (BECKN_DEFAULT_TTL). */
+export const CORE_DEFAULT_TTL = 'PT30S';
+
+/** Profiles whose context.ttl is optional: Beckn core 1.1.0 (nic2004:60221). ONDC:TRV10 requires it, as ONDC does. */
+const ttlOptional = new Set(['nic2004:60221@1.1.0']);
+
+/**
+ * The message is valid from its timestamp for its ttl (PROFILE.md), allowing
+ * the configured clock skew. A message of a profile where ttl is optional and
+ * that names none is held to the default ttl.
+ */
 export const checkTimeWindow: Step = (message, deps) => {
   const context = contextOf(message.context);
-  const ttlMs = parseIsoDuration(context.ttl ?? '');
+  const profile = profileOf(context);
+  const ttl = context.ttl ?? (profile && ttlOptional.has(profile.id) ? (deps.settings.defaultTtl ?? CORE_DEFAULT_TTL) : undefined);
+  const ttlMs = parseIsoDuration(ttl ?? '');
   if (ttlMs === null || ttlMs <= 0) throw new NackError('CONTEXT_INVALID', `ttl ${String(context.ttl)} is not an ISO-8601 duration`, '/context/ttl');
   const sentAt = Date.parse(context.timestamp ?? '');
   if (Number.isNaN(sentAt)) throw new NackError('CONTEXT_INVALID', 'timestamp is not an RFC 3339 date-time', '/context/timestamp');
   const now = deps.clock().getTime();
   const skewMs = deps.settings.clockSkewSeconds * 1000;
   if (sentAt > now + skewMs) throw new NackError('STALE_REQUEST', 'timestamp is in the future', '/context/timestamp');
-  if (now > sentAt + ttlMs + skewMs) throw new NackError('STALE_REQUEST', `message expired: timestamp plus ttl ${String(context.ttl)} has passed`, '/context/timestamp');
+  if (now > sentAt + ttlMs + skewMs) throw new NackError('STALE_REQUEST', `message expired: timestamp plus ttl ${String(ttl)} has passed`, '/context/timestamp');
 };
 
 /**
