@@ -37,6 +37,7 @@ const pickups: Record<string, LatLon> = {
   riderCancel: { lat: 12.85, lon: 77.55 },
   softCancel: { lat: 12.85, lon: 77.65 },
   driverCancel: { lat: 12.95, lon: 77.45 },
+  bppCollects: { lat: 12.95, lon: 77.55 },
 };
 
 for (const domain of ['ONDC:TRV10', 'nic2004:60221'] as FlowDomain[]) {
@@ -47,7 +48,11 @@ for (const domain of ['ONDC:TRV10', 'nic2004:60221'] as FlowDomain[]) {
     const reason = (ondc: string, mobility: string) => (core ? mobility : ondc);
 
     before(async () => {
-      flow = await startBookingFlow({ domain });
+      // Where the provider is paid when it collects: on_init and later orders name it as payments[].params.
+      flow = await startBookingFlow({
+        domain,
+        env: { BPP_SETTLEMENT_BANK_CODE: 'HDFC0001234', BPP_SETTLEMENT_BANK_ACCOUNT_NUMBER: '50100012345678', BPP_SETTLEMENT_VPA: 'booking-cabs@upi' },
+      });
     });
     after(async () => {
       await flow?.close();
@@ -65,10 +70,10 @@ for (const domain of ['ONDC:TRV10', 'nic2004:60221'] as FlowDomain[]) {
       assert.deepEqual(report, [], JSON.stringify(report, null, 1));
     };
 
-    const ride = async (pickup: LatLon) => {
+    const ride = async (pickup: LatLon, collectedBy: 'BAP' | 'BPP' = 'BAP') => {
       const confirmed = await flow.confirmedRide(pickup, {
-        intent: { collected_by: 'BAP', tags: bapTags('0') },
-        init: { collected_by: 'BAP', type: 'ON-FULFILLMENT', status: 'NOT-PAID', tags: bapTags('0') },
+        intent: { collected_by: collectedBy, tags: bapTags('0') },
+        init: { collected_by: collectedBy, type: 'ON-FULFILLMENT', status: 'NOT-PAID', tags: bapTags('0') },
       });
       const ask = (action: 'status' | 'track' | 'support' | 'rating' | 'cancel', message: unknown) =>
         flow.send(action, flow.net.toOurBpp({ transaction_id: confirmed.selection.transactionId }), message);
@@ -121,6 +126,23 @@ for (const domain of ['ONDC:TRV10', 'nic2004:60221'] as FlowDomain[]) {
       await r.pushed('on_status', core ? 'DRIVER_AT_PICKUP' : 'RIDE_ARRIVED_PICKUP');
       await r.ask('cancel', { order_id: r.order.id, cancellation_reason_id: reason('005', '5'), descriptor: { code: 'SOFT_CANCEL', name: 'Ride Cancellation' } });
       assertConformant(sentIn(r.selection.transactionId), ['on_search', 'on_select', 'on_init', 'on_confirm', 'on_status', 'on_cancel']);
+    });
+
+    it('a ride the BPP collects: every order names where the provider is paid (payments[].params)', async () => {
+      const r = await ride(pickups.bppCollects!, 'BPP');
+      await r.ask('status', { order_id: r.order.id });
+      await r.move('arrived');
+      await r.pushed('on_status', core ? 'DRIVER_AT_PICKUP' : 'RIDE_ARRIVED_PICKUP');
+      const messages = sentIn(r.selection.transactionId);
+      const withOrder = messages.filter((m) => ['on_init', 'on_confirm', 'on_status'].includes(m.action));
+      for (const m of withOrder) {
+        assert.deepEqual((m.body.message as any).order.payments[0].params, {
+          bank_code: 'HDFC0001234',
+          bank_account_number: '50100012345678',
+          virtual_payment_address: 'booking-cabs@upi',
+        }, m.action);
+      }
+      assertConformant(messages, ['on_search', 'on_select', 'on_init', 'on_confirm', 'on_status']);
     });
 
     it('a driver cancel: the pushed on_cancel and status after', async () => {
