@@ -119,6 +119,16 @@ describe('BPP protocol profiles: core ttl default, pre-order status, driver en r
       const asked = await flow.send('status', flow.net.toOurBpp({ transaction_id: selection.transactionId }), { order_id: order.id });
       assert.equal(stateOf((asked.body.message as any).order), enrouteName);
       assert.equal((await move('enroute')).status, 409, 'setting off twice');
+
+      // A cancel now is priced as the terms price RIDE_ENROUTE_PICKUP (no fee in this policy), not RIDE_ASSIGNED (30).
+      const soft = await flow.send('cancel', flow.net.toOurBpp({ transaction_id: selection.transactionId }), {
+        order_id: order.id,
+        cancellation_reason_id: domain === 'ONDC:TRV10' ? '005' : '5',
+        descriptor: { code: 'SOFT_CANCEL', name: 'Ride Cancellation' },
+      });
+      const softOrder = (soft.body.message as any).order;
+      assert.equal(stateOf(softOrder), enrouteName);
+      assert.equal(Number(softOrder.quote.price.value), 0, JSON.stringify(softOrder.quote));
       assert.equal((await move('arrived')).status, 200, 'and arrives after');
     });
   }

@@ -9,8 +9,8 @@ import type { Cancellation, LockedOrder } from './cancel-store.js';
 import type { RideStatus } from './ride-lifecycle.js';
 
 /** The fulfillment state a ride may still be cancelled in, which prices the fee; null once it has started. */
-export function cancellableState(status: RideStatus): FulfillmentState | null {
-  if (status === 'NEW') return 'RIDE_ASSIGNED';
+export function cancellableState(status: RideStatus, enroute = false): FulfillmentState | null {
+  if (status === 'NEW') return enroute ? 'RIDE_ENROUTE_PICKUP' : 'RIDE_ASSIGNED';
   if (status === 'ARRIVED') return 'RIDE_ARRIVED_PICKUP';
   return null;
 }
@@ -21,8 +21,8 @@ export function isReallocating(order: Pick<LockedOrder, 'bookingStatus' | 'alloc
 }
 
 /** The state an order may still be cancelled in: RIDE_CONFIRMED while it looks for a new driver, else as its ride allows. */
-export function orderCancellableState(order: Pick<LockedOrder, 'bookingStatus' | 'allocationStatus' | 'rideStatus'>): FulfillmentState | null {
-  return isReallocating(order) ? 'RIDE_CONFIRMED' : cancellableState(order.rideStatus);
+export function orderCancellableState(order: Pick<LockedOrder, 'bookingStatus' | 'allocationStatus' | 'rideStatus'> & Partial<Pick<LockedOrder, 'enroute'>>): FulfillmentState | null {
+  return isReallocating(order) ? 'RIDE_CONFIRMED' : cancellableState(order.rideStatus, order.enroute ?? false);
 }
 
 export interface CancelOrderDeps {

@@ -30,6 +30,8 @@ export interface LockedOrder {
   cityCode: string;
   rideId: string;
   rideStatus: RideStatus;
+  /** The driver set off to the pickup (a NEW ride in RIDE_ENROUTE_PICKUP). */
+  enroute: boolean;
   driverId: string;
   otp: string;
 }
@@ -47,6 +49,7 @@ interface LockedOrderRow {
   city_code: string;
   ride_id: string;
   ride_status: RideStatus;
+  enroute: boolean;
   driver_id: string;
   otp: string;
 }
@@ -58,7 +61,7 @@ interface LockedOrderRow {
  */
 const lockOrderSql = (where: string) => `
   SELECT b.id AS booking_id, b.status AS booking_status, b.allocation_id, a.status AS allocation_status, a.estimate_id, b.transaction_id, b.bap_id, b.bap_uri,
-         s.domain, c.city_code, r.id AS ride_id, r.status AS ride_status, r.driver_id, r.otp${rideWithOrderSql}
+         s.domain, c.city_code, r.id AS ride_id, r.status AS ride_status, r.enroute_at IS NOT NULL AS enroute, r.driver_id, r.otp${rideWithOrderSql}
    WHERE ${where}
      FOR UPDATE OF r, a`;
 
@@ -75,6 +78,7 @@ const toLockedOrder = (row: LockedOrderRow): LockedOrder => ({
   cityCode: row.city_code,
   rideId: row.ride_id,
   rideStatus: row.ride_status,
+  enroute: row.enroute,
   driverId: row.driver_id,
   otp: row.otp,
 });
