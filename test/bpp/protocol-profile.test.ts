@@ -74,8 +74,15 @@ describe('BPP protocol profiles: core ttl default, pre-order status, driver en r
       return (callback.body.message as any).order;
     };
 
-    const quoted = await flow.send('status', flow.net.toOurBpp({ transaction_id: selection.transactionId }), { ref_id: selection.transactionId });
-    assert.equal((quoted.body.error as { code: string }).code, '30018', 'before init there is a quote, no draft order');
+    const quoted = await status();
+    const onSelect = selection.selected;
+    assert.equal(quoted.id, undefined, 'a quote has no order id');
+    assert.deepEqual(quoted.quote, onSelect.quote, 'before init the draft is the selected quote');
+    assert.deepEqual(quoted.items, onSelect.items);
+    assert.equal(quoted.fulfillments[0].state.descriptor.code, 'RIDE_ASSIGNED', 'the driver accepted');
+    assert.equal(quoted.fulfillments[0].agent.person.name, 'Ravi Kumar');
+    assert.equal(quoted.payments[0].id, `PA-${selection.itemId}`, 'the payment on_search offered with the item');
+    assert.ok(quoted.payments[0].tags.some((group: any) => group.descriptor.code === 'BUYER_FINDER_FEES'));
 
     const onInit = await flow.send('init', flow.net.toOurBpp({ transaction_id: selection.transactionId }), flow.draftOrder(selection, bapPayment));
     const initialised = await status();

@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { findEstimate, findOfferedDriver } from '../allocation/allocation-data.js';
-import { assignedDriverParts } from '../allocation/select-quote.js';
+import { assignedDriverParts, buildSelectQuote } from '../allocation/select-quote.js';
 import type { AllocationStatus } from '../allocation/index.js';
 import { buildCancelledOrder, buildConfirmOrder, buildInitOrder, buildRideOrder, buildUnassignedOrder } from '../booking/booking-order.js';
 import { currentRideIdSql, findAssignedDriver, lockAllocationOf, lockBookingOf, type BookingStatus } from '../booking/booking-store.js';
@@ -184,11 +184,13 @@ export async function findDraftOrder(
 }
 
 /**
- * The draft as it stands once init made one: the on_init order (quote,
+ * The draft as it stands. Once init made one: the on_init order (quote,
  * payment and cancellation terms, the rider) whose fulfillment names the
  * driver who accepted (init needs one) in RIDE_ASSIGNED, without an order id
- * or order status, which confirm gives it. Before init there is only a quote
- * (on_select) and no payment agreed: null.
+ * or order status, which confirm gives it. Before init: the selected quote
+ * as on_select sends it, naming the driver in RIDE_ASSIGNED once one
+ * accepted, or without a driver and a fulfillment state while one is still
+ * sought, with the payment on_search offered for the item. A selection whose search for a driver failed has no draft: null.
  */
 export async function buildDraftOrder(
   deps: { sequelize: Sequelize; quoteTtlSeconds: number },
@@ -197,16 +199,26 @@ export async function buildDraftOrder(
   bapId: string,
 ): Promise<Record<string, unknown> | null> {
   const estimate = await findEstimate(deps.sequelize, transaction, draft.estimateId, bapId);
-  if (!estimate) return null;
+  if (!estimate || draft.allocationStatus === 'FAILED') return null;
   const allocation = await lockAllocationOf(deps.sequelize, transaction, estimate.id);
   const booking = allocation ? await lockBookingOf(deps.sequelize, transaction, allocation.id) : null;
   const driver = draft.allocationStatus === 'ASSIGNED' && draft.driverId ? await findOfferedDriver(deps.sequelize, transaction, draft.driverId) : null;
-  if (!booking || !driver) return null;
+  const assigned = { state: { descriptor: { code: 'RIDE_ASSIGNED' } } };
+  if (!booking) {
+    const { order } = buildSelectQuote(estimate, deps.quoteTtlSeconds, driver ?? undefined) as { order: { fulfillments: Record<string, unknown>[] } };
+    // The payment on_search offered with the item (an estimate stored before it was kept: who collects, as on_search defaults),
+    // not paid, and paid on fulfillment unless the search asked for another type; init agrees the payment.
+    const offered = estimate.itemPayment ?? { id: `PA-${estimate.id}`, collected_by: 'BPP' };
+    const payments = [{ type: 'ON-FULFILLMENT', ...offered, status: 'NOT-PAID' }];
+    const fulfillments = driver ? order.fulfillments.map((fulfillment) => ({ ...fulfillment, ...assigned })) : order.fulfillments;
+    return { order: { ...order, fulfillments, payments } };
+  }
+  if (!driver) return null;
   const { order } = buildInitOrder(estimate, booking, deps.quoteTtlSeconds) as { order: { fulfillments: Record<string, unknown>[] } };
   return {
     order: {
       ...order,
-      fulfillments: order.fulfillments.map((fulfillment) => ({ ...fulfillment, ...assignedDriverParts(driver), state: { descriptor: { code: 'RIDE_ASSIGNED' } } })),
+      fulfillments: order.fulfillments.map((fulfillment) => ({ ...fulfillment, ...assignedDriverParts(driver), ...assigned })),
     },
   };
 }

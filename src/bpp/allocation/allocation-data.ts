@@ -23,13 +23,15 @@ export interface SelectedEstimate {
   lines: { code: string; title: string; amount: string }[];
   /** The FARE_POLICY and INFO item tags on_search sent for the estimate (none for one stored before they were kept). */
   itemTags: Record<string, unknown>[];
+  /** The payment on_search offered with the estimate's item (null for one stored before it was kept). */
+  itemPayment: Record<string, unknown> | null;
 }
 
 const estimateSql = `
   SELECT e.id, e.search_request_id, s.merchant_id, s.merchant_operating_city_id, e.vehicle_variant, e.vehicle_category, e.currency,
          trim_scale(e.value)::text AS value, trim_scale(e.minimum_value)::text AS minimum_value,
          trim_scale(e.maximum_value)::text AS maximum_value,
-         s.from_lat, s.from_lon, s.to_lat, s.to_lon, s.pickup_gate_name, e.item_tags
+         s.from_lat, s.from_lon, s.to_lat, s.to_lon, s.pickup_gate_name, e.item_tags, e.item_payment
     FROM ${BPP_SCHEMA}.estimate e JOIN ${BPP_SCHEMA}.search_request s ON s.id = e.search_request_id
    WHERE e.id = $1 AND s.bap_id = $2`;
 
@@ -54,6 +56,7 @@ interface EstimateRow {
   to_lon: number;
   pickup_gate_name: string | null;
   item_tags: Record<string, unknown>[] | null;
+  item_payment: Record<string, unknown> | null;
 }
 
 
@@ -82,6 +85,7 @@ export async function findEstimate(sequelize: Sequelize, transaction: Transactio
     pickupGateName: row.pickup_gate_name,
     lines: lines.map((line) => ({ ...line, amount: money(line.amount) })),
     itemTags: row.item_tags ?? [],
+    itemPayment: row.item_payment,
   };
 }
 

@@ -165,6 +165,13 @@ export function itemPayment(offered: Record<string, unknown>, paymentId: string,
   };
 }
 
+const estimatePaymentId = (e: Pick<CatalogEstimate, 'id'>) => `PA-${e.id}`;
+
+/** The payment on_search offers with an estimate's item (itemPayment under the item's payment id). */
+export function estimatePayment(offered: Record<string, unknown>, e: Pick<CatalogEstimate, 'id' | 'estimate'>): Record<string, unknown> {
+  return itemPayment(offered, estimatePaymentId(e), e.estimate.value);
+}
+
 /** The provider location an item is served from: the pickup, named by its position. */
 export function pickupLocationId(gps: string): string {
   return `L-${gps.replace(/[^0-9.-]+/g, '_')}`;
@@ -190,7 +197,6 @@ export function buildCatalog(input: CatalogInput): Record<string, unknown> {
   };
   const end = { type: 'END', location: { gps: input.stops.endGps } };
   const fulfillmentId = (e: CatalogEstimate) => `F-${e.id}`;
-  const paymentId = (e: CatalogEstimate) => `PA-${e.id}`;
   const locationId = pickupLocationId(input.stops.startGps);
   const fulfillments = input.estimates.map((e) => ({
     id: fulfillmentId(e),
@@ -204,7 +210,7 @@ export function buildCatalog(input: CatalogInput): Record<string, unknown> {
       id: e.id,
       descriptor: { code: 'RIDE', name: itemNames[e.variant] },
       fulfillment_ids: [fulfillmentId(e)],
-      payment_ids: [paymentId(e)],
+      payment_ids: [estimatePaymentId(e)],
       location_ids: [locationId],
       price: {
         currency,
@@ -240,7 +246,7 @@ export function buildCatalog(input: CatalogInput): Record<string, unknown> {
           locations: [{ id: locationId, gps: input.stops.startGps }],
           fulfillments,
           items,
-          payments: input.estimates.map((e) => itemPayment(input.payment, paymentId(e), e.estimate.value)),
+          payments: input.estimates.map((e) => estimatePayment(input.payment, e)),
         },
       ],
     },

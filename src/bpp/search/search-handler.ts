@@ -144,6 +144,8 @@ export function createSearchHandler(deps: SearchHandlerDeps): RequestHandler {
     }
     const { context } = request;
     const searchId = randomUUID();
+    const intentPayment = (request.message as { intent?: { payment?: unknown } } | null)?.intent?.payment;
+    const payment = searchPaymentTerms(intentPayment, deps.paymentTerms ? providerSettlementTag(deps.paymentTerms.settlement) : null);
     await saveSearch(deps.sequelize, transaction, {
       id: searchId,
       city,
@@ -157,12 +159,11 @@ export function createSearchHandler(deps: SearchHandlerDeps): RequestHandler {
       route,
       pickupGate,
       estimates,
+      payment,
     });
     await recordSearchEvents(deps, transaction, { searchId, cityCode, merchantId: city.merchantId, stops, route, estimates, request });
     deps.logger.debug({ transactionId: request.context.transaction_id, city: city.cityId, variants: estimates.length }, 'search answered');
 
-    const intentPayment = (request.message as { intent?: { payment?: unknown } } | null)?.intent?.payment;
-    const payment = searchPaymentTerms(intentPayment, deps.paymentTerms ? providerSettlementTag(deps.paymentTerms.settlement) : null);
     return {
       message: buildCatalog({
         providerId: city.merchantId,

@@ -1,7 +1,7 @@
 import type { Sequelize, Transaction } from 'sequelize';
 import { formatMoney, type LatLon, type Route } from '../domain/index.js';
 import { BPP_SCHEMA } from '../models/index.js';
-import { estimateItemTags, type CatalogEstimate } from './search-catalog.js';
+import { estimateItemTags, estimatePayment, type CatalogEstimate } from './search-catalog.js';
 import type { PickupGate, ServingCity } from './search-data.js';
 
 export interface SearchRecord {
@@ -17,6 +17,8 @@ export interface SearchRecord {
   route: Route;
   pickupGate: PickupGate | null;
   estimates: readonly CatalogEstimate[];
+  /** The payment terms on_search offers (searchPaymentTerms); each estimate keeps its item's payment. */
+  payment: Record<string, unknown>;
 }
 
 /**
@@ -59,8 +61,8 @@ export async function saveSearch(sequelize: Sequelize, transaction: Transaction,
   for (const e of record.estimates) {
     await sequelize.query(
       `INSERT INTO ${BPP_SCHEMA}.estimate (
-         id, search_request_id, vehicle_category, vehicle_variant, currency, value, minimum_value, maximum_value, nearest_driver_meters, item_tags
-       ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+         id, search_request_id, vehicle_category, vehicle_variant, currency, value, minimum_value, maximum_value, nearest_driver_meters, item_tags, item_payment
+       ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       {
         bind: [
           e.id,
@@ -73,6 +75,7 @@ export async function saveSearch(sequelize: Sequelize, transaction: Transaction,
           formatMoney(e.estimate.maximum),
           Math.round(e.nearestDriverMeters),
           JSON.stringify(estimateItemTags(e, record.route)),
+          JSON.stringify(estimatePayment(record.payment, e)),
         ],
         transaction,
       },
