@@ -213,6 +213,14 @@ describe('tracing across a BAP and a BPP process', function () {
     const audited = (await call(bpp, 'GET', `/audit/transactions/${transactionId}`, bppSecrets.AUDITOR_TOKEN, undefined, false)).records as MessageRecord[];
     assert.ok(audited.length > 0);
     for (const record of audited) assert.equal(record.trace_id, rideTrace, `audited ${record.direction} ${record.action}`);
+    // And the CSV export names it in its trace_id column, on every row of the ride.
+    const window = `from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}&to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`;
+    const csv = await (await fetch(`${bpp.baseUrl}/audit/export?${window}&format=csv`, { headers: { authorization: `Bearer ${bppSecrets.AUDITOR_TOKEN}` } })).text();
+    const [header, ...rows] = csv.trim().split('\r\n');
+    const columns = header!.split(',');
+    const rideRows = rows.filter((row) => row.includes(transactionId));
+    assert.ok(rideRows.length >= audited.length, `the export holds the ride's ${audited.length} records: ${rideRows.length}`);
+    for (const row of rideRows) assert.ok(row.split(',')[columns.indexOf('trace_id')] === rideTrace, `CSV row carries the trace id: ${row.slice(0, 200)}`);
 
     // The spans: every BPP inbound message continues a delivery span of the BAP and every BAP inbound callback one of the BPP.
     const spanOf = (spans: ReceivedSpan[], id: string) => spans.find((s) => s.spanId === id);

@@ -32,6 +32,7 @@ const csvColumns: readonly [string, (record: AuditRecordView) => unknown][] = [
   ['http_status', (r) => r.http_status],
   ['duplicate', (r) => r.duplicate],
   ['attempt', (r) => r.attempt],
+  ['trace_id', (r) => r.trace_id ?? ''],
   ['signature_verdict', (r) => r.signature.verdict],
   ['signature_key_id', (r) => r.signature.key_id],
   ['gateway_verdict', (r) => r.signature.gateway_verdict],
