@@ -187,6 +187,7 @@ export async function buildBecknNetwork(
       transactionRetentionMs: 7 * 86_400_000,
       handlerLeaseMs: beckn.handlerLeaseMs,
       delivery: beckn.delivery,
+      backpressure: beckn.backpressure,
     },
     sequelize: deps.sequelize,
     correlation: deps.correlation,

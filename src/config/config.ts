@@ -172,6 +172,8 @@ export interface BecknConfig {
   };
   delivery: { timeoutMs: number; maxAttempts: number; baseBackoffMs: number; maxBackoffMs: number; pollIntervalMs: number; concurrency: number };
   handlerLeaseMs: number;
+  /** Admission of Beckn requests against the inbox's load (src/protocol/inbound/steps/admit-load.ts). */
+  backpressure: { maxPending: number; waitTtlFraction: number; sampleIntervalMs: number };
   messageLogFile: string;
   /** The rider side's search settings. */
   /** domains: what a rider search goes out in (ONDC:TRV10, nic2004:60221), the first the search's own. */

@@ -118,6 +118,11 @@ function becknConfig(env: TypedEnv, dataDir: string, cwd: string, problems: stri
       concurrency: num(env, 'DELIVERY_CONCURRENCY'),
     },
     handlerLeaseMs: num(env, 'HANDLER_LEASE_MS'),
+    backpressure: {
+      maxPending: num(env, 'INBOX_MAX_PENDING'),
+      waitTtlFraction: num(env, 'INBOX_MAX_WAIT_TTL_FRACTION'),
+      sampleIntervalMs: num(env, 'INBOX_LOAD_SAMPLE_MS'),
+    },
     bap: {
       cityCode: str(env, 'BAP_CITY_CODE'),
       searchTtl: str(env, 'BAP_SEARCH_TTL'),

@@ -6,8 +6,9 @@ import type { Metrics } from '../infra/metrics/index.js';
 import type { RateLimiter } from '../infra/rate-limit/index.js';
 import { becknRoute } from './beckn-routes.js';
 import { HandlerRegistry } from './handlers.js';
-import { createInbox, createInboxWorker } from './inbound/index.js';
+import { createInbox, createInboxLoadGauge, createInboxWorker } from './inbound/index.js';
 import type { InboundDeps, InboundSettings } from './inbound/inbound-deps.js';
+import { admitLoad } from './inbound/steps/index.js';
 import type { MessageLog } from './message-log/index.js';
 import { createMessageSender, type MessageSender } from './outbound/message-sender.js';
 import { createBecknHttpClient, createDeliveryWorker, createOutbox, type Outbox } from './outbound/index.js';
@@ -37,6 +38,8 @@ export interface ProtocolSettings extends InboundSettings {
   transactionRetentionMs: number;
   handlerLeaseMs: number;
   delivery: { timeoutMs: number; maxAttempts: number; pollIntervalMs: number; concurrency: number; baseBackoffMs: number; maxBackoffMs: number };
+  /** Bounds on the BPP inbox's load past which requests are refused, and how often it is sampled. */
+  backpressure: { maxPending: number; waitTtlFraction: number; sampleIntervalMs: number };
 }
 
 export interface ProtocolDeps {
@@ -136,6 +139,11 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
   });
   deps.metrics.trackDepth('inbox', () => inbox.depth());
   const wakeInbox = () => inboxWorker.wake();
+  const inboxLoad = createInboxLoadGauge({ sequelize: deps.sequelize, roles: ['bpp'], intervalMs: settings.backpressure.sampleIntervalMs, clock, logger });
+  deps.metrics.trackInboxLoad('bpp', () => {
+    const load = inboxLoad.read('bpp');
+    return load && { pending: load.pending, oldestWaitSeconds: load.oldestWaitMs / 1000 };
+  });
 
   const inboundDeps: InboundDeps = {
     registry,
@@ -158,7 +166,7 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
     }
   }
   if (enabled.has('bpp')) {
-    const role = providerRole({ inbox, handlers, wake: wakeInbox });
+    const role = providerRole({ inbox, handlers, wake: wakeInbox, admit: admitLoad(inboxLoad, 'bpp', settings.backpressure) });
     routes.push(becknRoute('/beckn/bpp/:action', null, role, inboundDeps, 'Beckn requests to this BPP (search … support)'));
   }
   if (enabled.has('bap')) {
@@ -180,9 +188,10 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
     start() {
       deliveryWorker.start();
       inboxWorker.start();
+      if (enabled.has('bpp')) inboxLoad.start();
     },
     async stop(timeoutMs) {
-      await Promise.all([inboxWorker.stop(timeoutMs), deliveryWorker.stop(timeoutMs)]);
+      await Promise.all([inboxWorker.stop(timeoutMs), deliveryWorker.stop(timeoutMs), inboxLoad.stop()]);
     },
   };
 }

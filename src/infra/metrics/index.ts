@@ -1,2 +1,2 @@
-export { createMetrics, type Metrics, type PoolStats } from './metrics.js';
+export { createMetrics, type InboxLoadReading, type Metrics, type PoolStats } from './metrics.js';
 export { metricsRoutes } from './metrics-routes.js';

@@ -21,6 +21,15 @@ export interface Metrics {
   schedulerLag: Histogram;
   trackDepth(queue: 'inbox' | 'outbox' | 'spool' | 'scheduler', read: () => Promise<number> | number): void;
   trackPool(name: string, read: () => PoolStats): void;
+  /** Beckn requests refused because the inbox was over a bound, by role and bound (`pending`, `wait`). */
+  backpressureRefusals: Counter<'role' | 'reason'>;
+  /** The inbox load the admission check last sampled for `role`; null before the first sample. */
+  trackInboxLoad(role: string, read: () => InboxLoadReading | null): void;
+}
+
+export interface InboxLoadReading {
+  pending: number;
+  oldestWaitSeconds: number;
 }
 
 export function createMetrics(): Metrics {
@@ -29,6 +38,7 @@ export function createMetrics(): Metrics {
 
   const depthReaders = new Map<string, () => Promise<number> | number>();
   const poolReaders = new Map<string, () => PoolStats>();
+  const loadReaders = new Map<string, () => InboxLoadReading | null>();
 
   new Gauge({
     name: 'beckn_ride_queue_depth',
@@ -54,6 +64,26 @@ export function createMetrics(): Metrics {
       }
     },
   });
+
+  // From the admission check's last sample, so a scrape never queries Postgres. Every process
+  // samples the same shared inbox: summed over cluster workers it would count N times.
+  const loadGauge = (name: string, help: string, value: (reading: InboxLoadReading) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['role'],
+      registers: [registry],
+      aggregator: 'max',
+      collect() {
+        this.reset();
+        for (const [role, read] of loadReaders) {
+          const reading = read();
+          if (reading) this.set({ role }, value(reading));
+        }
+      },
+    });
+  loadGauge('beckn_ride_inbox_pending', 'Pending inbox entries of a role, as the admission check last sampled them', (r) => r.pending);
+  loadGauge('beckn_ride_inbox_oldest_wait_seconds', 'How long the oldest inbox entry of a role that is due and not being handled has waited, as last sampled', (r) => r.oldestWaitSeconds);
 
   return {
     registry,
@@ -93,6 +123,15 @@ export function createMetrics(): Metrics {
     },
     trackPool(name, read) {
       poolReaders.set(name, read);
+    },
+    backpressureRefusals: new Counter({
+      name: 'beckn_ride_backpressure_refusals_total',
+      help: 'Beckn requests refused (503) because the inbox was over its pending or wait bound, by role and bound',
+      labelNames: ['role', 'reason'],
+      registers: [registry],
+    }),
+    trackInboxLoad(role, read) {
+      loadReaders.set(role, read);
     },
   };
 }

@@ -26,6 +26,7 @@ export type NackReason =
   | 'UNKNOWN_TRANSACTION'
   | 'DUPLICATE_MISMATCH'
   | 'RATE_LIMITED'
+  | 'OVERLOADED'
   | 'NO_PROVIDERS'
   | 'ACTION_NOT_SUPPORTED'
   | 'REGISTRY_UNAVAILABLE'
@@ -77,6 +78,9 @@ export const nackCatalogue: Readonly<Record<NackReason, NackEntry>> = Object.fre
   UNKNOWN_TRANSACTION: { httpStatus: 400, type: 'CONTEXT-ERROR', codes: { bpp: '30000', bap: '20008', gateway: '10000' } },
   DUPLICATE_MISMATCH: { httpStatus: 409, type: 'CONTEXT-ERROR', codes: invalid },
   RATE_LIMITED: { httpStatus: 429, type: 'POLICY-ERROR', codes: invalid },
+  // The inbox holds more than we can answer within a ttl: our condition, not the sender's fault, so 503 with
+  // Retry-After and ONDC's retryable internal-error codes ("cannot process ..., please retry").
+  OVERLOADED: { httpStatus: 503, type: 'CORE-ERROR', codes: internal },
   NO_PROVIDERS: { httpStatus: 400, type: 'DOMAIN-ERROR', codes: { bpp: '30001', bap: '20003', gateway: '10000' } },
   ACTION_NOT_SUPPORTED: { httpStatus: 400, type: 'DOMAIN-ERROR', codes: { bpp: '40001', bap: '21001', gateway: '10000' } },
   // A callback that contradicts what this BAP sent or the state of its booking (ONDC 2xxxx buyer-side codes).

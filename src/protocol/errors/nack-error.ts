@@ -7,6 +7,8 @@ export class NackError extends Error {
     message: string,
     /** JSON pointer(s) of the offending field(s), comma-separated as in core 1.1 `paths`. */
     readonly paths?: string,
+    /** Seconds the sender should wait before retrying, answered as `Retry-After`. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'NackError';

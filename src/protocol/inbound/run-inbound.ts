@@ -76,7 +76,7 @@ function refusal(error: NackError, role: InboundRole, deps: InboundDeps): Answer
   const body = nackBody(error, role.side);
   const status = nackCatalogue[error.reason].httpStatus;
   return {
-    response: { status, headers: challenge(error, deps, role.role), body },
+    response: { status, headers: { ...challenge(error, deps, role.role), ...(error.retryAfterSeconds ? { 'Retry-After': String(error.retryAfterSeconds) } : {}) }, body },
     outcome: { status, ack: 'NACK', errorCode: body.error.code, errorType: body.error.type, errorMessage: body.error.message },
   };
 }

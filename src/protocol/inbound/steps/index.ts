@@ -2,6 +2,7 @@ export type { Step } from './step.js';
 export { requireJson, parseBody } from './parse-body.js';
 export { verifySignature } from './verify-signature.js';
 export { rateLimit } from './rate-limit.js';
+export { admitLoad, type AdmissionBounds } from './admit-load.js';
 export { bindRequestSigner, bindCallbackSigner } from './bind-signer.js';
 export { validateSchema, acceptRequests, acceptCallbacks } from './validate-schema.js';
 export {
