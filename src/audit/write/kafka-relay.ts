@@ -1,14 +1,19 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import kafkajs, { type Kafka, type Message, type Producer } from 'kafkajs';
 import { fullJitterDelayMs } from '../../infra/backoff/index.js';
-import { needsNewProducer } from '../../infra/kafka/index.js';
+import { needsNewProducer, useLz4Codec } from '../../infra/kafka/index.js';
 import type { Logger } from '../../infra/logging/logger.js';
-import { MAX_RECORD_BYTES } from './record-line.js';
-import { toKafkaMessage } from './relay-messages.js';
+import { createRecordPartitioner, toRelayRequest, type RelayRequest } from './relay-request.js';
 import type { Spool, SpoolBatch } from './spool.js';
+
+/** How the relay's record batches travel: LZ4 by default; GZIP is kafkajs' own codec. */
+export type RelayCompression = 'lz4' | 'gzip' | 'none';
 
 export interface RelaySettings {
   /** Most records per produce request. */
   batchSize: number;
+  /** Most bytes of spool lines read for one produce request (each partition's share is bounded apart, see relay-request.ts). */
+  batchBytes: number;
+  compression: RelayCompression;
   /** How long the relay waits after the first new record for more to join the batch. */
   lingerMs: number;
   /** Cap of the backoff between failed attempts (exponential from 200 ms, full jitter). */
@@ -40,8 +45,11 @@ interface Outgoing {
   sent: boolean;
 }
 
-/** Records of one produce request stay in one Kafka record batch per partition, under the default 1 MB limit. */
-const MAX_BATCH_BYTES = MAX_RECORD_BYTES;
+const COMPRESSION_TYPES = {
+  lz4: kafkajs.CompressionTypes.LZ4,
+  gzip: kafkajs.CompressionTypes.GZIP,
+  none: kafkajs.CompressionTypes.None,
+} satisfies Record<RelayCompression, kafkajs.CompressionTypes>;
 const FIRST_BACKOFF_MS = 200;
 /**
  * kafkajs' own retries inside one `send`. Finite, so failures reach the relay
@@ -65,6 +73,13 @@ class Abandoned extends Error {
  * in-sync replicas). Failures are retried with capped exponential backoff;
  * the records stay in the spool meanwhile.
  *
+ * A request carries up to `batchBytes` of records, compressed (LZ4 by
+ * default), at most about 1 MB per partition. The idempotent producer keeps
+ * one request in flight per broker (kafkajs holds a lock per broker while a
+ * request is out, as Kafka's sequence numbers need), so instead of a second
+ * request the relay reads and encodes the next batch from the spool while
+ * the current one is in flight.
+ *
  * Delivery is exactly once while the process lives; across a crash between
  * Kafka's acknowledgement and the checkpoint, or a request that failed on
  * some brokers only, a record can be shipped twice, and the sink keeps one
@@ -73,6 +88,7 @@ class Abandoned extends Error {
 export class KafkaRelay {
   private producer: Producer | null = null;
   private connected = false;
+  private partitionOf: ((message: Message) => number) | null = null;
   private loop: Promise<void> | null = null;
   private wakeIdle: (() => void) | null = null;
   private wakeBackoff: (() => void) | null = null;
@@ -94,6 +110,7 @@ export class KafkaRelay {
       this.abandon = reject;
     });
     this.abandoned.catch(() => undefined);
+    if (settings.compression === 'lz4') useLz4Codec();
     spool.onAppended(() => {
       this.appendedSinceRead = true;
       this.wakeIdle?.();
@@ -132,23 +149,36 @@ export class KafkaRelay {
 
   private async run(): Promise<void> {
     let outgoing: Outgoing | null = null;
+    /** The batch after `outgoing`, read while it was in flight. */
+    let next: Outgoing | null = null;
     let failures = 0;
     for (;;) {
       try {
         if (!outgoing) {
           if (this.draining && Date.now() >= this.drainDeadline) return;
-          this.appendedSinceRead = false;
-          const batch = await this.spool.readBatch(this.settings.batchSize, MAX_BATCH_BYTES);
-          if (!batch) {
-            if (this.draining) return;
-            await this.idle();
-            continue;
+          outgoing = next;
+          next = null;
+          if (!outgoing) {
+            this.appendedSinceRead = false;
+            this.current.stalledSince ??= new Date();
+            outgoing = await this.read();
+            if (!outgoing) {
+              this.current.stalledSince = null;
+              if (this.draining) return;
+              await this.idle();
+              continue;
+            }
           }
-          outgoing = { spool: batch, messages: this.messagesOf(batch), sent: false };
           this.current.stalledSince ??= new Date();
         }
         if (!outgoing.sent) {
-          await this.send(outgoing.messages);
+          const sending = this.send(outgoing.messages);
+          const ahead: Promise<Outgoing | null> = next ? Promise.resolve(next) : this.readAhead(outgoing.spool);
+          try {
+            await sending;
+          } finally {
+            next = await ahead;
+          }
           outgoing.sent = true;
         }
         await this.spool.acknowledge(outgoing.spool);
@@ -166,15 +196,51 @@ export class KafkaRelay {
     }
   }
 
-  private messagesOf(batch: SpoolBatch): Message[] {
-    const messages: Message[] = [];
-    for (const line of batch.lines) {
-      const message = toKafkaMessage(line);
-      if (message) messages.push(message);
-      // Only a damaged disk produces such a line; shipping stops for nothing, but the loss is loud.
-      else this.logger.error({ spoolPosition: batch.end, line: line.subarray(0, 500).toString('utf8'), bytes: line.length }, 'message log spool: a line is not a record and is skipped');
+  /** The next request's records from the spool (after `after` when given), or null when nothing waits. */
+  private async read(after?: SpoolBatch): Promise<Outgoing | null> {
+    const batch = await this.spool.readBatch(this.settings.batchSize, this.settings.batchBytes, after?.end);
+    if (!batch) return null;
+    const request = toRelayRequest(batch, await this.partitioner());
+    this.reportSkipped(request);
+    return { spool: request.spool, messages: request.messages, sent: false };
+  }
+
+  /**
+   * Reads the batch after `current` while it is in flight. A failure here
+   * only loses the head start: the loop reads that batch again once
+   * `current` is acknowledged.
+   */
+  private async readAhead(current: SpoolBatch): Promise<Outgoing | null> {
+    if (this.draining) return null;
+    try {
+      return await this.read(current);
+    } catch (error) {
+      this.logger.debug({ err: error }, 'message log relay: reading ahead failed');
+      return null;
     }
-    return messages;
+  }
+
+  private reportSkipped(request: RelayRequest): void {
+    for (const line of request.skipped) {
+      // Only a damaged disk produces such a line; shipping stops for nothing, but the loss is loud.
+      this.logger.error({ spoolPosition: request.spool.end, line: line.subarray(0, 500).toString('utf8'), bytes: line.length }, 'message log spool: a line is not a record and is skipped');
+    }
+  }
+
+  /** Placement by the topic's partition count, fetched once per producer (a topic given more partitions is seen after the next one). */
+  private async partitioner(): Promise<(message: Message) => number> {
+    if (this.partitionOf) return this.partitionOf;
+    const admin = this.kafka.admin();
+    try {
+      await this.unlessAbandoned(admin.connect());
+      const { topics } = await this.unlessAbandoned(admin.fetchTopicMetadata({ topics: [this.topic] }));
+      const partitions = topics.find((t) => t.name === this.topic)?.partitions ?? [];
+      if (partitions.length === 0) throw new Error(`Kafka topic ${this.topic} has no partitions`);
+      this.partitionOf = createRecordPartitioner(this.topic, partitions);
+      return this.partitionOf;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   private async send(messages: Message[]): Promise<void> {
@@ -182,7 +248,7 @@ export class KafkaRelay {
     const producer = await this.connectedProducer();
     this.current.shipping = true;
     try {
-      await this.unlessAbandoned(producer.send({ topic: this.topic, acks: -1, messages }));
+      await this.unlessAbandoned(producer.send({ topic: this.topic, acks: -1, messages, compression: COMPRESSION_TYPES[this.settings.compression] }));
     } finally {
       this.current.shipping = false;
     }
@@ -205,6 +271,7 @@ export class KafkaRelay {
     const producer = this.producer;
     this.producer = null;
     this.connected = false;
+    this.partitionOf = null;
     // A connect still retrying is not awaited: its result no longer matters.
     await producer?.disconnect().catch((error: unknown) => this.logger.debug({ err: error }, 'message log relay: producer disconnect failed'));
   }

@@ -45,6 +45,13 @@ export class SpoolFullError extends Error {
 
 const NEWLINE = 0x0a;
 
+/** The first `count` lines of `batch`, as a batch of their own (its end moves back by the lines left out). */
+export function firstLines(batch: SpoolBatch, count: number): SpoolBatch {
+  const lines = batch.lines.slice(0, count);
+  const bytes = lines.reduce((sum, line) => sum + line.length + 1, 0);
+  return { lines, end: { segment: batch.end.segment, offset: batch.end.offset - (batch.bytes - bytes) }, bytes };
+}
+
 interface ActiveSegment {
   file: SegmentFile;
   handle: FileHandle;
@@ -179,23 +186,27 @@ export class Spool {
   }
 
   /**
-   * The next records to ship, from the last acknowledged position: at most
-   * `maxRecords`, and at most `maxBytes` unless a single line is larger.
-   * Null when everything on disk has been shipped.
+   * The next records to ship, from the last acknowledged position (or from
+   * `after`, the end of a batch read before, so the shipper can read ahead
+   * while that one is in flight): at most `maxRecords`, and at most
+   * `maxBytes` unless a single line is larger. Null when everything on disk
+   * has been read.
    */
-  async readBatch(maxRecords: number, maxBytes: number): Promise<SpoolBatch | null> {
+  async readBatch(maxRecords: number, maxBytes: number, after?: SpoolPosition): Promise<SpoolBatch | null> {
     this.assertOpen();
-    const file = await this.currentSegment();
+    const ahead = after !== undefined && before(this.position, after);
+    const file = ahead ? this.segmentHolding(after) : await this.currentSegment();
     if (!file) return null;
+    const from: SpoolPosition = ahead && file.segment === after.segment ? after : { segment: file.segment, offset: ahead ? 0 : this.position.offset };
     const handle = await this.readerFor(file.segment);
-    const available = file.size - this.position.offset;
+    const available = file.size - from.offset;
     let chunk = Buffer.allocUnsafe(Math.min(available, maxBytes));
-    await readFully(handle, chunk, this.position.offset);
+    await readFully(handle, chunk, from.offset);
     // Lines end in a newline up to the synced size; a line longer than maxBytes is read whole.
     while (chunk.indexOf(NEWLINE) < 0) {
       const longer = Buffer.allocUnsafe(Math.min(available, chunk.length * 2));
       chunk.copy(longer);
-      await readFully(handle, longer.subarray(chunk.length), this.position.offset + chunk.length);
+      await readFully(handle, longer.subarray(chunk.length), from.offset + chunk.length);
       chunk = longer;
     }
     const lines: Buffer[] = [];
@@ -204,7 +215,21 @@ export class Spool {
       lines.push(chunk.subarray(consumed, newline));
       consumed = newline + 1;
     }
-    return { lines, end: { segment: file.segment, offset: this.position.offset + consumed }, bytes: consumed };
+    return { lines, end: { segment: file.segment, offset: from.offset + consumed }, bytes: consumed };
+  }
+
+  /**
+   * The segment holding the next line after `after`, a position past the
+   * checkpoint (the end of a batch still in flight); retires nothing, since
+   * nothing before it is acknowledged yet.
+   */
+  private segmentHolding(after: SpoolPosition): SegmentFile | null {
+    for (const file of this.segments) {
+      if (file.segment < after.segment) continue;
+      if (file.segment > after.segment || after.offset < file.size) return file;
+      if (file === this.writing) return null;
+    }
+    return null;
   }
 
   /** The segment holding the next unshipped line; retires fully shipped sealed segments on the way. */
@@ -254,6 +279,15 @@ export class Spool {
     this.stored.records -= batch.lines.length;
     this.stored.bytes -= batch.bytes;
     this.refused = false;
+    // A batch read ahead may start in a later segment: the ones before it are shipped whole.
+    for (let file = this.segments[0]; file && file.segment < this.position.segment; file = this.segments[0]) {
+      if (this.reader?.segment === file.segment) {
+        await this.reader.handle.close();
+        this.reader = null;
+      }
+      await removeSegment(this.options.dir, file.segment);
+      this.segments.shift();
+    }
   }
 
   /** Waits for pending writes, then deletes segments left fully shipped so a drained spool leaves no files. */

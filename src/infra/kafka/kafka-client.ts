@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
 import type { Logger } from '../logging/logger.js';
+import { useLz4Codec } from './lz4-codec.js';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -39,9 +40,11 @@ function pinoLogCreator(logger: Logger): logCreator {
  * A kafkajs client whose log output goes to the given pino logger.
  * Connection attempts fail fast (3 s) so an unreachable broker shows up quickly,
  * while retries (about half a minute in total) ride out a broker restart or a
- * group coordinator that is still loading.
+ * group coordinator that is still loading. LZ4 batches (the message log's)
+ * can be produced and consumed through every client it makes.
  */
 export function createKafka(options: KafkaClientOptions): Kafka {
+  useLz4Codec();
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
