@@ -3,7 +3,9 @@ import { statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Registry } from '../registry/index.js';
+import { parseIsoDuration } from '../src/protocol/inbound/index.js';
 import { generateSigningKeyPair, type SigningKey } from '../src/protocol/signing/index.js';
 import { loadExamples, restamp } from '../test/support/beckn-examples.js';
 import { startBecknHarness } from '../test/support/beckn-harness.js';
@@ -21,24 +23,78 @@ export interface PipelineTarget {
   backlog(): Promise<Backlog>;
   /** on_search callbacks our BPP has delivered to the bench rider. */
   callbacksReceived(): number;
+  /** The BPP inbox's load as the service's admission check last sampled it (its metrics, no query); null before a sample. */
+  inboxLoad(): Promise<{ pending: number; oldestWaitSeconds: number } | null>;
+  /** The searches our BPP accepted since `since`, held against the time their on_search reached the rider. */
+  callbackTimeliness(since: Date): Promise<CallbackTimeliness>;
   messageLogBytes(): number;
   close(): Promise<void>;
 }
 
+export interface CallbackTimeliness {
+  /** Searches the inbox accepted (each was ACKed). */
+  searches: number;
+  /** Of them, those whose on_search reached the rider. */
+  answered: number;
+  /** on_search received after the search's timestamp plus its ttl. */
+  late: number;
+  /** How far after its deadline the latest one arrived, in ms (0 when none was late). */
+  worstLateMs: number;
+}
+
 const ack = JSON.stringify({ message: { ack: { status: 'ACK' } } });
 
-/** The bench rider's subscriber_url: answers every callback ACK and only counts it. */
-async function startCallbackSink(): Promise<{ server: Server; url: string; count(): number }> {
+/** The bench rider's subscriber_url: answers every callback ACK, counts it and notes when the first one of each message_id arrived. */
+async function startCallbackSink(): Promise<{ server: Server; url: string; count(): number; arrivals: Map<string, number> }> {
   let received = 0;
+  const arrivals = new Map<string, number>();
   const server = createServer((req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const at = Date.now();
       received += 1;
+      try {
+        const messageId = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { context?: { message_id?: string } }).context?.message_id;
+        if (messageId && !arrivals.has(messageId)) arrivals.set(messageId, at);
+      } catch {
+        // Counted all the same; a callback that is not JSON has no deadline to check.
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end(ack);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/beckn`, count: () => received };
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/beckn`, count: () => received, arrivals };
+}
+
+/**
+ * Each search the inbox holds since `since` (its message_id, and its deadline
+ * read from the body as sent: context.timestamp plus context.ttl), against
+ * when its on_search arrived.
+ */
+function timelinessReader(sequelize: Sequelize, arrivals: Map<string, number>): (since: Date) => Promise<CallbackTimeliness> {
+  return async (since) => {
+    const rows = await sequelize.query<{ message_id: string; timestamp: string; ttl: string }>(
+      `SELECT message_id, ctx ->> 'timestamp' AS timestamp, ctx ->> 'ttl' AS ttl
+         FROM (SELECT message_id, convert_from(body, 'UTF8')::jsonb -> 'context' AS ctx
+                 FROM beckn_protocol.inbox WHERE role = 'bpp' AND action = 'search' AND received_at >= $1) searches`,
+      { bind: [since], type: QueryTypes.SELECT },
+    );
+    const timeliness: CallbackTimeliness = { searches: rows.length, answered: 0, late: 0, worstLateMs: 0 };
+    for (const row of rows) {
+      const arrived = arrivals.get(row.message_id);
+      if (arrived === undefined) continue;
+      timeliness.answered += 1;
+      const ttlMs = parseIsoDuration(row.ttl);
+      if (ttlMs === null) throw new Error(`search ${row.message_id} has a ttl that is not an ISO-8601 duration: ${row.ttl}`);
+      const lateMs = arrived - (Date.parse(row.timestamp) + ttlMs);
+      if (lateMs > 0) {
+        timeliness.late += 1;
+        timeliness.worstLateMs = Math.max(timeliness.worstLateMs, lateMs);
+      }
+    }
+    return timeliness;
+  };
 }
 
 /**
@@ -120,6 +176,12 @@ export async function startPipelineTarget(): Promise<PipelineTarget> {
       template,
       backlog: backlogReader(ctx.sequelize),
       callbacksReceived: () => sink.count(),
+      inboxLoad: async () => {
+        const read = async (name: string) => (await ctx.metrics.registry.getSingleMetric(name)?.get())?.values.find((v) => v.labels.role === 'bpp')?.value;
+        const [pending, oldestWaitSeconds] = await Promise.all([read('beckn_ride_inbox_pending'), read('beckn_ride_inbox_oldest_wait_seconds')]);
+        return pending === undefined || oldestWaitSeconds === undefined ? null : { pending, oldestWaitSeconds };
+      },
+      callbackTimeliness: timelinessReader(ctx.sequelize, sink.arrivals),
       messageLogBytes: () => statSync(ctx.config.beckn.messageLogFile).size,
       close: () => teardown.run(),
     };

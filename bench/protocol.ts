@@ -17,7 +17,7 @@ import { startBaselineServer, type BaselineServer } from './baseline-server.js';
 import { busyAndTotal, closeAll, positiveInteger, print, runBenchmark, sleep, stopOnSignal } from './bench-support.js';
 import { runLoad } from './load-run.js';
 import { startPipelineTarget, type PipelineTarget } from './pipeline-target.js';
-import { backlogTable, failureLines, machineLines, phaseTable, ratioTable, signVerifyTable, type PhaseRow, type Target } from './report.js';
+import { backlogTable, failureLines, machineLines, phaseTable, ratioTable, retryableNacks, signVerifyTable, timelinessTable, type PhaseRow, type Target } from './report.js';
 import { benchSignVerify } from './sign-verify.js';
 
 interface Options {
@@ -70,7 +70,32 @@ async function drained(pipeline: PipelineTarget, timeoutMs: number, stop: { requ
   }
 }
 
+/** Reads the service's own inbox gauges (in memory) every 100 ms until stopped, keeping the peaks. */
+function watchInbox(pipeline: PipelineTarget): { stop(): Promise<{ pending: number; oldestWaitSeconds: number }> } {
+  const peak = { pending: 0, oldestWaitSeconds: 0 };
+  let watching = true;
+  const done = (async () => {
+    while (watching) {
+      const load = await pipeline.inboxLoad();
+      if (load) {
+        peak.pending = Math.max(peak.pending, load.pending);
+        peak.oldestWaitSeconds = Math.max(peak.oldestWaitSeconds, load.oldestWaitSeconds);
+      }
+      await sleep(100);
+    }
+  })();
+  return {
+    async stop() {
+      watching = false;
+      await done;
+      return peak;
+    },
+  };
+}
+
 async function measure(target: Target, url: string, concurrency: number, pipeline: PipelineTarget, options: Options, stop: { requested: boolean }): Promise<PhaseRow> {
+  const phaseStart = new Date();
+  let inboxWatch: ReturnType<typeof watchInbox> | null = null;
   let cpuAtStart = process.cpuUsage();
   let cpuInWindow = { user: 0, system: 0 };
   let machineAtStart = busyAndTotal();
@@ -84,6 +109,7 @@ async function measure(target: Target, url: string, concurrency: number, pipelin
         cpuAtStart = process.cpuUsage();
         machineAtStart = busyAndTotal();
         callbacksAtStart = pipeline.callbacksReceived();
+        if (target === 'pipeline') inboxWatch = watchInbox(pipeline);
       },
       end: () => {
         cpuInWindow = process.cpuUsage(cpuAtStart);
@@ -93,14 +119,19 @@ async function measure(target: Target, url: string, concurrency: number, pipelin
       },
     },
   );
+  const inboxPeak = await (inboxWatch as ReturnType<typeof watchInbox> | null)?.stop();
   const row: PhaseRow = { target, concurrency, result, serverCpuPercent: ((cpuInWindow.user + cpuInWindow.system) / 1000 / result.windowMs) * 100, machineBusyPercent };
   if (target === 'pipeline') {
     row.callbacksPerSecond = callbacksInWindow / (result.windowMs / 1000);
     row.backlogAtEnd = await pipeline.backlog();
     row.drainSeconds = await drained(pipeline, options.drainTimeoutMs, stop);
+    if (inboxPeak) row.inboxPeak = inboxPeak;
+    // Once drained every on_search owed has been delivered (or is a dead letter), so lateness is final.
+    row.timeliness = await pipeline.callbackTimeliness(phaseStart);
   }
   const p = result.latencyMs;
-  print(`  ${target} c${concurrency}: ${result.acks} ACK in ${(result.windowMs / 1000).toFixed(1)} s, p50 ${p.p50.toFixed(2)} ms, p99 ${p.p99.toFixed(2)} ms, ${result.nacks} NACK, ${result.errors} errors`);
+  const retryable = retryableNacks(result);
+  print(`  ${target} c${concurrency}: ${result.acks} ACK in ${(result.windowMs / 1000).toFixed(1)} s, p50 ${p.p50.toFixed(2)} ms, p99 ${p.p99.toFixed(2)} ms, ${retryable} NACK 429/503, ${result.nacks - retryable} other NACK, ${result.errors} errors`);
   return row;
 }
 
@@ -147,6 +178,9 @@ async function main(): Promise<number> {
   print('Pipeline backlog (handler + on_search callback work still queued when the window closed):');
   print(backlogTable(rows));
   print(callbacks);
+  print();
+  print('on_search within the ttl of its search (every search of the phase, warm-up included), inbox peaks while the window was open:');
+  print(timelinessTable(rows));
   const failures = failureLines(rows);
   for (const line of failures) print(line);
   return failures.length > 0 ? 1 : 0;
