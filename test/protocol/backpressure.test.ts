@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
+import { retryAfterSeconds } from '../../src/protocol/inbound/steps/admit-load.js';
 import { startBecknHarness, type BecknHarness } from '../support/beckn-harness.js';
 import { loadExamples, restamp } from '../support/beckn-examples.js';
 import { deferred, waitUntil } from '../support/wait-until.js';
@@ -92,5 +93,23 @@ describe('backpressure: requests refused while the inbox cannot answer them in t
     await waitUntil('the once-refused search is handled', () => handled.includes(refused.context.message_id), { timeoutMs: 15_000, intervalMs: 50 });
     const records = (await net.records()).filter((r) => r.message_id === refused.context.message_id && r.direction === 'inbound');
     assert.deepEqual(records.map((r) => [r.ack, r.http_status, r.duplicate]), [['NACK', 503, false], ['ACK', 200, false]]);
+  });
+});
+
+describe('backpressure: Retry-After estimated from the backlog', () => {
+  const load = (pending: number, oldestWaitMs: number) => ({ pending, oldestWaitMs, sampledAt: 0 });
+
+  it('over the wait bound: the excess wait, rounded up', () => {
+    assert.equal(retryAfterSeconds(load(10, 17_200), 1000, 15_000), 3);
+  });
+
+  it('over the pending bound: the excess entries at the rate pending / oldest wait (Little\'s law)', () => {
+    // 2,000 entries worked off in 10 s: 1,000 too many take 5 s.
+    assert.equal(retryAfterSeconds(load(2000, 10_000), 1000, 15_000), 5);
+  });
+
+  it('at least 1 s (nothing waiting yet) and at most a minute', () => {
+    assert.equal(retryAfterSeconds(load(5000, 0), 1000, 15_000), 1);
+    assert.equal(retryAfterSeconds(load(10, 600_000), 1000, 15_000), 60);
   });
 });
