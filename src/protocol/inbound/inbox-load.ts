@@ -9,6 +9,8 @@ export interface InboxLoad {
    * How long the oldest entry that is due and not being handled has waited
    * for a handler at `sampledAt` (0 when none waits): about how long a
    * message accepted now would wait, the backlog being worked in due order.
+   * An entry whose handler's lease ran out (its process died) waits again
+   * from the lease's end, not from when it was first due.
    */
   oldestWaitMs: number;
   sampledAt: number;
@@ -48,7 +50,7 @@ export function createInboxLoadGauge(options: InboxLoadGaugeOptions): InboxLoadG
     const now = clock();
     const [row] = await sequelize.query<{ pending: string; oldest_due: Date | null }>(
       `SELECT count(*) AS pending,
-              min(next_attempt_at) FILTER (WHERE next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2)) AS oldest_due
+              min(greatest(next_attempt_at, lease_until)) FILTER (WHERE next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2)) AS oldest_due
          FROM beckn_protocol.inbox
         WHERE role = $1 AND status = 'pending'`,
       { bind: [role, now], type: QueryTypes.SELECT },
