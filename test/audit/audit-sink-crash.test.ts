@@ -65,14 +65,15 @@ describe('audit sink killed mid-batch (real child processes, Kafka and ClickHous
     children.push(first);
     await waitFor('the first sink holds after its 30th insert', () => first.output().includes('held after insert 30'), 120_000);
 
-    // The state a crash must survive: rows in ClickHouse whose offsets are not committed yet.
+    first.child.kill('SIGKILL');
+    assert.equal(await first.exited, null, 'killed by the signal');
+
+    // The state a crash must survive, read once nothing moves it (a second insert may still have been finishing at the hold):
+    // rows in ClickHouse whose offsets are not committed yet.
     const rowsAtKill = await countPhysical(stores.clickhouse);
     const committedAtKill = await committedTotal(stores.admin, stores.groupId, stores.topic);
     assert.ok(rowsAtKill > committedAtKill, `rows ${rowsAtKill} must exceed committed offsets ${committedAtKill}`);
     assert.ok(rowsAtKill > 0 && rowsAtKill < records.length, `partially inserted: ${rowsAtKill} rows`);
-
-    first.child.kill('SIGKILL');
-    assert.equal(await first.exited, null, 'killed by the signal');
 
     const second = startSinkChild(stores);
     children.push(second);

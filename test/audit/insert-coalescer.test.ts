@@ -46,6 +46,37 @@ describe('insert coalescer (chunks of concurrently consumed partitions into shar
     assert.deepEqual(inserts, [['a'], ['b', 'c']]);
   });
 
+  it('with maxInFlight 2 runs two inserts at once, never a third, and the third chunk goes in once one finishes', async () => {
+    const inserts: string[][] = [];
+    let running = 0;
+    let mostRunning = 0;
+    const releases: (() => void)[] = [];
+    const coalescer = createInsertCoalescer({
+      maxRows: 10,
+      lingerMs: 5,
+      maxInFlight: 2,
+      insert: async (merged) => {
+        inserts.push(labelsOf(merged));
+        running += 1;
+        mostRunning = Math.max(mostRunning, running);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        running -= 1;
+      },
+    });
+
+    const added = [coalescer.add(part('a', 10)), coalescer.add(part('b', 10)), coalescer.add(part('c', 10))];
+    await waitFor('two inserts started', () => inserts.length === 2);
+    assert.deepEqual(inserts, [['a'], ['b']]);
+    releases[0]?.();
+    await waitFor('the third insert started', () => inserts.length === 3);
+    releases[1]?.();
+    releases[2]?.();
+    await Promise.all(added);
+
+    assert.deepEqual(inserts, [['a'], ['b'], ['c']]);
+    assert.equal(mostRunning, 2);
+  });
+
   it('fails every chunk of a failed insert with its error, and only those', async () => {
     let calls = 0;
     const coalescer = createInsertCoalescer({

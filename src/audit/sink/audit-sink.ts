@@ -62,6 +62,8 @@ export function createAuditSink(options: AuditSinkOptions): AuditSink {
     metrics,
     rejectsTable: REJECTS_TABLE,
     sessionTimeoutMs: options.sessionTimeoutMs,
+    // Each insert stands alone (rows keyed by record id), so two may run at once and overlap the sink's work with ClickHouse's.
+    writesInFlight: 2,
     readMessage: (message) => {
       const parsed = parseMessageValue(message.value);
       return parsed.ok ? { ok: true, row: toMessageRow(parsed.record) } : parsed;

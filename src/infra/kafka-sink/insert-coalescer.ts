@@ -21,6 +21,12 @@ export interface InsertCoalescerOptions<Row> {
   maxRows: number;
   /** How long the first waiting chunk waits for others before its insert starts. */
   lingerMs: number;
+  /**
+   * Inserts running at once (default 1). Two let the sink encode and send
+   * one insert while ClickHouse parses the other; only for a `insert` whose
+   * concurrent runs cannot disturb each other.
+   */
+  maxInFlight?: number;
   insert: (part: InsertPart<Row>) => Promise<void>;
 }
 
@@ -30,8 +36,11 @@ const sizeOf = (part: InsertPart<unknown>) => part.rows.length + part.rejects.le
  * Merges the chunks that partitions consumed concurrently hand in at about
  * the same time into one insert of at most `maxRows` messages. ClickHouse
  * writes a part per insert, so a few large inserts cost far less than one
- * small insert per partition. One insert runs at a time; what arrives
- * meanwhile waits and goes in the next, so inserts grow with the load.
+ * small insert per partition. One insert runs at a time (or `maxInFlight`);
+ * what arrives meanwhile waits and goes in the next, so inserts grow with the
+ * load. A partition hands in its next chunk only after the insert carrying
+ * the previous one succeeded, so concurrent inserts never reorder a
+ * partition's offsets.
  * A chunk is never split: each caller learns the outcome of the insert
  * that carried its chunk, and commits its offsets only after a success.
  */
@@ -39,7 +48,8 @@ export function createInsertCoalescer<Row>(options: InsertCoalescerOptions<Row>)
   let waiting: Waiting<Row>[] = [];
   let waitingRows = 0;
   let timer: NodeJS.Timeout | undefined;
-  let inFlight = false;
+  let inFlight = 0;
+  const maxInFlight = options.maxInFlight ?? 1;
 
   const takeGroup = (): Waiting<Row>[] => {
     let rows = 0;
@@ -58,8 +68,8 @@ export function createInsertCoalescer<Row>(options: InsertCoalescerOptions<Row>)
   const flush = (): void => {
     clearTimeout(timer);
     timer = undefined;
-    if (inFlight || waiting.length === 0) return;
-    inFlight = true;
+    if (inFlight >= maxInFlight || waiting.length === 0) return;
+    inFlight += 1;
     const group = takeGroup();
     const merged: InsertPart<Row> = { rows: group.flatMap((entry) => entry.part.rows), rejects: group.flatMap((entry) => entry.part.rejects) };
     void options
@@ -69,9 +79,12 @@ export function createInsertCoalescer<Row>(options: InsertCoalescerOptions<Row>)
         (error: unknown) => group.forEach((entry) => entry.reject(error)),
       )
       .finally(() => {
-        inFlight = false;
+        inFlight -= 1;
         flush();
       });
+    // A second slot takes what is left now only if that fills an insert; otherwise it lingers as usual.
+    if (waitingRows >= options.maxRows) flush();
+    else if (waiting.length > 0) timer ??= setTimeout(flush, options.lingerMs);
   };
 
   return {

@@ -29,6 +29,8 @@ export interface KafkaClickHouseSinkOptions<Row> {
   rejectsTable: string;
   /** Kafka group session; a SIGKILLed sink's partitions move to another member after it. Default 30 s. */
   sessionTimeoutMs?: number;
+  /** Writes running at once, of chunks of different partitions (see insert-coalescer.ts); default 1. */
+  writesInFlight?: number;
 }
 
 export interface KafkaClickHouseSinkStats {
@@ -115,7 +117,7 @@ export function createKafkaClickHouseSink<Row>(options: KafkaClickHouseSinkOptio
     metrics.batches.inc({ outcome: 'inserted' });
     stats.batches += 1;
   };
-  const coalescer = createInsertCoalescer<Row>({ maxRows: batchSize, lingerMs: LINGER_MS, insert });
+  const coalescer = createInsertCoalescer<Row>({ maxRows: batchSize, lingerMs: LINGER_MS, maxInFlight: options.writesInFlight, insert });
 
   const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale } = payload;
