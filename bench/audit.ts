@@ -1,16 +1,18 @@
 /**
  * `npm run bench:audit`: in one run on this machine, message records per
- * second from a kafkajs producer to queryable in ClickHouse (`count()` with
- * FINAL reaching the number produced) through `npm run audit-sink` running as
- * its own process, against a baseline of the same rows inserted directly
- * with `client.insert` into a scratch copy of the table. A second figure,
- * the sink draining a backlog produced while its process was frozen
- * (SIGSTOP), isolates the sink from the producer's own pace.
+ * second from the service's message log (appended to the local spool, shipped
+ * by its relay: idempotent producer, LZ4 batches) to queryable in ClickHouse
+ * (`count()` with FINAL reaching the number appended) through `npm run
+ * audit-sink` running as its own process, against a baseline of the same
+ * rows inserted directly with `client.insert` into a scratch copy of the
+ * table. A second figure, the sink draining a backlog shipped while its
+ * process was frozen (SIGSTOP), isolates the sink from the relay's own pace.
  *
  *   npm run bench:audit -- --records 50000 --batch-size 5000 --timeout 300000
  *
  * Each option also reads an environment variable: BENCH_AUDIT_RECORDS,
- * BENCH_AUDIT_BATCH_SIZE, BENCH_AUDIT_TIMEOUT_MS. Needs `bash scripts/services.sh up`.
+ * BENCH_AUDIT_BATCH_SIZE, BENCH_AUDIT_TIMEOUT_MS; BENCH_AUDIT_SINK_NODE_OPTIONS
+ * is passed to the sink process as NODE_OPTIONS. Needs `bash scripts/services.sh up`.
  * Everything it creates (ClickHouse database, topic, consumer group) is removed at the end.
  */
 import { randomBytes } from 'node:crypto';
@@ -19,8 +21,9 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Partitioners, type Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { messageRowColumns, toMessageRow, type MessageRow } from '../src/audit/message-row.js';
+import { openKafkaMessageLog } from '../src/audit/write/index.js';
 import { createClickHouse, ensureDatabase, runClickHouseMigrations, type ClickHouseClient } from '../src/infra/clickhouse/index.js';
 import { createKafka } from '../src/infra/kafka/index.js';
 import { createLogger } from '../src/infra/logging/logger.js';
@@ -40,6 +43,8 @@ const print = (text = '') => process.stdout.write(`${text}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const migrationsDir = fileURLToPath(new URL('../migrations/clickhouse/', import.meta.url));
 const WARM_UP_RECORDS = 100;
+/** Appends awaited together, as concurrent requests would make them: they share the spool's fsyncs. */
+const APPENDS_AT_ONCE = 1_000;
 
 /** A signal ends the current wait with an error, so the cleanup below runs as on any failure. */
 const interruption = { requested: false };
@@ -80,20 +85,27 @@ async function untilQueryable(client: ClickHouseClient, table: string, target: n
   }
 }
 
-async function produce(kafka: Kafka, topic: string, records: MessageRecord[]): Promise<number> {
-  const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  const started = performance.now();
+/**
+ * Seconds from the first append to the message log until the relay has
+ * shipped every record (Kafka acknowledged, spool checkpoint past it). A
+ * fresh spool folder each time; the log is closed before returning.
+ */
+async function relay(kafka: Kafka, topic: string, records: MessageRecord[], spoolDir: string): Promise<number> {
+  const log = await openKafkaMessageLog({ kafka, topic, spoolDir, spoolMaxBytes: 4 * 2 ** 30, logger: quiet });
   try {
-    // 400 records of about 4 KiB keep each partition's record batch well under the broker's 1 MiB message.max.bytes.
-    for (let start = 0; start < records.length; start += 400) {
+    const started = performance.now();
+    for (let start = 0; start < records.length; start += APPENDS_AT_ONCE) {
       checkInterrupted();
-      const messages = records.slice(start, start + 400).map((record) => ({ key: record.transaction_id, value: JSON.stringify(record) }));
-      await producer.send({ topic, acks: -1, messages });
+      await Promise.all(records.slice(start, start + APPENDS_AT_ONCE).map((record) => log.append(record)));
+    }
+    while (log.spoolDepth().records > 0) {
+      checkInterrupted();
+      if (log.relayState().lastError) throw new Error(`the relay failed: ${log.relayState().lastError}`);
+      await sleep(10);
     }
     return (performance.now() - started) / 1000;
   } finally {
-    await producer.disconnect();
+    await log.close();
   }
 }
 
@@ -120,6 +132,8 @@ function sinkEnv(database: string, topic: string, groupId: string, options: Opti
     AUDITOR_TOKEN: randomBytes(24).toString('base64url'),
     SIGNING_PRIVATE_KEY: randomBytes(32).toString('base64'),
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // E.g. "--import ./profile-preload.mjs" (a preload starting node:inspector's profiler) to see where the sink spends its time.
+    ...(process.env.BENCH_AUDIT_SINK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_AUDIT_SINK_NODE_OPTIONS } : {}),
   };
 }
 
@@ -177,22 +191,22 @@ async function main(): Promise<number> {
 
     // The sink process creates the topic; a warm-up batch makes the group join and first fetch happen outside the measure.
     service = await startServiceProcess(sinkEnv(database, topic, groupId, options, dataDir), 120_000, 'src/audit-sink.ts');
-    await produce(kafka, topic, warmUp);
+    await relay(kafka, topic, warmUp, join(dataDir, 'spool-warm-up'));
     await untilQueryable(client, 'beckn_message_log', WARM_UP_RECORDS, performance.now(), deadline);
 
     const started = performance.now();
-    const produceSeconds = await produce(kafka, topic, measured);
+    const relaySeconds = await relay(kafka, topic, measured, join(dataDir, 'spool-measured'));
     const pipelineSeconds = await untilQueryable(client, 'beckn_message_log', WARM_UP_RECORDS + measured.length, started, deadline);
-    print(`producer: ${options.records} records acknowledged by Kafka (acks=all, idempotent) in ${produceSeconds.toFixed(2)} s: ${rate(options.records, produceSeconds)}`);
-    print(`pipeline: ${options.records} records from producer to queryable in ClickHouse in ${pipelineSeconds.toFixed(2)} s: ${rate(options.records, pipelineSeconds)}`);
+    print(`relay:    ${options.records} records appended to the spool and acknowledged by Kafka (acks=all, idempotent, LZ4) in ${relaySeconds.toFixed(2)} s: ${rate(options.records, relaySeconds)}`);
+    print(`pipeline: ${options.records} records from append to queryable in ClickHouse in ${pipelineSeconds.toFixed(2)} s: ${rate(options.records, pipelineSeconds)}`);
     print(await sinkInsertLine(service));
 
     service.child.kill('SIGSTOP');
-    const backlogSeconds = await produce(kafka, topic, backlog).finally(() => service?.child.kill('SIGCONT'));
+    const backlogSeconds = await relay(kafka, topic, backlog, join(dataDir, 'spool-backlog')).finally(() => service?.child.kill('SIGCONT'));
     const resumed = performance.now();
     const drainSeconds = await untilQueryable(client, 'beckn_message_log', records.length, resumed, deadline);
     const rebalanced = backlogSeconds > 20 ? ' (the sink was frozen longer than 20 s: the figure may include a group rebalance)' : '';
-    print(`drain:    ${options.records} records produced while the sink was frozen, queryable ${drainSeconds.toFixed(2)} s after it resumed: ${rate(options.records, drainSeconds)}${rebalanced}`);
+    print(`drain:    ${options.records} records shipped while the sink was frozen, queryable ${drainSeconds.toFixed(2)} s after it resumed: ${rate(options.records, drainSeconds)}${rebalanced}`);
     print(await sinkInsertLine(service));
     print(`ratio to direct: pipeline ${(directSeconds / pipelineSeconds).toFixed(2)}, drain ${(directSeconds / drainSeconds).toFixed(2)}`);
     return 0;
