@@ -58,34 +58,37 @@ export async function saveSearch(sequelize: Sequelize, transaction: Transaction,
       transaction,
     },
   );
-  for (const e of record.estimates) {
-    await sequelize.query(
-      `INSERT INTO ${BPP_SCHEMA}.estimate (
-         id, search_request_id, vehicle_category, vehicle_variant, currency, value, minimum_value, maximum_value, nearest_driver_meters, item_tags, item_payment
-       ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      {
-        bind: [
-          e.id,
-          record.id,
-          e.category,
-          e.variant,
-          e.estimate.value.currency,
-          formatMoney(e.estimate.value),
-          formatMoney(e.estimate.minimum),
-          formatMoney(e.estimate.maximum),
-          Math.round(e.nearestDriverMeters),
-          JSON.stringify(estimateItemTags(e, record.route)),
-          JSON.stringify(estimatePayment(record.payment, e)),
-        ],
-        transaction,
-      },
-    );
-    const lines = e.estimate.breakup.lines;
-    if (lines.length === 0) continue;
-    const values = lines.map((_, i) => `($1, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}, $${i * 4 + 5})`).join(', ');
-    await sequelize.query(`INSERT INTO ${BPP_SCHEMA}.estimate_fare_line (estimate_id, position, code, title, amount) VALUES ${values}`, {
-      bind: [e.id, ...lines.flatMap((line, i) => [i, line.code, line.title, formatMoney(line.price)])],
-      transaction,
-    });
-  }
+  if (record.estimates.length === 0) return;
+  // One statement for all estimates and one for all their fare lines, however many variants the search priced.
+  const estimateRows = record.estimates.map((e) => [
+    e.id,
+    record.id,
+    e.category,
+    e.variant,
+    e.estimate.value.currency,
+    formatMoney(e.estimate.value),
+    formatMoney(e.estimate.minimum),
+    formatMoney(e.estimate.maximum),
+    Math.round(e.nearestDriverMeters),
+    JSON.stringify(estimateItemTags(e, record.route)),
+    JSON.stringify(estimatePayment(record.payment, e)),
+  ]);
+  await sequelize.query(
+    `INSERT INTO ${BPP_SCHEMA}.estimate (
+       id, search_request_id, vehicle_category, vehicle_variant, currency, value, minimum_value, maximum_value, nearest_driver_meters, item_tags, item_payment
+     ) VALUES ${placeholders(estimateRows)}`,
+    { bind: estimateRows.flat(), transaction },
+  );
+  const lineRows = record.estimates.flatMap((e) => e.estimate.breakup.lines.map((line, i) => [e.id, i, line.code, line.title, formatMoney(line.price)]));
+  if (lineRows.length === 0) return;
+  await sequelize.query(`INSERT INTO ${BPP_SCHEMA}.estimate_fare_line (estimate_id, position, code, title, amount) VALUES ${placeholders(lineRows)}`, {
+    bind: lineRows.flat(),
+    transaction,
+  });
+}
+
+/** `($1, $2), ($3, $4)` for rows of equal width, numbered in the order `rows.flat()` binds them. */
+function placeholders(rows: readonly unknown[][]): string {
+  let n = 0;
+  return rows.map((row) => `(${row.map(() => `$${++n}`).join(', ')})`).join(', ');
 }
