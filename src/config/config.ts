@@ -37,6 +37,8 @@ export interface Config {
     metricsToken: string | null;
   };
   logLevel: LevelWithSilent;
+  /** Processes serving the port: 1 is this process itself; more are forked by it (src/cluster) and share the full profile's stores. */
+  workers: number;
   /** Absolute path of the embedded profile's folder. */
   dataDir: string;
   postgres: ({ kind: 'url'; url: string } | { kind: 'embedded'; dataDir: string }) & { poolMax: number; statementTimeoutMs: number };

@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { parseEd25519PrivateKey } from '../infra/crypto/ed25519-keys.js';
@@ -21,6 +22,21 @@ function profileOf(env: TypedEnv): Profile {
   const set = serviceUrlVariables.filter((name) => env[name] !== undefined).length;
   if (set === 0) return 'embedded';
   return set === serviceUrlVariables.length ? 'full' : 'hybrid';
+}
+
+/**
+ * Worker processes: each core by default where the stores are shared
+ * services; one where any of them lives inside the process (PGlite, the
+ * in-memory scheduler and correlation store, the local message log file),
+ * which a second process could neither see nor safely write.
+ */
+function workersOf(env: TypedEnv, profile: Profile, problems: string[]): number {
+  const asked = env.WORKERS as number | undefined;
+  if (asked === undefined) return profile === 'full' ? availableParallelism() : 1;
+  if (asked > 1 && profile !== 'full') {
+    problems.push(`WORKERS=${asked} needs the full profile (DATABASE_URL, REDIS_URL, KAFKA_BROKERS and CLICKHOUSE_URL all set): the ${profile} profile keeps stores inside one process, so it runs WORKERS=1`);
+  }
+  return asked;
 }
 
 function str(env: TypedEnv, name: keyof TypedEnv): string {
@@ -318,6 +334,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
   const port = num(env, 'PORT');
   const publicUrl = (env.PUBLIC_URL as string | undefined)?.replace(/\/+$/, '') ?? `http://${host}:${port}`;
   const paymentTerms = paymentTermsConfig(env, publicUrl, problems);
+  const workers = workersOf(env, profile, problems);
   if (problems.length > 0 || secrets === null) throw new ConfigError(problems);
 
   const poolMax = num(env, 'DB_POOL_MAX');
@@ -335,6 +352,7 @@ export function loadConfig(raw: RawEnv, cwd: string = process.cwd()): LoadedConf
       metricsToken: (env.METRICS_TOKEN as string | undefined) ?? null,
     },
     logLevel: str(env, 'LOG_LEVEL') as LevelWithSilent,
+    workers,
     demoNetwork: env.DEMO_NETWORK === undefined ? profile === 'embedded' : env.DEMO_NETWORK === true,
     dataDir,
     postgres:

@@ -45,6 +45,7 @@ export const variables = {
   DB_POOL_MAX: { schema: { type: 'integer', minimum: 2, maximum: 200 }, default: 10, description: 'Max Postgres connections per process (at least 2: migrations hold one for their lock).' },
   DB_STATEMENT_TIMEOUT_MS: { schema: { type: 'integer', minimum: 100, maximum: 3600000 }, default: 30000, description: 'Longest a single Postgres statement may run before the server cancels it (SQLSTATE 57014); bounds migrations and the wait for their lock too.' },
   HTTP_BODY_LIMIT_BYTES: { schema: { type: 'integer', minimum: 1024, maximum: 52428800 }, default: 1048576, description: 'Largest request body accepted (413 beyond).' },
+  WORKERS: { schema: { type: 'integer', minimum: 1, maximum: 256 }, description: 'Worker processes serving the port (node:cluster): unset, the number of cores in the full profile and 1 otherwise; above 1 needs the full profile, whose stores the workers share.' },
   SHUTDOWN_TIMEOUT_MS: { schema: { type: 'integer', minimum: 100, maximum: 600000 }, default: 15000, description: 'Bound on graceful shutdown after SIGTERM.' },
   DEMO_NETWORK: { schema: { type: 'boolean' }, description: 'Seed a demo merchant, fare policies, a special location and simulated drivers at start (for `npm run demo`). Unset: on in the embedded profile only.' },
   MIGRATE_ON_START: { schema: { type: 'boolean' }, default: true, description: 'Run Postgres and ClickHouse migrations and create Kafka topics at start.' },

@@ -7,7 +7,7 @@ export function metricsRoutes(metrics: Metrics, token: string | null = null): Ro
     {
       method: 'get',
       path: '/metrics',
-      summary: 'Prometheus metrics of this process',
+      summary: 'Prometheus metrics of the service (every worker process)',
       tag: 'operations',
       ...(token === null
         ? {}
@@ -27,7 +27,7 @@ export function metricsRoutes(metrics: Metrics, token: string | null = null): Ro
               401: { description: 'METRICS_TOKEN is set and the request does not carry it' },
             },
       handler: async (_input, res) => {
-        const body = await metrics.registry.metrics();
+        const body = await metrics.exposition();
         res.type(metrics.registry.contentType).send(body);
       },
     },

@@ -25,6 +25,10 @@ export interface Metrics {
   backpressureRefusals: Counter<'role' | 'reason'>;
   /** The inbox load the admission check last sampled for `role`; null before the first sample. */
   trackInboxLoad(role: string, read: () => InboxLoadReading | null): void;
+  /** The text /metrics answers: this registry's, or the whole service's once `exposeThrough` names where it comes from. */
+  exposition(): Promise<string>;
+  /** A cluster worker answers /metrics with what `read` gives (the primary's sum over every worker). */
+  exposeThrough(read: () => Promise<string>): void;
 }
 
 export interface InboxLoadReading {
@@ -39,12 +43,15 @@ export function createMetrics(): Metrics {
   const depthReaders = new Map<string, () => Promise<number> | number>();
   const poolReaders = new Map<string, () => PoolStats>();
   const loadReaders = new Map<string, () => InboxLoadReading | null>();
+  let expose = () => registry.metrics();
 
   new Gauge({
     name: 'beckn_ride_queue_depth',
     help: 'Items waiting in an internal queue (inbox, outbox, spool, scheduler)',
     labelNames: ['queue'],
     registers: [registry],
+    // Summed over cluster workers the shared queues (inbox, outbox, scheduler) would count N times: each worker reads the same store. The spool shows the fullest worker's.
+    aggregator: 'max',
     async collect() {
       this.reset();
       for (const [queue, read] of depthReaders) this.set({ queue }, await read());
@@ -132,6 +139,10 @@ export function createMetrics(): Metrics {
     }),
     trackInboxLoad(role, read) {
       loadReaders.set(role, read);
+    },
+    exposition: () => expose(),
+    exposeThrough(read) {
+      expose = read;
     },
   };
 }
