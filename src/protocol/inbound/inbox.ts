@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { currentTraceCarrier, type TraceCarrier } from '../../infra/tracing/index.js';
 import type { InboundMessage } from './inbound-message.js';
+import { createInboxAcceptBatch, type PendingAccept } from './inbox-accept-batch.js';
 
 export interface InboxEntry {
   id: string;
@@ -81,6 +82,7 @@ export function createInbox(options: { sequelize: Sequelize; clock: () => Date; 
     sequelize.query<T>(sql, { bind, type: QueryTypes.SELECT, ...(transaction ? { transaction } : {}) });
   const leased = async (sql: string, bind: unknown[], transaction?: Transaction) =>
     (await query<{ id: string }>(sql, bind, transaction)).length > 0;
+  const accepts = createInboxAcceptBatch(options);
 
   const inbox: Inbox = {
     async accept(role, message) {
@@ -91,17 +93,10 @@ export function createInbox(options: { sequelize: Sequelize; clock: () => Date; 
         await inbox.enqueue(entry);
         return { stored: true };
       }
-      // One statement: the insert itself looks for the message (by the indexed transaction_id), so accepting costs no extra round trip.
-      const now = clock();
-      const inserted = await query(
-        `INSERT INTO ${table} (id, role, action, transaction_id, message_id, sender, body, max_attempts, next_attempt_at, received_at, updated_at, trace_context)
-         SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::bytea, $8::integer, $9::timestamptz, $10::timestamptz, $9::timestamptz, $11::jsonb
-          WHERE NOT EXISTS (SELECT 1 FROM ${table}
-                             WHERE transaction_id = $4 AND message_id = $5 AND role = $2 AND action = $3 AND sender IS NOT DISTINCT FROM $6)
-         RETURNING id`,
-        [randomUUID(), role, message.action, transactionId, messageId, sender, message.raw, options.maxAttempts, now, message.startedAt, traceJson()],
-      );
-      if (inserted.length > 0) return { stored: true };
+      // Grouped with the inserts of concurrent requests; the insert itself looks for the message (by the indexed transaction_id).
+      const pending: PendingAccept = { ...entry, id: randomUUID(), transactionId, messageId, traceContext: traceJson() };
+      await accepts.add(pending);
+      if (pending.stored) return { stored: true };
       return { stored: false, heldBodySha256: (await inbox.acceptedBodySha256(message)) ?? '' };
     },
 
