@@ -23,9 +23,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Kafka } from 'kafkajs';
 import { messageRowColumns, toMessageRow, type MessageRow } from '../src/audit/message-row.js';
-import { openKafkaMessageLog } from '../src/audit/write/index.js';
+import { messageTopicSpec, openKafkaMessageLog, type RelaySettings } from '../src/audit/write/index.js';
 import { createClickHouse, ensureDatabase, runClickHouseMigrations, type ClickHouseClient } from '../src/infra/clickhouse/index.js';
-import { createKafka } from '../src/infra/kafka/index.js';
+import { createKafka, ensureTopics } from '../src/infra/kafka/index.js';
 import { createLogger } from '../src/infra/logging/logger.js';
 import type { MessageRecord } from '../src/protocol/message-log/index.js';
 import { startServiceProcess, type ServiceProcess } from '../test/support/service-process.js';
@@ -85,13 +85,16 @@ async function untilQueryable(client: ClickHouseClient, table: string, target: n
   }
 }
 
+/** The relay as it was before LZ4 and 4 MiB requests: uncompressed requests of at most 500 records and 1 MB. */
+const PLAIN_RELAY: Partial<RelaySettings> = { compression: 'none', batchSize: 500, batchBytes: 1_000_000 };
+
 /**
  * Seconds from the first append to the message log until the relay has
  * shipped every record (Kafka acknowledged, spool checkpoint past it). A
  * fresh spool folder each time; the log is closed before returning.
  */
-async function relay(kafka: Kafka, topic: string, records: MessageRecord[], spoolDir: string): Promise<number> {
-  const log = await openKafkaMessageLog({ kafka, topic, spoolDir, spoolMaxBytes: 4 * 2 ** 30, logger: quiet });
+async function relay(kafka: Kafka, topic: string, records: MessageRecord[], spoolDir: string, settings?: Partial<RelaySettings>): Promise<number> {
+  const log = await openKafkaMessageLog({ kafka, topic, spoolDir, spoolMaxBytes: 4 * 2 ** 30, logger: quiet, relay: settings });
   try {
     const started = performance.now();
     for (let start = 0; start < records.length; start += APPENDS_AT_ONCE) {
@@ -160,6 +163,7 @@ async function main(): Promise<number> {
   const suffix = randomBytes(4).toString('hex');
   const database = `bench_audit_${suffix}`;
   const topic = `bench.audit.${suffix}`;
+  const plainTopic = `${topic}.plain`;
   const groupId = `bench-audit-sink-${suffix}`;
   const deadline = Date.now() + options.timeoutMs;
   const dataDir = mkdtempSync(join(tmpdir(), 'beckn-ride-bench-audit-'));
@@ -197,7 +201,7 @@ async function main(): Promise<number> {
     const started = performance.now();
     const relaySeconds = await relay(kafka, topic, measured, join(dataDir, 'spool-measured'));
     const pipelineSeconds = await untilQueryable(client, 'beckn_message_log', WARM_UP_RECORDS + measured.length, started, deadline);
-    print(`relay:    ${options.records} records appended to the spool and acknowledged by Kafka (acks=all, idempotent, LZ4) in ${relaySeconds.toFixed(2)} s: ${rate(options.records, relaySeconds)}`);
+    print(`relay:    ${options.records} records appended to the spool and acknowledged by Kafka (acks=all, idempotent, LZ4, 4 MiB requests) in ${relaySeconds.toFixed(2)} s: ${rate(options.records, relaySeconds)}`);
     print(`pipeline: ${options.records} records from append to queryable in ClickHouse in ${pipelineSeconds.toFixed(2)} s: ${rate(options.records, pipelineSeconds)}`);
     print(await sinkInsertLine(service));
 
@@ -209,6 +213,12 @@ async function main(): Promise<number> {
     print(`drain:    ${options.records} records shipped while the sink was frozen, queryable ${drainSeconds.toFixed(2)} s after it resumed: ${rate(options.records, drainSeconds)}${rebalanced}`);
     print(await sinkInsertLine(service));
     print(`ratio to direct: pipeline ${(directSeconds / pipelineSeconds).toFixed(2)}, drain ${(directSeconds / drainSeconds).toFixed(2)}`);
+
+    // The same records through the relay as it shipped before (no sink reads this topic): what compression and larger requests bring.
+    await ensureTopics(kafka, [messageTopicSpec({ topic: plainTopic, topicPartitions: 6, replicationFactor: 1 })], quiet);
+    const plainSeconds = await relay(kafka, plainTopic, measured, join(dataDir, 'spool-plain'), PLAIN_RELAY);
+    // Both with no sink consuming: the backlog shipped while the sink was frozen, and this.
+    print(`relay with no sink consuming: LZ4 4 MiB requests ${rate(options.records, backlogSeconds)}, uncompressed 1 MB requests (before) ${rate(options.records, plainSeconds)}: ${(plainSeconds / backlogSeconds).toFixed(2)}x`);
     return 0;
   } finally {
     if (service) {
@@ -220,7 +230,7 @@ async function main(): Promise<number> {
       if (code !== 0) process.stderr.write(`the sink process ended with ${String(code)}:\n${service.output()}\n`);
     }
     await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic, plainTopic] }).catch(() => undefined);
     await admin.disconnect();
     await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     await client.close();

@@ -21,6 +21,8 @@ export interface AuditSinkOptions {
   retentionMonths: number;
   /** Kafka group session; a SIGKILLed sink's partitions move to another member after it. Default 30 s. */
   sessionTimeoutMs?: number;
+  /** ClickHouse inserts running at once; default 2. */
+  writesInFlight?: number;
 }
 
 export type AuditSinkStats = KafkaClickHouseSinkStats;
@@ -63,7 +65,10 @@ export function createAuditSink(options: AuditSinkOptions): AuditSink {
     rejectsTable: REJECTS_TABLE,
     sessionTimeoutMs: options.sessionTimeoutMs,
     // Each insert stands alone (rows keyed by record id), so two may run at once and overlap the sink's work with ClickHouse's.
-    writesInFlight: 2,
+    writesInFlight: options.writesInFlight ?? 2,
+    // The relay's LZ4 batches shrink message records about 9-fold: these bounds keep one fetch near the 32 MiB of records
+    // it brought uncompressed (about 8,000 of 4 KiB), rather than 300 MiB decoded at once.
+    fetchBytes: { perPartition: 1024 * 1024, total: 4 * 1024 * 1024 },
     readMessage: (message) => {
       const parsed = parseMessageValue(message.value);
       return parsed.ok ? { ok: true, row: toMessageRow(parsed.record) } : parsed;

@@ -31,6 +31,12 @@ export interface KafkaClickHouseSinkOptions<Row> {
   sessionTimeoutMs?: number;
   /** Writes running at once, of chunks of different partitions (see insert-coalescer.ts); default 1. */
   writesInFlight?: number;
+  /**
+   * Most bytes one fetch brings, per partition and in all, as stored in
+   * Kafka: compressed for a compressed topic, so such a topic wants smaller
+   * bounds for the same number of records. Default 8 MiB and 32 MiB.
+   */
+  fetchBytes?: { perPartition: number; total: number };
 }
 
 export interface KafkaClickHouseSinkStats {
@@ -145,14 +151,14 @@ export function createKafkaClickHouseSink<Row>(options: KafkaClickHouseSinkOptio
     async start() {
       if (consumer) throw new Error(`the ${name} is already started`);
       // The broker holds a fetch until 64 KiB are there or 500 ms passed, and one fetch may bring
-      // 32 MiB (about 8,000 records of 4 KiB): under load, an insert can fill batchSize.
+      // 32 MiB by default (about 8,000 records of 4 KiB; see fetchBytes): under load, an insert can fill batchSize.
       const created = kafka.consumer({
         groupId,
         sessionTimeout: options.sessionTimeoutMs ?? 30_000,
         minBytes: 64 * 1024,
         maxWaitTimeInMs: 500,
-        maxBytesPerPartition: 8 * 1024 * 1024,
-        maxBytes: 32 * 1024 * 1024,
+        maxBytesPerPartition: options.fetchBytes?.perPartition ?? 8 * 1024 * 1024,
+        maxBytes: options.fetchBytes?.total ?? 32 * 1024 * 1024,
       });
       consumer = created;
       created.on(created.events.CRASH, ({ payload }) => {
