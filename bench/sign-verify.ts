@@ -10,10 +10,10 @@ import {
   createSigner,
   generateSigningKeyPair,
   nativeEd25519,
-  nobleEd25519,
   parseAuthorizationHeader,
   verifyParsedAuthorization,
 } from '../src/protocol/signing/index.js';
+import { nobleEd25519 } from '../test/support/noble-ed25519.js';
 
 export interface SignVerifyResult {
   impl: 'native' | 'noble';

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import type { Sequelize } from 'sequelize';
@@ -20,6 +19,7 @@ import { analyticsRoutes, createClickHouseAnalyticsStore, createFileAnalyticsSto
 import { createEventRelay, createKafkaEventPublisher, eventTopicSpec, openFileEventPublisher, type EventRelay } from './events/index.js';
 import type { RouteSpec } from './infra/http/index.js';
 import { buildBecknNetwork, type BecknNetwork } from './beckn-network.js';
+import { sourceTreePath } from './source-tree.js';
 import { bapSettingsOf, riderRoutes, type BapDeps } from './bap/index.js';
 import { defineBppModels, driverRoutes, haversineRoutePlanner, operatorRoutes, type BppModels, type RoutePlanner } from './bpp/index.js';
 import { createMemoryDriverLocationStore, createRedisDriverLocationStore, type DriverLocationStore } from './infra/geo/index.js';
@@ -93,7 +93,7 @@ const DRIVER_LOCATION_STALE_AFTER_SECONDS = 60;
 const ROUTE_ROAD_FACTOR = 1.3;
 const ROUTE_AVERAGE_SPEED_KMPH = 25;
 
-const clickhouseMigrationsDir = fileURLToPath(new URL('../migrations/clickhouse/', import.meta.url));
+const clickhouseMigrationsDir = sourceTreePath(new URL('../migrations/clickhouse/', import.meta.url));
 
 async function buildPostgres(config: Config, logger: Logger, teardown: Teardown, cipher: FieldCipher): Promise<Sequelize> {
   let url: string;

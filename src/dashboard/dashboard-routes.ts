@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Response } from 'express';
 import type { RouteSpec } from '../infra/http/index.js';
+import { sourceTreePath } from '../source-tree.js';
 
 /**
  * The page loads nothing but its own files and the service's API: no CDN, no
@@ -32,7 +32,7 @@ interface Asset {
 }
 
 const requireFromHere = createRequire(import.meta.url);
-const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
+const publicDir = sourceTreePath(new URL('./public/', import.meta.url));
 
 /** A file of an installed package's dist folder, found from its resolvable entry point (chart.js exports no deep paths). */
 function packageDistFile(entry: string, file: string): string {

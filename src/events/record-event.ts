@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { describeSchemaErrors, SchemaRegistry, type JsonSchema } from '../infra/validation/index.js';
+import { sourceTreePath } from '../source-tree.js';
 import { EVENT_TYPES, EVENT_VERSIONS, type BusinessEvent, type EventInput, type EventType } from './event-catalog.js';
 
 /** The two schemas that keep a business event outbox (migration 0024). */
@@ -12,7 +12,7 @@ export type EventSchema = 'atlas_app' | 'atlas_driver_offer_bpp';
 export const schemaOfSide = { bap: 'atlas_app', bpp: 'atlas_driver_offer_bpp' } as const satisfies Record<string, EventSchema>;
 
 /** Where the JSON Schema of every event version lives: `<type>.v<version>.json`. */
-export const eventSchemasDir = fileURLToPath(new URL('../../beckn-schemas/events', import.meta.url));
+export const eventSchemasDir = sourceTreePath(new URL('../../beckn-schemas/events', import.meta.url));
 
 export const eventSchemaFile = (type: EventType, version: number = EVENT_VERSIONS[type]): string => `${type}.v${version}.json`;
 

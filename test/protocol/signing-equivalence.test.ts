@@ -4,11 +4,11 @@ import {
   blake2b512Base64,
   createSigner,
   nativeEd25519,
-  nobleEd25519,
   parseAuthorizationHeader,
   signingString,
   verifyParsedAuthorization,
 } from '../../src/protocol/signing/index.js';
+import { nobleEd25519 } from '../support/noble-ed25519.js';
 import { b64 } from './signing-fixtures.js';
 
 /** mulberry32: a seeded generator, so a failing run can be replayed from its seed. */

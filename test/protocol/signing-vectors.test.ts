@@ -7,11 +7,11 @@ import {
   createSigner,
   decodePrivateKey,
   nativeEd25519,
-  nobleEd25519,
   parseAuthorizationHeader,
   signingString,
   verifyParsedAuthorization,
 } from '../../src/protocol/signing/index.js';
+import { nobleEd25519 } from '../support/noble-ed25519.js';
 import { b64, fromB64, signingVectors, vectorBody, vectorHeader } from './signing-fixtures.js';
 
 const impls: [string, Ed25519Impl][] = [

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as ed from '@noble/ed25519';
-import { type Ed25519Impl, assertSeed, publicKeyLength, signatureLength } from './ed25519-impl.js';
+import { type Ed25519Impl, assertSeed, publicKeyLength, signatureLength } from '../../src/protocol/signing/index.js';
 
 // noble's synchronous API needs a SHA-512 provider; node:crypto's is used
 // unless the process already configured one.
@@ -8,7 +8,8 @@ ed.hashes.sha512 ??= (message) => new Uint8Array(createHash('sha512').update(mes
 
 /**
  * Ed25519 in pure JavaScript (@noble/ed25519): the independent reference the
- * native path is checked against. Verification uses RFC 8032 rules
+ * native path is checked against, by tests and benchmarks only (noble is a
+ * devDependency; the service signs with node:crypto). Verification uses RFC 8032 rules
  * (`zip215: false`), as OpenSSL does, so both give the same verdicts.
  */
 export const nobleEd25519: Ed25519Impl = {

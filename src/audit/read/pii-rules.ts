@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { SchemaRegistry, describeSchemaErrors } from '../../infra/validation/index.js';
+import { sourceTreePath } from '../../source-tree.js';
 import { finders, patternFinder, type Finder, type FinderName } from './pii-finders.js';
 import { maskStyles, type MaskSpec } from './pii-mask-styles.js';
 import { maxPathSegments } from './pii-paths.js';
@@ -22,7 +22,7 @@ export interface PiiRules {
 }
 
 /** The rules shipped with beckn-ride, used when PII_RULES_FILE is not set. */
-export const defaultPiiRulesFile = fileURLToPath(new URL('../pii-rules.json', import.meta.url));
+export const defaultPiiRulesFile = sourceTreePath(new URL('../pii-rules.json', import.meta.url));
 
 const pathPattern = '^(\\*\\*|\\*|[^.*]+)(\\.(\\*\\*|\\*|[^.*]+))*$';
 const rulesSchema = {

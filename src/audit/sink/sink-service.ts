@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
 import type { Config } from '../../config/index.js';
 import { checkClickHouse, createClickHouse, ensureDatabase, runClickHouseMigrations } from '../../infra/clickhouse/index.js';
@@ -7,13 +6,14 @@ import { checkKafka, createKafka, ensureTopics } from '../../infra/kafka/index.j
 import type { Logger } from '../../infra/logging/logger.js';
 import { createMetrics } from '../../infra/metrics/index.js';
 import { Teardown } from '../../infra/teardown.js';
+import { sourceTreePath } from '../../source-tree.js';
 import { eventTopicSpec } from '../../events/index.js';
 import { createEventsSink, type EventsSink } from '../../events/sink/index.js';
 import { messageTopicSpec } from '../write/index.js';
 import { createAuditSink, type AuditSink } from './audit-sink.js';
 import { buildAuditSinkApp } from './sink-app.js';
 
-const defaultMigrationsDir = fileURLToPath(new URL('../../../migrations/clickhouse/', import.meta.url));
+const defaultMigrationsDir = sourceTreePath(new URL('../../../migrations/clickhouse/', import.meta.url));
 
 /** The consumer group of the business events sink, beside the audit sink's. */
 export const eventsSinkGroupOf = (config: Pick<Config, 'audit'>): string => `${config.audit.sinkGroup}-events`;

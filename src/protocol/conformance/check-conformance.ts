@@ -31,7 +31,7 @@
  *   SETTLEMENT_TERMS) are ONDC's and the core profile defines none.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { sourceTreePath } from '../../source-tree.js';
 
 type Requirement = 'MANDATORY' | 'OPTIONAL';
 interface AttributeRule {
@@ -52,7 +52,7 @@ interface AttributeData {
   actions: Record<string, ActionRules>;
 }
 
-export const conformanceDataFile = fileURLToPath(new URL('./trv10-2.0.1-attributes.json', import.meta.url));
+export const conformanceDataFile = sourceTreePath(new URL('./trv10-2.0.1-attributes.json', import.meta.url));
 
 let loaded: AttributeData | undefined;
 function data(): AttributeData {

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Ajv, type AnySchema, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { becknActions, type BecknAction } from './actions.js';
@@ -6,6 +5,7 @@ import { coreOverridesKeyword, readCoreOverrides, withoutOverridden } from './co
 import { coreSchemaId, profileForDomain, profileSchemaId } from './profiles.js';
 import { readSchemaFiles } from './schema-files.js';
 import { mergeIssues, toBecknIssues, type BecknSchemaIssue } from './schema-issues.js';
+import { sourceTreePath } from '../../source-tree.js';
 
 export interface BecknValidator {
   /** Core schema of the action, then the profile layer for context.domain when one exists. Empty array = valid. */
@@ -15,7 +15,7 @@ export interface BecknValidator {
   readonly compilations: number;
 }
 
-export const defaultSchemasDir = fileURLToPath(new URL('../../../beckn-schemas', import.meta.url));
+export const defaultSchemasDir = sourceTreePath(new URL('../../../beckn-schemas', import.meta.url));
 
 function domainOf(body: unknown): unknown {
   if (typeof body !== 'object' || body === null) return undefined;

@@ -1,10 +1,9 @@
 export { type AuthorizationParams, signedHeaders, supportedAlgorithm } from './authorization-params.js';
 export { buildAuthorizationHeader } from './build-authorization-header.js';
 export { blake2b512Base64 } from './digest.js';
-export type { Ed25519Impl } from './ed25519-impl.js';
+export { type Ed25519Impl, assertSeed, publicKeyLength, signatureLength } from './ed25519-impl.js';
 export { type EncryptionKeyPair, generateEncryptionKeyPair } from './encryption-keys.js';
 export { nativeEd25519 } from './native-ed25519.js';
-export { nobleEd25519 } from './noble-ed25519.js';
 export { parseAuthorizationHeader } from './parse-authorization-header.js';
 export { type SignatureFailure, SignatureHeaderError, type SignatureVerdict } from './signature-failure.js';
 export { type SignOptions, type Signer, type SignerDefaults, type SigningKey, createSigner } from './signer.js';
