@@ -325,6 +325,28 @@ function outboundCases(backend: PostgresBackend): void {
       assert.equal(await outbox.markDelivered(id, 'worker-that-died', 200), false, 'the old owner can no longer settle it');
     });
 
+    it('settles deliveries finished together, each only for the worker holding its lease', async () => {
+      const receiver = await startReceiverFor(() => ({ status: 200, body: ack }));
+      await Promise.all(Array.from({ length: 12 }, () => outbox.enqueue(message(receiver))));
+      const mine = await outbox.claimDue('worker-a', 6, 30_000);
+      const theirs = await outbox.claimDue('worker-b', 6, 30_000);
+      assert.equal(mine.length + theirs.length, 12);
+      const answers = await Promise.all([...mine, ...theirs].map((claimed) => outbox.markDelivered(claimed.id, 'worker-a', 200)));
+      assert.deepEqual(answers, [...mine.map(() => true), ...theirs.map(() => false)]);
+      for (const claimed of mine) assert.equal((await entry(claimed.id)).status, 'delivered');
+      for (const claimed of theirs) assert.equal((await entry(claimed.id)).status, 'pending', "another worker's lease is left alone");
+    });
+
+    it('delivers every message of a burst exactly once with claims in batches of free slots', async () => {
+      const receiver = await startReceiverFor(() => ({ status: 200, body: ack }));
+      const worker = startWorker({ concurrency: 16 });
+      const ids = await Promise.all(Array.from({ length: 60 }, () => outbox.enqueue(message(receiver))));
+      void worker.deliverNow();
+      for (const id of ids) assert.equal((await settled(id, 'delivered')).attempts, 1);
+      assert.equal(receiver.received.length, 60);
+      assert.equal(new Set(receiver.received.map((request) => request.body.toString('utf8'))).size, 60);
+    });
+
     it('delivers nothing when the enqueueing transaction rolls back', async () => {
       const receiver = await startReceiverFor(() => ({ status: 200, body: ack }));
       const rolledBack = message(receiver);

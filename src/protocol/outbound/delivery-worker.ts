@@ -56,8 +56,10 @@ export interface DeliveryWorker {
   stop(timeoutMs: number): Promise<void>;
   /**
    * Claims due entries at once instead of at the next poll (call it right
-   * after an enqueue commits); resolves when the deliveries then in flight
-   * have settled. Does nothing unless the worker is started.
+   * after an enqueue commits) when the worker is idle or a batch of slots is
+   * free, else leaves them to the next finished delivery or poll; resolves
+   * when the deliveries then in flight have settled. Does nothing unless the
+   * worker is started.
    */
   deliverNow(): Promise<void>;
 }
@@ -109,9 +111,17 @@ export function createDeliveryWorker(dependencies: DeliveryWorkerDependencies): 
     }
   };
 
+  // Claims come in batches: while deliveries run, a wake-up (a freed slot, a
+  // queued message) claims only once a quarter of the slots are free, so a
+  // busy worker queries the outbox once per several deliveries instead of
+  // once per delivery; the timed poll and an idle worker claim any free slot.
+  const batchSize = Math.max(1, Math.ceil(options.concurrency / 4));
+  let claimAnyFreeSlot = false;
   const claimRound = async (): Promise<void> => {
     const free = options.concurrency - inFlight.size;
-    if (free <= 0) return;
+    const minimum = claimAnyFreeSlot || inFlight.size === 0 ? 1 : batchSize;
+    claimAnyFreeSlot = false;
+    if (free < minimum) return;
     try {
       launch(await outbox.claimDue(owner, free, options.leaseMs));
     } catch (error) {
@@ -124,6 +134,7 @@ export function createDeliveryWorker(dependencies: DeliveryWorkerDependencies): 
   const wake = () => claims.run();
 
   const poll = async (chain: number): Promise<void> => {
+    claimAnyFreeSlot = true;
     await wake();
     const current = () => running && chain === generation;
     if (dependencies.onDepth && current()) {

@@ -3,6 +3,7 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Logger } from '../../infra/logging/logger.js';
 import { currentTraceCarrier } from '../../infra/tracing/index.js';
 import { readBodyContext } from './body-context.js';
+import { createDeliveredBatch, type DeliveredEntry } from './delivered-batch.js';
 import { normaliseExtraHeaders } from './outbound-headers.js';
 import {
   entryFromRow,
@@ -109,6 +110,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     if (!changed) logger.warn({ outboxId: id, owner }, 'outbox entry no longer leased to this worker');
     return changed ?? null;
   };
+  const deliveries = createDeliveredBatch(sequelize);
   const dead = `status = 'dead', dead_reason = $4, last_error = $5, last_http_status = $6`;
 
   return {
@@ -170,8 +172,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
       return claimed.map(entryFromRow).sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime());
     },
 
-    markDelivered: async (id, owner, httpStatus) =>
-      (await transition(id, owner, `status = 'delivered', delivered_at = $3, last_http_status = $4, last_error = NULL`, [httpStatus])) !== null,
+    async markDelivered(id, owner, httpStatus) {
+      const settled: DeliveredEntry = { id, owner, httpStatus, at: clock() };
+      await deliveries.add(settled);
+      if (!settled.ours) logger.warn({ outboxId: id, owner }, 'outbox entry no longer leased to this worker');
+      return settled.ours === true;
+    },
 
     reschedule: async (id, owner, { error, httpStatus, nextAttemptAt }) =>
       (await transition(id, owner, 'next_attempt_at = $4, last_error = $5, last_http_status = $6', [nextAttemptAt, error, httpStatus])) !== null,
