@@ -107,9 +107,16 @@ export function createInboxWorker(deps: InboxWorkerDeps) {
     }
   }
 
+  // Claims come in batches: while handlers run, a wake-up claims only once a
+  // quarter of the slots are free, so a busy worker queries the inbox once per
+  // several messages; the timed poll and an idle worker take any free slot.
+  const batchSize = Math.max(1, Math.ceil(options.concurrency / 4));
+  let claimAnyFreeSlot = false;
   async function claimRound(): Promise<void> {
     const free = options.concurrency - running.size;
-    if (free <= 0) return;
+    const minimum = claimAnyFreeSlot || running.size === 0 ? 1 : batchSize;
+    claimAnyFreeSlot = false;
+    if (free < minimum) return;
     try {
       for (const entry of await inbox.claimDue(owner, free, options.leaseMs)) {
         const job: Promise<void> = settle(entry)
@@ -130,7 +137,10 @@ export function createInboxWorker(deps: InboxWorkerDeps) {
 
   const schedule = () => {
     if (stopped) return;
-    timer = setTimeout(() => void poll().finally(schedule), options.pollIntervalMs);
+    timer = setTimeout(() => {
+      claimAnyFreeSlot = true;
+      void poll().finally(schedule);
+    }, options.pollIntervalMs);
     timer.unref();
   };
 
