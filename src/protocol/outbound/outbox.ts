@@ -153,6 +153,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
       // Messages of one transaction to one receiver go one at a time, in the order they were queued: an
       // entry waits while an earlier one is pending (in flight or awaiting its retry), so a later on_status
       // never overtakes an earlier one, on any replica, and gets refused as a step back.
+      // The earlier entry is looked up by its transaction alone: `(e.status || '')` keeps the planner from
+      // also walking the due index (every pending row) for each candidate, which under a backlog made each
+      // claim quadratic in the pending rows (105 ms per claim at 3,000 pending, against well under 1 ms).
       const claimed = await rows(
         `UPDATE ${table} AS o
             SET attempts = o.attempts + 1, lease_owner = $1, lease_until = $2, updated_at = $3
@@ -161,7 +164,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
              WHERE status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
                AND NOT (c.transaction_id IS NOT NULL AND EXISTS (
                  SELECT 1 FROM ${table} AS e
-                  WHERE e.transaction_id = c.transaction_id AND e.target_url = c.target_url AND e.status = 'pending'
+                  WHERE e.transaction_id = c.transaction_id AND e.target_url = c.target_url AND (e.status || '') = 'pending'
                     AND (e.created_at, e.id) < (c.created_at, c.id)))
              ORDER BY next_attempt_at
              LIMIT $4
