@@ -10,6 +10,7 @@
  * Options also read BENCH_RIDES, BENCH_RIDES_IN_FLIGHT, BENCH_RIDE_POLL_MS,
  * BENCH_RIDE_STEP_TIMEOUT_MS. Needs `bash scripts/services.sh up`.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { positiveInteger, print, runBenchmark, stopOnSignal } from './bench-support.js';
@@ -39,6 +40,13 @@ function readOptions(): Options {
   };
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
@@ -54,6 +62,8 @@ async function main(): Promise<number> {
   const timings: RideTiming[] = [];
   const failures: string[] = [];
   let elapsedMs = 0;
+  const cpuPerRide = { bpp: Number.NaN, bap: Number.NaN };
+  const idlePerSecond = { bpp: Number.NaN, bap: Number.NaN };
   try {
     print('starting the BPP (registry, gateway) and BAP processes, onboarding the drivers ...');
     const net = await startRideNetwork(teardown, options.inFlight);
@@ -61,6 +71,13 @@ async function main(): Promise<number> {
     const bppDb = new pg.Pool({ connectionString: net.bpp.databaseUrl, max: 4 });
     teardown.push(() => bppDb.end());
     let next = 0;
+    const pids = { bpp: net.bpp.process.child.pid, bap: net.bap.process.child.pid };
+    // Idle cost first: the 10 ms poll loops of the inbox, outbox and scheduler burn CPU with no ride at all.
+    const idleFrom = { bpp: cpuMs(pids.bpp), bap: cpuMs(pids.bap) };
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    idlePerSecond.bpp = (cpuMs(pids.bpp) - idleFrom.bpp) / 3;
+    idlePerSecond.bap = (cpuMs(pids.bap) - idleFrom.bap) / 3;
+    const cpuAtStart = { bpp: cpuMs(pids.bpp), bap: cpuMs(pids.bap) };
     const started = performance.now();
     await Promise.all(
       net.lanes.map(async (lane) => {
@@ -76,6 +93,8 @@ async function main(): Promise<number> {
       }),
     );
     elapsedMs = performance.now() - started;
+    cpuPerRide.bpp = (cpuMs(pids.bpp) - cpuAtStart.bpp) / Math.max(1, timings.length);
+    cpuPerRide.bap = (cpuMs(pids.bap) - cpuAtStart.bap) / Math.max(1, timings.length);
   } finally {
     await teardown.run().catch((error: unknown) => process.stderr.write(`${String(error)}\n`));
   }
@@ -103,6 +122,7 @@ async function main(): Promise<number> {
   );
   const p50 = percentile(protocol, 50);
   print();
+  print(`CPU per ride (user + system, the bench's polling included): BPP process ${ms(cpuPerRide.bpp)} ms, BAP process ${ms(cpuPerRide.bap)} ms; idle, before the rides: BPP ${ms(idlePerSecond.bpp)} ms and BAP ${ms(idlePerSecond.bap)} ms of CPU per second`);
   print(`target: protocol part p50 < ${TARGET_P50_MS} ms -> ${p50 < TARGET_P50_MS ? 'met' : 'NOT MET'} (${ms(p50)} ms)`);
   print('Steps without an event stream (offer to driver, quote at rider, rating at BPP) are polled: each carries up to one poll interval of wait.');
   print('The booking stream re-reads on each change: when on_init and on_confirm land before one read, the ride shows no CONFIRMING and has no split (n is lower there).');
