@@ -81,7 +81,7 @@ export async function startClusteredService(workers: number, sink: CallbackSink,
     ]),
   );
   const port = await freePort();
-  const service = await startServiceProcess(
+  const started = startServiceProcess(
     {
       ...testSecrets(),
       WORKERS: String(workers),
@@ -108,6 +108,10 @@ export async function startClusteredService(workers: number, sink: CallbackSink,
     },
     180_000,
   );
+  const service = await started.catch(async (error: unknown) => {
+    await database.dispose();
+    throw error;
+  });
   const search = loadExamples().find((e) => e.action === 'search' && e.domain === 'ONDC:TRV10');
   if (!search) throw new Error('the ONDC:TRV10 search example is missing');
   const template = restamp(search, {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { waitFor, waitUntil } from '../support/wait-until.js';
 import { startCallbackSink, startClusteredService, workerRequests, type CallbackSink, type ClusteredService } from './workers-rig.js';
@@ -127,5 +130,34 @@ describe('worker processes (WORKERS=2)', function () {
     assert.equal(Number(rows[0]?.n), ids.length);
     const leased = await sql.query(`SELECT id FROM beckn_protocol.inbox WHERE status = 'pending' AND lease_until > now() UNION ALL SELECT id FROM beckn_protocol.outbox WHERE status = 'pending' AND lease_until > now()`);
     assert.equal(leased.rowCount, 0, 'entries still leased by a stopped worker');
+  });
+});
+
+describe('worker processes that keep failing at start', function () {
+  this.timeout(300_000);
+
+  it('stop the service: the primary exits 1 after a slot failed five starts in a row, each restart logged with its backoff', async () => {
+    const sink = await startCallbackSink();
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'beckn-ride-test-workers-')), 'data');
+    mkdirSync(dataDir, { recursive: true });
+    // Slot 2's spool is held by a live process (this one): its workers cannot start, slot 1's can.
+    writeFileSync(join(dataDir, 'spool-worker-2.lock'), String(process.pid));
+    try {
+      await assert.rejects(startClusteredService(2, sink, { DATA_DIR: dataDir }), (error: Error) => {
+        assert.match(error.message, /service exited with 1 before listening/);
+        const lines = workerLines(error.message);
+        const restarts = lines.filter((line) => line.msg === 'worker exited: forking a new one');
+        assert.equal(restarts.length, 4, 'four restarts, then the fifth failure stops the service');
+        assert.ok(restarts.every((line) => line.worker === 2));
+        assert.deepEqual(
+          restarts.map((line) => (line as unknown as { restartInMs: number }).restartInMs),
+          [500, 1000, 2000, 4000],
+        );
+        assert.ok(lines.some((line) => line.msg === 'workers keep exiting before they listen: stopping the service'));
+        return true;
+      });
+    } finally {
+      await sink.close();
+    }
   });
 });
