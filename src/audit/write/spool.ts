@@ -200,10 +200,13 @@ export class Spool {
     const from: SpoolPosition = ahead && file.segment === after.segment ? after : { segment: file.segment, offset: ahead ? 0 : this.position.offset };
     const handle = await this.readerFor(file.segment);
     const available = file.size - from.offset;
+    if (available <= 0) return null;
     let chunk = Buffer.allocUnsafe(Math.min(available, maxBytes));
     await readFully(handle, chunk, from.offset);
     // Lines end in a newline up to the synced size; a line longer than maxBytes is read whole.
     while (chunk.indexOf(NEWLINE) < 0) {
+      // Never spin: bytes up to the synced size with no newline are a damaged segment, not a line still being written.
+      if (chunk.length >= available) throw new Error(`message log spool: segment ${file.segment} has ${available} bytes after offset ${from.offset} and no line end`);
       const longer = Buffer.allocUnsafe(Math.min(available, chunk.length * 2));
       chunk.copy(longer);
       await readFully(handle, longer.subarray(chunk.length), from.offset + chunk.length);
@@ -226,7 +229,9 @@ export class Spool {
   private segmentHolding(after: SpoolPosition): SegmentFile | null {
     for (const file of this.segments) {
       if (file.segment < after.segment) continue;
-      if (file.segment > after.segment || after.offset < file.size) return file;
+      // A later segment may still be empty: just rotated to (its first write not yet synced) or left empty by a failed write.
+      const start = file.segment === after.segment ? after.offset : 0;
+      if (start < file.size) return file;
       if (file === this.writing) return null;
     }
     return null;
