@@ -71,7 +71,8 @@ export interface BenchService {
 /**
  * Starts `src/main.ts` as its own process with a database of its own
  * (created here, dropped at the end) and a Redis prefix of its own (its keys
- * removed at the end). `env` adds to and overrides the shared environment.
+ * removed at the end). `env` adds to and overrides the shared environment;
+ * BENCH_SERVICE_NODE_OPTIONS, when set, is the process's NODE_OPTIONS.
  */
 export async function startBenchService(run: BenchRun, label: string, env: Record<string, string>, secrets = testSecrets()): Promise<BenchService> {
   const database = await freshServerDatabase(`bench_${label}`);
@@ -86,6 +87,8 @@ export async function startBenchService(run: BenchRun, label: string, env: Recor
     REDIS_KEY_PREFIX: prefix,
     DATA_DIR: join(run.dir, label),
     PORT: port,
+    // BENCH_SERVICE_NODE_OPTIONS profiles the service processes: e.g. "--cpu-prof --cpu-prof-dir=prof" (written when they stop).
+    ...(globalThis.process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: globalThis.process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
     ...env,
   });
   run.teardown.push(async () => {
