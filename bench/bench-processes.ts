@@ -87,7 +87,7 @@ export async function startBenchService(run: BenchRun, label: string, env: Recor
     REDIS_KEY_PREFIX: prefix,
     DATA_DIR: join(run.dir, label),
     PORT: port,
-    // BENCH_SERVICE_NODE_OPTIONS profiles the service processes: e.g. "--cpu-prof --cpu-prof-dir=prof" (written when they stop).
+    // BENCH_SERVICE_NODE_OPTIONS, e.g. "--inspect=127.0.0.1:9230" to attach a profiler (node refuses --cpu-prof in NODE_OPTIONS).
     ...(globalThis.process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: globalThis.process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
     ...env,
   });
