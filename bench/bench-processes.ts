@@ -80,7 +80,7 @@ export async function startBenchService(run: BenchRun, label: string, env: Recor
   const prefix = `bench-test:${label}:${run.id}:`;
   run.teardown.push(() => removeRedisKeys(prefix));
   const port = env.PORT ?? String(await freePort());
-  const process = await startServiceProcess({
+  const service = await startServiceProcess({
     ...run.sharedEnv,
     ...secrets,
     DATABASE_URL: database.url,
@@ -88,14 +88,14 @@ export async function startBenchService(run: BenchRun, label: string, env: Recor
     DATA_DIR: join(run.dir, label),
     PORT: port,
     // BENCH_SERVICE_NODE_OPTIONS, e.g. "--inspect=127.0.0.1:9230" to attach a profiler (node refuses --cpu-prof in NODE_OPTIONS).
-    ...(globalThis.process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: globalThis.process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
+    ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
     ...env,
   });
   run.teardown.push(async () => {
-    process.child.kill('SIGTERM');
-    await process.exited;
+    service.child.kill('SIGTERM');
+    await service.exited;
   });
-  return { process, baseUrl: `http://127.0.0.1:${port}`, databaseUrl: database.url, secrets };
+  return { process: service, baseUrl: `http://127.0.0.1:${port}`, databaseUrl: database.url, secrets };
 }
 
 async function removeRedisKeys(prefix: string): Promise<void> {

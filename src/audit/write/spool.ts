@@ -200,7 +200,6 @@ export class Spool {
     const from: SpoolPosition = ahead && file.segment === after.segment ? after : { segment: file.segment, offset: ahead ? 0 : this.position.offset };
     const handle = await this.readerFor(file.segment);
     const available = file.size - from.offset;
-    if (available <= 0) return null;
     let chunk = Buffer.allocUnsafe(Math.min(available, maxBytes));
     await readFully(handle, chunk, from.offset);
     // Lines end in a newline up to the synced size; a line longer than maxBytes is read whole.
