@@ -55,7 +55,7 @@ async function openMessageLog(
     teardown.add('message-log', () => log.close());
     return { log, readiness: {} };
   }
-  const unlock = lockDataDir(config.audit.spoolDir);
+  const unlock = await lockDataDir(config.audit.spoolDir);
   teardown.add('spool-lock', unlock);
   const log = await openKafkaMessageLog({
     kafka,

@@ -25,7 +25,7 @@ export function adoptOrphanSpools(options: { kafka: Kafka; topic: string; spoolD
       if (stopped) return;
       let unlock: () => void;
       try {
-        unlock = lockDataDir(dir);
+        unlock = await lockDataDir(dir, { waitMs: 0 });
       } catch (error) {
         options.logger.warn({ err: error, spoolDir: dir }, 'spool of a former worker is locked by a live process: left to it');
         continue;

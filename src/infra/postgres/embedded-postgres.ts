@@ -42,7 +42,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const { dataDir, logger } = options;
   const started = Date.now();
   await mkdir(dataDir, { recursive: true });
-  const unlock = lockDataDir(dataDir);
+  const unlock = await lockDataDir(dataDir);
 
   const db = await PGlite.create(dataDir, {
     // PGlite's server log (startup, shutdown, errors) would otherwise be dropped.
