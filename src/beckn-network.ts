@@ -188,6 +188,7 @@ export async function buildBecknNetwork(
       handlerLeaseMs: beckn.handlerLeaseMs,
       delivery: beckn.delivery,
       backpressure: beckn.backpressure,
+      queueMaintenance: beckn.queueMaintenance,
     },
     sequelize: deps.sequelize,
     correlation: deps.correlation,

@@ -176,6 +176,8 @@ export interface BecknConfig {
   handlerLeaseMs: number;
   /** Admission of Beckn requests against the inbox's load (src/protocol/inbound/steps/admit-load.ts). */
   backpressure: { maxPending: number; waitTtlFraction: number; sampleIntervalMs: number };
+  /** The inbox and outbox tables kept small (src/protocol/queue-maintenance.ts): retention already raised to the duplicate window. */
+  queueMaintenance: { retentionMs: number; vacuumDeadRows: number; intervalMs: number };
   messageLogFile: string;
   /** The rider side's search settings. */
   /** domains: what a rider search goes out in (ONDC:TRV10, nic2004:60221), the first the search's own. */

@@ -139,6 +139,11 @@ function becknConfig(env: TypedEnv, dataDir: string, cwd: string, problems: stri
       waitTtlFraction: num(env, 'INBOX_MAX_WAIT_TTL_FRACTION'),
       sampleIntervalMs: num(env, 'INBOX_LOAD_SAMPLE_MS'),
     },
+    queueMaintenance: {
+      retentionMs: Math.max(num(env, 'QUEUE_RETENTION_HOURS') * 3_600_000, num(env, 'BECKN_DUPLICATE_WINDOW_SECONDS') * 1_000),
+      vacuumDeadRows: num(env, 'QUEUE_VACUUM_DEAD_ROWS'),
+      intervalMs: num(env, 'QUEUE_MAINTENANCE_INTERVAL_MS'),
+    },
     bap: {
       cityCode: str(env, 'BAP_CITY_CODE'),
       searchTtl: str(env, 'BAP_SEARCH_TTL'),

@@ -18,6 +18,7 @@ import { gatewayRole } from './roles/gateway-role.js';
 import { providerRole } from './roles/provider-role.js';
 import type { BecknValidator } from './schemas/index.js';
 import { onSubscribeRoute, type OnSubscribeSettings } from './on-subscribe-route.js';
+import { createQueueMaintenance, type QueueMaintenance, type QueueMaintenanceSettings } from './queue-maintenance.js';
 import { createSigner, type Signer } from './signing/index.js';
 
 export type BecknRole = 'bap' | 'bpp' | 'gateway';
@@ -40,6 +41,8 @@ export interface ProtocolSettings extends InboundSettings {
   delivery: { timeoutMs: number; maxAttempts: number; pollIntervalMs: number; concurrency: number; baseBackoffMs: number; maxBackoffMs: number };
   /** Bounds on the BPP inbox's load past which requests are refused, and how often it is sampled. */
   backpressure: { maxPending: number; waitTtlFraction: number; sampleIntervalMs: number };
+  /** Retention and vacuuming of the inbox and outbox tables. */
+  queueMaintenance: QueueMaintenanceSettings;
 }
 
 export interface ProtocolDeps {
@@ -61,6 +64,7 @@ export interface Protocol {
   sender: MessageSender;
   registry: RegistryClient;
   outbox: Outbox;
+  queueMaintenance: QueueMaintenance;
   signers: Partial<Record<BecknRole, Signer>>;
   start(): void;
   stop(timeoutMs: number): Promise<void>;
@@ -158,6 +162,8 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
     settings,
   };
 
+  const queueMaintenance = createQueueMaintenance({ sequelize: deps.sequelize, settings: settings.queueMaintenance, metrics: deps.metrics, logger, clock });
+
   const routes: RouteSpec[] = [];
   // Before the roles' `/:action` routes, which would otherwise take on_subscribe for a Beckn action.
   if (settings.onSubscribe) {
@@ -184,14 +190,16 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
     sender,
     registry,
     outbox,
+    queueMaintenance,
     signers,
     start() {
       deliveryWorker.start();
       inboxWorker.start();
       if (enabled.has('bpp')) inboxLoad.start();
+      queueMaintenance.start();
     },
     async stop(timeoutMs) {
-      await Promise.all([inboxWorker.stop(timeoutMs), deliveryWorker.stop(timeoutMs), inboxLoad.stop()]);
+      await Promise.all([inboxWorker.stop(timeoutMs), deliveryWorker.stop(timeoutMs), inboxLoad.stop(), queueMaintenance.stop()]);
     },
   };
 }

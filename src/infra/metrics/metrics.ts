@@ -23,6 +23,10 @@ export interface Metrics {
   trackPool(name: string, read: () => PoolStats): void;
   /** Beckn requests refused because the inbox was over a bound, by role and bound (`pending`, `wait`). */
   backpressureRefusals: Counter<'role' | 'reason'>;
+  /** Handled inbox and delivered outbox entries the queue maintenance deleted past their retention, by table. */
+  queueRowsDeleted: Counter<'table'>;
+  /** VACUUMs the queue maintenance ran on a queue table past its dead-row bound, by table. */
+  queueVacuums: Counter<'table'>;
   /** The inbox load the admission check last sampled for `role`; null before the first sample. */
   trackInboxLoad(role: string, read: () => InboxLoadReading | null): void;
   /** The text /metrics answers: this registry's, or the whole service's once `exposeThrough` names where it comes from. */
@@ -117,6 +121,18 @@ export function createMetrics(): Metrics {
       name: 'beckn_ride_schema_failures_total',
       help: 'Beckn messages that failed schema validation, by error code',
       labelNames: ['code'],
+      registers: [registry],
+    }),
+    queueRowsDeleted: new Counter({
+      name: 'beckn_ride_queue_rows_deleted_total',
+      help: 'Handled inbox and delivered outbox entries deleted past their retention, by table',
+      labelNames: ['table'],
+      registers: [registry],
+    }),
+    queueVacuums: new Counter({
+      name: 'beckn_ride_queue_vacuums_total',
+      help: 'VACUUMs the service ran on a queue table past its dead-row bound, by table',
+      labelNames: ['table'],
       registers: [registry],
     }),
     schedulerLag: new Histogram({
