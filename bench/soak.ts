@@ -4,8 +4,9 @@
  * worker serving) takes signed ONDC TRV10 searches from the protocol
  * benchmark's load generator at a fixed concurrency for BENCH_SOAK_MS; its
  * RSS (/proc/<pid>/status VmRSS) and V8 heap (/metrics) are sampled every
- * 10 s, and the report says whether RSS levels off (its slope over the last
- * half of the window).
+ * 10 s, and the report says whether RSS levels off (the RSS peak and the
+ * heap's floor of the last half of the window against the first half) and
+ * the answered rate of each minute.
  *
  *   npm run bench:soak -- --duration 300000 --warmup 20000 --concurrency 16
  *
@@ -86,8 +87,8 @@ async function startCallbackSink(): Promise<{ url: string; count(): number; clos
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/beckn`, count: () => received, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-/** RSS levels off when its last-half slope adds less than this share of the end RSS per minute. */
-const LEVEL_SHARE_PER_MINUTE = 0.01;
+/** RSS levels off when neither its peak nor the heap's floor grows by more than this share from the first half of the window to the last. */
+const LEVEL_HALF_GROWTH = 0.1;
 
 async function main(): Promise<number> {
   const options = readOptions();
@@ -180,10 +181,29 @@ async function main(): Promise<number> {
     const half = sorted.filter((s) => s.atSeconds >= last.atSeconds / 2);
     const rssSlope = slope(half.map((s) => [s.atSeconds / 60, s.rssMiB]));
     const heapPoints = half.filter((s) => s.heapUsedMiB !== null).map((s): [number, number] => [s.atSeconds / 60, s.heapUsedMiB ?? 0]);
-    const levels = rssSlope < LEVEL_SHARE_PER_MINUTE * last.rssMiB;
+    // A sample lands anywhere on the garbage collector's sawtooth (about 100 MiB
+    // tall here), so a slope over a few minutes of samples is mostly noise. What
+    // grows with a leak is the sawtooth's top (RSS peak) and its floor (the
+    // smallest heap in use): compared between the two halves of the window.
+    const early = sorted.filter((s) => s.atSeconds < last.atSeconds / 2);
+    const peak = (list: Sample[]) => Math.max(...list.map((s) => s.rssMiB));
+    const floor = (list: Sample[]) => Math.min(...list.map((s) => s.heapUsedMiB ?? Number.POSITIVE_INFINITY));
+    const peakRatio = peak(half) / peak(early);
+    const floorRatio = floor(half) / floor(early);
+    const levels = peakRatio <= 1 + LEVEL_HALF_GROWTH && (!Number.isFinite(floorRatio) || floorRatio <= 1 + LEVEL_HALF_GROWTH);
     print();
     print(`RSS: ${first.rssMiB.toFixed(1)} MiB at the start (after the warm-up), ${last.rssMiB.toFixed(1)} MiB at the end (${(last.rssMiB / first.rssMiB).toFixed(2)}×)`);
-    print(`last half: RSS slope ${rssSlope.toFixed(2)} MiB/min${heapPoints.length >= 2 ? `, heap slope ${slope(heapPoints).toFixed(2)} MiB/min` : ''} -> RSS ${levels ? 'levels off' : 'DOES NOT LEVEL OFF'} (threshold ${(LEVEL_SHARE_PER_MINUTE * 100).toFixed(0)}% of the end RSS per minute)`);
+    print(`last half: RSS slope ${rssSlope.toFixed(2)} MiB/min${heapPoints.length >= 2 ? `, heap slope ${slope(heapPoints).toFixed(2)} MiB/min` : ''} (samples on the GC sawtooth: read with the peaks and floors)`);
+    print(`RSS peak ${peak(early).toFixed(1)} MiB in the first half, ${peak(half).toFixed(1)} in the last (${peakRatio.toFixed(2)}×); heap floor ${floor(early).toFixed(1)} MiB, then ${floor(half).toFixed(1)} (${floorRatio.toFixed(2)}×) -> RSS ${levels ? 'levels off' : 'DOES NOT LEVEL OFF'} (bound: either grows by more than ${(LEVEL_HALF_GROWTH * 100).toFixed(0)}%)`);
+    print();
+    print('## Answered searches per second, by minute of the window');
+    const minutes: string[][] = [];
+    for (let from = 0; from + 60 <= last.atSeconds + 0.5; from += 60) {
+      const a = sorted.find((s) => Math.abs(s.atSeconds - from) < options.sampleMs / 2000);
+      const b = sorted.find((s) => Math.abs(s.atSeconds - (from + 60)) < options.sampleMs / 2000);
+      if (a && b) minutes.push([`${from}-${from + 60} s`, ((b.callbacks - a.callbacks) / (b.atSeconds - a.atSeconds)).toFixed(0)]);
+    }
+    print(markdownTable(['window', 'on_search/s'], minutes, [false, true]));
   } else {
     print('too few samples to judge the slope: run longer (BENCH_SOAK_MS)');
   }
