@@ -35,16 +35,20 @@ export interface RideNetwork {
 }
 
 /**
- * The waits on the ride path that configuration reaches, at their floor. The
- * inbox wakes on each accepted message and the outbox on each queued one; the
- * poll intervals bound the wait for work another process or a retry made due.
+ * The waits on the ride path that configuration reaches. The inbox wakes on
+ * each accepted message, the outbox on each queued one and the scheduler on
+ * each job due at once, all in process, so no step of a ride waits for a poll:
+ * the poll intervals (DELIVERY_POLL_INTERVAL_MS, SCHEDULER_POLL_INTERVAL_MS)
+ * stay at their defaults, which only bound the wait for work another process
+ * or a retry made due. Set to 10 ms they made a ride slower (p50 727 ms
+ * against 513 ms, one ride in flight), their idle queries taking a third of a
+ * core per process. BENCH_RIDE_SERVICE_POLL_MS sets both to compare.
  */
+const servicePollMs = process.env.BENCH_RIDE_SERVICE_POLL_MS;
 const waitEnv = {
-  DELIVERY_POLL_INTERVAL_MS: '10',
+  ...(servicePollMs ? { DELIVERY_POLL_INTERVAL_MS: servicePollMs, SCHEDULER_POLL_INTERVAL_MS: servicePollMs } : {}),
   DELIVERY_BASE_BACKOFF_MS: '50',
   DELIVERY_MAX_BACKOFF_MS: '500',
-  SCHEDULER_POLL_INTERVAL_MS: '10',
-  EVENTS_RELAY_POLL_MS: '100',
   SUPPLY_SNAPSHOT_INTERVAL_SECONDS: '0',
   API_RATE_LIMIT_PER_MINUTE: '10000000',
   BECKN_RATE_LIMIT_PER_MINUTE: '10000000',

@@ -61,6 +61,25 @@ export function runSchedulerContract(adapterName: string, makeFixture: MakeSched
       await waitUntil('the job is gone', async () => isEmpty(await worker.stats()));
     });
 
+    it('runs a job it scheduled itself when due, without waiting for the next poll', async () => {
+      const [worker] = (await workers(1, { pollIntervalMs: 60_000 })) as [Scheduler];
+      const ran = new Map<string, number>();
+      worker.register('ride.step', async (job) => {
+        ran.set((job.payload as { name: string }).name, Date.now());
+      });
+      // The first job is found by the poll start() makes; the next poll is a minute away.
+      await worker.schedule({ type: 'ride.step', payload: { name: 'first' } });
+      worker.start();
+      await waitUntil('the first job ran', () => ran.has('first'), { timeoutMs: 10_000 });
+      const now = Date.now();
+      await worker.schedule({ type: 'ride.step', payload: { name: 'due now' } });
+      const soonAt = Date.now() + 300;
+      await worker.schedule({ type: 'ride.step', payload: { name: 'soon' }, runAt: soonAt });
+      await waitUntil('both jobs ran, long before the next poll', () => ran.has('due now') && ran.has('soon'), { timeoutMs: 15_000 });
+      assert.ok((ran.get('due now') ?? 0) >= now);
+      assert.ok((ran.get('soon') ?? 0) >= soonAt, 'not before its runAt');
+    });
+
     it('runs each of 30 jobs exactly once across two workers when nothing fails', async () => {
       const pool = await workers(2, { concurrency: 3 });
       const runsById = new Map<string, number>();

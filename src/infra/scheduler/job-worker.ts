@@ -8,6 +8,8 @@ import type { JobHandler, Scheduler, SchedulerOptions } from './scheduler.js';
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 /** Leases are renewed this many times per lease period, so one slow renewal does not lose the job. */
 const RENEWALS_PER_LEASE = 3;
+/** Due times of jobs scheduled here that a worker keeps to wake for (see wakeFor). */
+const MAX_TRACKED_WAKES = 10_000;
 
 export interface JobWorkerDeps {
   queue: JobQueue;
@@ -34,6 +36,11 @@ export function createJobWorker({ queue, logger, options, now }: JobWorkerDeps):
   let started = false;
   let timer: NodeJS.Timeout | undefined;
   let polling: Promise<void> | undefined;
+  /** When the pending timer polls (Infinity while a poll runs or none is set). */
+  let nextPollAt = Number.POSITIVE_INFINITY;
+  let inPoll = false;
+  /** Due times of jobs scheduled through this worker that no poll has looked for yet. */
+  let wakes: number[] = [];
 
   // The full ceiling, not a jittered delay: a retry waits at least the backoff (the scheduler contract).
   const backoffMs = (retry: number): number => backoffCeilingMs(retry, options);
@@ -97,6 +104,10 @@ export function createJobWorker({ queue, logger, options, now }: JobWorkerDeps):
 
   const poll = async (): Promise<void> => {
     let filled = false;
+    inPoll = true;
+    // Jobs due by now are claimed by this poll (or, past its capacity, by the one right after it).
+    const pollAt = now();
+    wakes = wakes.filter((at) => at > pollAt);
     try {
       const capacity = options.concurrency - running.size;
       if (capacity > 0) {
@@ -111,15 +122,35 @@ export function createJobWorker({ queue, logger, options, now }: JobWorkerDeps):
     } catch (err) {
       log.error({ err }, 'claiming due jobs failed');
     }
-    // A full batch suggests more jobs are due: look again at once.
-    if (started) schedulePoll(filled ? 0 : options.pollIntervalMs);
+    inPoll = false;
+    // A full batch suggests more jobs are due: look again at once. Otherwise
+    // at the interval, or sooner when a job scheduled here falls due.
+    let nextWake = Number.POSITIVE_INFINITY;
+    for (const at of wakes) nextWake = Math.min(nextWake, at);
+    if (started) schedulePoll(filled ? 0 : Math.min(options.pollIntervalMs, Math.max(0, nextWake - now())));
   };
 
   const schedulePoll = (delayMs: number): void => {
+    clearTimeout(timer);
+    nextPollAt = now() + delayMs;
     timer = setTimeout(() => {
+      nextPollAt = Number.POSITIVE_INFINITY;
       polling = poll();
     }, delayMs);
     timer.unref();
+  };
+
+  /**
+   * A job scheduled through this worker is claimed when it is due, not at the
+   * next poll: a job due at once (a driver's offer, a ride's next step) runs
+   * without waiting up to SCHEDULER_POLL_INTERVAL_MS. Jobs other processes
+   * schedule are found by the poll.
+   */
+  const wakeFor = (dueAt: number): void => {
+    // Past the bound, the polls find the rest as they did before.
+    if (wakes.length < MAX_TRACKED_WAKES) wakes.push(dueAt);
+    // A poll in flight looks at `wakes` when it ends.
+    if (started && !inPoll && dueAt < nextPollAt) schedulePoll(Math.max(0, dueAt - now()));
   };
 
   return {
@@ -130,7 +161,9 @@ export function createJobWorker({ queue, logger, options, now }: JobWorkerDeps):
       const at = now();
       const id = input.id ?? randomUUID();
       const payload = JSON.stringify(input.payload ?? null);
-      const created = await queue.add({ id, type: input.type, payload, runAt: input.runAt ?? at, maxAttempts }, at);
+      const runAt = input.runAt ?? at;
+      const created = await queue.add({ id, type: input.type, payload, runAt, maxAttempts }, at);
+      if (created) wakeFor(runAt);
       return { id, created };
     },
     cancel: (id) => queue.cancel(id),
