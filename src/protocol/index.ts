@@ -1,4 +1,5 @@
 export { createProtocol, type Protocol, type ProtocolDeps, type ProtocolSettings, type BecknRole } from './protocol.js';
+export { createQueueMaintenance, type QueueMaintenance, type QueueMaintenanceSettings } from './queue-maintenance.js';
 export { deadLetterRoutes, type DeadLetterRoutesOptions } from './dead-letter-routes.js';
 export { HandlerRegistry, type AcceptedMessage, type CallbackReply, type CallbackError, type RequestHandler, type CallbackHandler } from './handlers.js';
 export type { MessageSender, RequestInput, CallbackInput } from './outbound/message-sender.js';

@@ -18,7 +18,7 @@ import { gatewayRole } from './roles/gateway-role.js';
 import { providerRole } from './roles/provider-role.js';
 import type { BecknValidator } from './schemas/index.js';
 import { onSubscribeRoute, type OnSubscribeSettings } from './on-subscribe-route.js';
-import { createQueueMaintenance, type QueueMaintenance, type QueueMaintenanceSettings } from './queue-maintenance.js';
+import { createQueueMaintenance, type QueueMaintenanceSettings } from './queue-maintenance.js';
 import { createSigner, type Signer } from './signing/index.js';
 
 export type BecknRole = 'bap' | 'bpp' | 'gateway';
@@ -64,7 +64,6 @@ export interface Protocol {
   sender: MessageSender;
   registry: RegistryClient;
   outbox: Outbox;
-  queueMaintenance: QueueMaintenance;
   signers: Partial<Record<BecknRole, Signer>>;
   start(): void;
   stop(timeoutMs: number): Promise<void>;
@@ -190,7 +189,6 @@ export function createProtocol(deps: ProtocolDeps): Protocol {
     sender,
     registry,
     outbox,
-    queueMaintenance,
     signers,
     start() {
       deliveryWorker.start();

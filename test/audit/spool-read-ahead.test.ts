@@ -15,7 +15,8 @@ describe('message log spool: reading ahead while appends rotate segments', funct
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const boundMs = 90_000;
     const timer = setTimeout(() => child.kill('SIGKILL'), boundMs);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+    // 'close', not 'exit': the child's stdout may still hold its last line when it exits.
+    const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)));
     clearTimeout(timer);
     assert.equal(code, 0, `the spool reader did not finish within ${boundMs} ms (exit ${code}):\n${output}`);
     assert.deepEqual(JSON.parse(output.trim().split('\n').at(-1) ?? '{}'), { shipped: 300, inOrder: true });

@@ -4,7 +4,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { createLogger } from '../../src/infra/logging/logger.js';
 import { createMetrics, type Metrics } from '../../src/infra/metrics/index.js';
 import { createSequelize, runMigrations } from '../../src/infra/postgres/index.js';
-import { createQueueMaintenance } from '../../src/protocol/queue-maintenance.js';
+import { createQueueMaintenance } from '../../src/protocol/index.js';
 import { waitUntil } from '../support/wait-until.js';
 import { embeddedBackend, serverBackend, type FreshDatabase, type PostgresBackend } from '../infra/postgres-backends.js';
 

@@ -3,4 +3,4 @@ export type { RelayCompression, RelaySettings, RelayState } from './kafka-relay.
 export { messageTopicSpec } from './message-topic.js';
 export { MAX_RECORD_BYTES } from './record-line.js';
 export { RECORD_ID_HEADER } from './relay-messages.js';
-export { SpoolFullError, type SpoolDepth } from './spool.js';
+export { Spool, SpoolFullError, type SpoolDepth } from './spool.js';
